@@ -1,0 +1,96 @@
+"""The school application: ``create_app()`` wires configuration, extensions, blueprints,
+error pages and commands, in that order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from school.config import load_config
+
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+
+    from school import models  # noqa: F401  (every table on the metadata)
+    from school.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _configure_login(app)
+    _configure_engine(app)
+
+    from school.security import init_security
+
+    init_security(app)
+
+    from school.auth.views import bp as auth_bp
+    from school.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+
+    from school.errors import init_error_pages
+
+    init_error_pages(app)
+
+    from school.templating import init_templating
+
+    init_templating(app)
+
+    from school.mail import deliver_queued
+
+    @app.teardown_request
+    def _send_committed_mail(exc: BaseException | None) -> None:
+        if exc is None:
+            deliver_queued()
+
+    from school.auth.cli import users_cli
+    from school.cli import demo_command, outbox_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(demo_command)
+    return app
+
+
+def _migrations_dir() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def _configure_engine(app: Flask) -> None:
+    from school.database import configure_sqlite
+    from school.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+
+def _configure_login(app: Flask) -> None:
+    from school.auth.models import User
+    from school.extensions import db, login_manager
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(identity: str) -> User | None:
+        # The identity is "<id>:<session_version>": a session issued before the version was
+        # bumped (logout everywhere, password change, deactivation) no longer loads a user.
+        try:
+            user_id, version = (int(part) for part in identity.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user

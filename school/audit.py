@@ -1,0 +1,91 @@
+"""The append-only audit log: who changed or disclosed what, when (UTC), from where."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from school.database import UTCDateTime, utcnow
+from school.extensions import db
+
+
+class AuditEvent(db.Model):
+    """One audited action. Rows are never updated or deleted (enforced by DB triggers too)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # No ON DELETE: a user with audited actions cannot be deleted (accounts are deactivated).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A snapshot, so the log still reads right if the account is renamed or removed.
+    actor_label: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_type: Mapped[str | None] = mapped_column(String(60))
+    subject_id: Mapped[str | None] = mapped_column(String(60))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+def record_event(
+    action: str,
+    *,
+    subject: Any = None,
+    subject_type: str | None = None,
+    subject_id: Any = None,
+    actor: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (it commits with the change it records).
+
+    ``subject`` may be a model instance (its table name and id are used). The actor defaults
+    to the signed-in user, the client address and user agent to the current request's.
+    """
+    from school.security import client_ip, user_agent
+
+    if subject is not None:
+        subject_type = subject_type or subject.__tablename__
+        if subject_id is None:
+            db.session.flush()
+            subject_id = subject.id
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    label = f"{actor.name} <{actor.email}>" if actor is not None else "system"
+    if actor is None and not has_request_context():
+        label = "command line"
+    event_row = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_label=label,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id) if subject_id is not None else None,
+        ip=client_ip() if has_request_context() else None,
+        user_agent=user_agent() if has_request_context() else None,
+        details=details or {},
+    )
+    db.session.add(event_row)
+    return event_row
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

@@ -1,0 +1,49 @@
+"""``flask users ...``: create accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from school.auth import services
+from school.auth.models import Role
+from school.errors import DomainError
+from school.extensions import db
+
+
+@click.group("users", help="Manage user accounts.")
+def users_cli() -> None:
+    pass
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Sign-in email address.")
+@click.option("--name", default=None, help="Full name (defaults to the part before the @).")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="What the account may do.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, name: str | None, role: str, password_stdin: bool) -> None:
+    """Create an account with a password (asked for, or read from standard input)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(
+            email=email, name=name or email.split("@")[0], role=Role(role), password=password
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        for field, messages in exc.problems.items():
+            for message in messages:
+                click.echo(f"error: {field + ': ' if field else ''}{message}", err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")

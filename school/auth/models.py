@@ -1,0 +1,132 @@
+"""Users, emailed-link tokens and login-throttle counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.database import UTCDateTime, utcnow
+from school.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    INSTRUCTOR = "instructor"
+    STUDENT = "student"
+    EMPLOYER = "employer"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.ADMIN: "Administrator",
+            Role.INSTRUCTOR: "Instructor",
+            Role.STUDENT: "Student",
+            Role.EMPLOYER: "Employer (site supervisor)",
+        }[self]
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint, values stored as text."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class User(db.Model):
+    """A person who signs in. Emails are stored lower-cased and are unique.
+
+    ``session_version`` is part of the login session's identity: bumping it (logout everywhere,
+    password change, deactivation) ends every session issued before.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    invited_by: Mapped[User | None] = relationship(remote_side=[id])
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name)
+
+
+class AuthToken(db.Model):
+    """A single-use, expiring, purpose-bound secret sent by email.
+
+    Only the SHA-256 of the secret is stored, so a database leak does not leak live links.
+    """
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (Index("ix_auth_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "purpose"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-in counter for one key (``account:<email>`` or ``ip:<address>``).
+
+    A fixed window opens at the first failure; reaching the limit inside it locks the key until
+    the window closes.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("key", name="uq_login_throttles_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,415 @@
+"""Account writes: sign-in, throttling, invitations, password changes, (de)activation.
+
+Services validate first and raise one :class:`DomainError` listing every problem; they flush
+and never commit. The request or CLI command commits once; queued email goes out after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import current_app, render_template
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from school.audit import record_event
+from school.auth.models import AuthToken, LoginThrottle, Role, TokenPurpose, User
+from school.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from school.database import utcnow
+from school.errors import DomainError, TooManyAttempts
+from school.extensions import db
+from school.mail import queue_email
+from school.security import external_url
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- sign-in and throttling -------------------------------------------------------------
+
+
+def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
+    cfg = current_app.config
+    return [
+        (f"account:{normalize_email(email)}"[:300], int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"])),
+        (f"ip:{ip}", int(cfg["LOGIN_MAX_FAILURES_PER_IP"])),
+    ]
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(seconds=int(current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"]))
+
+
+def _retry_after(email: str, ip: str) -> int | None:
+    """Seconds until sign-in is allowed again for this email or address, or None if allowed."""
+    now = utcnow()
+    keys = dict(_throttle_keys(email, ip))
+    rows = db.session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
+    waits = [
+        int((row.window_started_at + _window() - now).total_seconds()) + 1
+        for row in rows
+        if row.failures >= keys[row.key] and row.window_started_at + _window() > now
+    ]
+    return max(waits) if waits else None
+
+
+def _record_failure(key: str) -> None:
+    now = utcnow()
+    window_open_after = now - _window()
+    # Count atomically; a window that has closed starts again at 1.
+    result = db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.window_started_at > window_open_after)
+        .values(failures=LoginThrottle.failures + 1)
+    )
+    if result.rowcount:
+        return
+    result = db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .values(failures=1, window_started_at=now)
+    )
+    if result.rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
+    except IntegrityError:  # another request created it a moment ago
+        _record_failure(key)
+
+
+def authenticate(*, email: str, password: str, ip: str) -> User:
+    """Check a sign-in. Returns the user, or raises:
+
+    - :class:`TooManyAttempts` while the account or the address is locked (checked before the
+      password, with the same answer whether or not the email exists);
+    - :class:`DomainError` for a wrong email or password (one message for both).
+    Failed attempts are counted and audited in the caller's transaction.
+    """
+    email = normalize_email(email)
+    wait = _retry_after(email, ip)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    user = db.session.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        for key, _limit in _throttle_keys(email, ip):
+            _record_failure(key)
+        record_event(
+            "auth.login_failed",
+            subject=user,
+            details={"email": email, "reason": "inactive" if ok and user else "bad_credentials"},
+        )
+        db.session.flush()
+        wait = _retry_after(email, ip)
+        if wait is not None:
+            raise TooManyAttempts(wait)
+        if ok and user is not None:
+            # Only someone who knows the password learns that the account is deactivated.
+            raise DomainError({"": ["This account is deactivated. Contact the school's office."]})
+        raise DomainError({"": ["Email or password is incorrect."]})
+
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == _throttle_keys(email, ip)[0][0])
+        .values(failures=0)
+    )
+    if needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record_event("auth.login", subject=user, actor=user)
+    return user
+
+
+def logout_everywhere(*, user: User) -> None:
+    """End every session of this user, this one included."""
+    user.session_version = User.session_version + 1
+    record_event("auth.logout_everywhere", subject=user)
+    db.session.flush()
+    db.session.refresh(user)
+
+
+# --- emailed-link tokens ----------------------------------------------------------------
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(
+    *, user: User, purpose: TokenPurpose, ttl: dt.timedelta, created_by: User | None = None
+) -> str:
+    """Create a token and return its secret (only the hash is stored). Earlier unused tokens
+    of the same purpose for this user are revoked, so only the newest link works."""
+    now = utcnow()
+    db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == user.id,
+            AuthToken.purpose == purpose,
+            AuthToken.used_at.is_(None),
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    secret = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            token_hash=_digest(secret),
+            purpose=purpose,
+            user=user,
+            created_at=now,
+            expires_at=now + ttl,
+            created_by_id=created_by.id if created_by else None,
+        )
+    )
+    db.session.flush()
+    return secret
+
+
+TOKEN_MESSAGES = {
+    "unknown": "This link is not valid. Check that you copied the whole address from the email.",
+    "used": "This link has already been used. Each link works once.",
+    "revoked": "This link was replaced by a newer one. Use the most recent email you received.",
+    "expired": "This link has expired.",
+    "inactive": "This account has been deactivated. Contact the school.",
+}
+
+
+class TokenInvalid(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(TOKEN_MESSAGES[reason])
+
+
+def check_token(secret: str, purpose: TokenPurpose) -> AuthToken:
+    """The token behind a link, or :class:`TokenInvalid` saying why it cannot be used."""
+    token = db.session.scalar(
+        select(AuthToken).where(
+            AuthToken.token_hash == _digest(secret), AuthToken.purpose == purpose
+        )
+    )
+    if token is None:
+        raise TokenInvalid("unknown")
+    if token.used_at is not None:
+        raise TokenInvalid("used")
+    if token.revoked_at is not None:
+        raise TokenInvalid("revoked")
+    if token.expires_at <= utcnow():
+        raise TokenInvalid("expired")
+    if not token.user.active:
+        raise TokenInvalid("inactive")
+    return token
+
+
+def _consume(token: AuthToken) -> None:
+    # Guarded update: of two requests racing with the same link, exactly one wins.
+    result = db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.id == token.id, AuthToken.used_at.is_(None), AuthToken.revoked_at.is_(None)
+        )
+        .values(used_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise TokenInvalid("used")
+
+
+def _set_password(user: User, password: str, confirm: str) -> None:
+    problems = DomainError.collect()
+    for message in password_problems(password, email=user.email, name=user.name):
+        problems.add("password", message)
+    if password != confirm:
+        problems.add("confirm", "The two passwords do not match.")
+    problems.raise_if_any()
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    # Every session issued before this moment ends.
+    user.session_version = (user.session_version or 0) + 1
+    # Any reset link still out there is dead too.
+    db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == user.id,
+            AuthToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AuthToken.used_at.is_(None),
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def _send_invitation(user: User, secret: str, invited_by: User | None) -> None:
+    hours = int(current_app.config["INVITATION_TTL_HOURS"])
+    link = external_url("auth.accept_invitation", token=secret)
+    queue_email(
+        to=user.email,
+        subject=f"You are invited to {current_app.config['SCHOOL_NAME']}",
+        body=render_template(
+            "auth/email/invitation.txt", user=user, link=link, hours=hours, invited_by=invited_by
+        ),
+    )
+
+
+def invite_user(*, email: str, name: str, role: Role, invited_by: User | None) -> User:
+    """Create an account without a password and email a link to set one."""
+    email = normalize_email(email)
+    name = name.strip()
+    problems = DomainError.collect()
+    if not name:
+        problems.add("name", "Enter the person's name.")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        problems.add("email", f"{email} already has an account.")
+    problems.raise_if_any()
+    user = User(email=email, name=name, role=role, active=True, invited_by=invited_by)
+    db.session.add(user)
+    db.session.flush()
+    ttl = dt.timedelta(hours=int(current_app.config["INVITATION_TTL_HOURS"]))
+    secret = issue_token(user=user, purpose=TokenPurpose.INVITATION, ttl=ttl, created_by=invited_by)
+    _send_invitation(user, secret, invited_by)
+    record_event("user.invited", subject=user, details={"email": email, "role": role.value})
+    return user
+
+
+def resend_invitation(*, user: User, by: User) -> None:
+    """A fresh invitation link (the earlier one stops working)."""
+    problems = DomainError.collect()
+    if user.has_password:
+        problems.add("", f"{user.email} has already set a password.")
+    if not user.active:
+        problems.add("", "Reactivate the account before sending an invitation.")
+    problems.raise_if_any()
+    ttl = dt.timedelta(hours=int(current_app.config["INVITATION_TTL_HOURS"]))
+    secret = issue_token(user=user, purpose=TokenPurpose.INVITATION, ttl=ttl, created_by=by)
+    _send_invitation(user, secret, by)
+    record_event("user.invitation_resent", subject=user)
+
+
+def accept_invitation(*, secret: str, password: str, confirm: str) -> User:
+    token = check_token(secret, TokenPurpose.INVITATION)
+    user = token.user
+    _set_password(user, password, confirm)
+    _consume(token)
+    record_event("user.invitation_accepted", subject=user, actor=user)
+    return user
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a reset link if the address belongs to an active account. Says nothing either way
+    (the page answers the same), so the form cannot be used to find out who has an account."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.active:
+        return
+    minutes = int(current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    secret = issue_token(
+        user=user, purpose=TokenPurpose.PASSWORD_RESET, ttl=dt.timedelta(minutes=minutes)
+    )
+    queue_email(
+        to=user.email,
+        subject="Reset your password",
+        body=render_template(
+            "auth/email/password_reset.txt",
+            user=user,
+            link=external_url("auth.reset_password", token=secret),
+            minutes=minutes,
+        ),
+    )
+    record_event("auth.password_reset_requested", subject=user, actor=user)
+
+
+def reset_password(*, secret: str, password: str, confirm: str) -> User:
+    token = check_token(secret, TokenPurpose.PASSWORD_RESET)
+    user = token.user
+    _set_password(user, password, confirm)
+    _consume(token)
+    _notify_password_changed(user)
+    record_event("auth.password_reset", subject=user, actor=user)
+    return user
+
+
+def change_password(*, user: User, current: str, password: str, confirm: str) -> None:
+    """Change a signed-in user's password. Other sessions end; the caller re-issues this one."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError({"current": ["Your current password is not correct."]})
+    _set_password(user, password, confirm)
+    _notify_password_changed(user)
+    record_event("auth.password_changed", subject=user)
+
+
+def _notify_password_changed(user: User) -> None:
+    queue_email(
+        to=user.email,
+        subject="Your password was changed",
+        body=render_template(
+            "auth/email/password_changed.txt",
+            user=user,
+            link=external_url("auth.forgot_password"),
+        ),
+    )
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def create_user(*, email: str, name: str, role: Role, password: str) -> User:
+    """Create an account with a password (command line)."""
+    email = normalize_email(email)
+    problems = DomainError.collect()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        problems.add("email", f"{email!r} is not an email address.")
+    if not name.strip():
+        problems.add("name", "Enter a name.")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        problems.add("email", f"{email} already has an account.")
+    for message in password_problems(password, email=email, name=name):
+        problems.add("password", message)
+    problems.raise_if_any()
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        active=True,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.created", subject=user, details={"email": email, "role": role.value})
+    return user
+
+
+def deactivate_user(*, user: User, by: User) -> None:
+    """Stop an account from signing in and end its sessions. Its records stay."""
+    problems = DomainError.collect()
+    if user.id == by.id:
+        problems.add("", "You cannot deactivate your own account.")
+    if not user.active:
+        problems.add("", f"{user.email} is already deactivated.")
+    if user.role == Role.ADMIN and user.active:
+        admins = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+        )
+        if admins <= 1:
+            problems.add("", "This is the last active administrator.")
+    problems.raise_if_any()
+    user.active = False
+    user.deactivated_at = utcnow()
+    user.session_version = (user.session_version or 0) + 1
+    record_event("user.deactivated", subject=user)
+
+
+def reactivate_user(*, user: User, by: User) -> None:
+    if user.active:
+        raise DomainError(f"{user.email} is already active.")
+    user.active = True
+    user.deactivated_at = None
+    record_event("user.reactivated", subject=user)

@@ -1,0 +1,285 @@
+"""Sign-in, account, emailed-link and user-administration pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from school.auth import queries, services
+from school.auth.access import get_authorized, login_required, public, roles_required
+from school.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from school.auth.models import Role, TokenPurpose, User
+from school.auth.policies import can_manage_user
+from school.errors import DomainError, TooManyAttempts
+from school.extensions import db
+from school.pagination import parse_page
+from school.security import client_ip, no_referrer
+from school.web import apply_problems, safe_next_url
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _start_session(user: User, *, remember: bool = False) -> None:
+    # A new session for a new identity: nothing from before sign-in carries over.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    status = 200
+    retry_minutes = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                email=form.email.data, password=form.password.data, ip=client_ip()
+            )
+        except TooManyAttempts as exc:
+            db.session.commit()  # keep the counted failure and its audit row
+            retry_minutes = max(1, -(-exc.retry_after // 60))
+            status = 429
+            form.form_errors = [
+                "Too many failed sign-in attempts. Wait "
+                f"{retry_minutes} minute{'s' if retry_minutes != 1 else ''} and try again, "
+                "or reset your password."
+            ]
+        except DomainError as exc:
+            db.session.commit()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            _start_session(user, remember=bool(form.remember.data))
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
+    response = current_app.make_response((render_template("auth/login.html", form=form), status))
+    if retry_minutes:
+        response.headers["Retry-After"] = str(retry_minutes * 60)
+    return response
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", form=ConfirmForm())
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.logout_everywhere(user=current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out on every device.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user=user,
+                current=form.current.data,
+                password=form.password.data,
+                confirm=form.confirm.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            _start_session(user)  # this session carries the new version; others have ended
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot_sent.html", email=form.email.data)
+    return render_template("auth/forgot.html", form=form)
+
+
+def _token_page(purpose: TokenPurpose, token: str, template: str, action):  # type: ignore[no-untyped-def]
+    no_referrer()
+    try:
+        record = services.check_token(token, purpose)
+    except services.TokenInvalid as exc:
+        return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = action(secret=token, password=form.password.data, confirm=form.confirm.data)
+        except services.TokenInvalid as exc:
+            db.session.rollback()
+            return render_template(
+                "auth/link_invalid.html", reason=exc.reason, message=str(exc)
+            ), 410
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            _start_session(user)
+            flash("Your password is set. You are signed in.", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template(template, form=form, user=record.user)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    return _token_page(
+        TokenPurpose.INVITATION, token, "auth/accept_invitation.html", services.accept_invitation
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    return _token_page(
+        TokenPurpose.PASSWORD_RESET, token, "auth/reset_password.html", services.reset_password
+    )
+
+
+# --- administration ---------------------------------------------------------------------
+
+
+@bp.route("/admin/users")
+@roles_required(Role.ADMIN)
+def users():
+    args = request.args
+    role = args.get("role") if args.get("role") in {r.value for r in Role} else None
+    status = (
+        args.get("status") if args.get("status") in {"active", "invited", "deactivated"} else None
+    )
+    page = queries.list_users(
+        page=parse_page(args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=args.get("sort"),
+        direction=args.get("dir"),
+        role=Role(role) if role else None,
+        status=status,
+        q=args.get("q", "")[:100] or None,
+    )
+    filters = {"role": role or "", "status": status or "", "q": args.get("q", "")[:100]}
+    return render_template("auth/users.html", page=page, filters=filters, roles=list(Role))
+
+
+@bp.route("/admin/users/invite", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def invite():
+    form = InviteForm()
+    if request.method == "GET" and request.args.get("role") in {r.value for r in Role}:
+        form.role.data = request.args["role"]
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                invited_by=current_user._get_current_object(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("auth.user_detail", user_id=user.id))
+    return render_template("auth/invite.html", form=form)
+
+
+@bp.route("/admin/users/<int:user_id>")
+@roles_required(Role.ADMIN)
+def user_detail(user_id: int):
+    user = get_authorized(User, user_id, can_manage_user)
+    return render_template(
+        "auth/user_detail.html", detail=queries.user_detail(user), form=ConfirmForm()
+    )
+
+
+def _admin_action(user_id: int, action, done: str):  # type: ignore[no-untyped-def]
+    user = get_authorized(User, user_id, can_manage_user)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(user=user, by=current_user._get_current_object())
+    except DomainError as exc:
+        db.session.rollback()
+        for message in exc.problems.get("", []):
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(done.format(email=user.email), "success")
+    return redirect(url_for("auth.user_detail", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def deactivate(user_id: int):
+    return _admin_action(
+        user_id, services.deactivate_user, "{email} is deactivated and signed out everywhere."
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reactivate(user_id: int):
+    return _admin_action(user_id, services.reactivate_user, "{email} can sign in again.")
+
+
+@bp.route("/admin/users/<int:user_id>/resend-invitation", methods=["POST"])
+@roles_required(Role.ADMIN)
+def resend_invitation(user_id: int):
+    return _admin_action(
+        user_id, services.resend_invitation, "A new invitation was sent to {email}."
+    )

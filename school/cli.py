@@ -1,0 +1,87 @@
+"""``flask demo`` (a small believable school) and ``flask outbox send``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from school.auth.models import Role, User
+from school.auth.services import create_user
+from school.extensions import db
+from school.mail import deliver_pending, mail_configured
+
+DEMO_PASSWORD = "coding-demo-2026"  # noqa: S105 (published demo login)
+
+DEMO_USERS = [
+    (Role.ADMIN, "Dana Whitfield", "registrar@demo.school"),
+    (Role.ADMIN, "Marcus Bell", "careers@demo.school"),
+    (Role.INSTRUCTOR, "Priya Raman, CPC, CRC", "p.raman@demo.school"),
+    (Role.INSTRUCTOR, "Tom Okafor, CCS, RHIT", "t.okafor@demo.school"),
+    (Role.STUDENT, "Alicia Moreno", "alicia.moreno@demo.school"),
+    (Role.STUDENT, "Ben Carter", "ben.carter@demo.school"),
+    (Role.STUDENT, "Chloe Nguyen", "chloe.nguyen@demo.school"),
+    (Role.STUDENT, "Darnell Price", "darnell.price@demo.school"),
+    (Role.EMPLOYER, "Grace Liu (Mercy General HIM)", "g.liu@mercy-general.demo"),
+    (Role.EMPLOYER, "Omar Haddad (Lakeside Family Practice)", "o.haddad@lakeside.demo"),
+]
+
+
+def load_demo() -> list[User]:
+    """Add the demo school to an empty database. Later features extend this."""
+    users = []
+    with click.progressbar(DEMO_USERS, label="Demo accounts") as bar:
+        for role, name, email in bar:
+            users.append(create_user(email=email, name=name, role=role, password=DEMO_PASSWORD))
+    return users
+
+
+@click.command("demo", help="Fill an empty database with a small demo school.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if users exist.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    existing = db.session.scalar(select(func.count()).select_from(User))
+    if existing:
+        if if_empty:
+            click.echo("Database already has users; demo data not loaded.")
+            print_demo_logins()
+            return
+        raise click.ClickException(
+            f"The database already has {existing} users. The demo needs an empty database."
+        )
+    load_demo()
+    db.session.commit()
+    click.echo("Demo school loaded.")
+    print_demo_logins()
+
+
+def print_demo_logins() -> None:
+    present = set(
+        db.session.scalars(select(User.email).where(User.email.in_([u[2] for u in DEMO_USERS])))
+    )
+    if not present:
+        return
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, name, email in DEMO_USERS:
+        if email in present:
+            click.echo(f"  {role.value:<11} {email:<34} {name}")
+    click.echo("")
+
+
+@click.group("outbox", help="Outgoing email.")
+def outbox_cli() -> None:
+    pass
+
+
+@outbox_cli.command("send")
+@with_appcontext
+def outbox_send() -> None:
+    """Send (or retry) every unsent message."""
+    if not mail_configured():
+        raise click.ClickException(
+            "No MAIL_SERVER is configured; messages stay on the admin outbox page."
+        )
+    sent = deliver_pending()
+    click.echo(f"Sent {sent} message(s) via {current_app.config['MAIL_SERVER']}.")

@@ -1,0 +1,111 @@
+"""Configuration: defaults, then ``instance/config.py``, then the environment.
+
+Every setting may be given as an environment variable ``SCHOOL_<NAME>`` (values that parse as
+JSON become numbers or booleans). ``SECRET_KEY`` and ``DATABASE_URL`` are also read without the
+prefix because hosting platforms set them under those names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The application cannot start with this configuration."""
+
+
+DEFAULTS: dict[str, Any] = {
+    # "development", "production" or "testing"; production is the safe default.
+    "ENV": "production",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "SQLALCHEMY_ECHO": False,
+    # Outgoing email; with no MAIL_SERVER, messages stay in the outbox page (development).
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_STARTTLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "School <no-reply@school.invalid>",
+    "MAIL_TIMEOUT": 10,
+    # Base URL for links in emails when no request is around (CLI); e.g. https://school.example
+    "EXTERNAL_URL": None,
+    "SCHOOL_NAME": "Riverside Coding Academy",
+    "TIMEZONE": "America/New_York",
+    "DATE_FORMAT": "%b %-d, %Y",
+    # Login throttling
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 30,
+    "LOGIN_THROTTLE_WINDOW_SECONDS": 900,
+    # Emailed links
+    "INVITATION_TTL_HOURS": 72,
+    "PASSWORD_RESET_TTL_MINUTES": 60,
+    "PASSWORD_MIN_LENGTH": 10,
+    "PER_PAGE": 25,
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    "TRUSTED_PROXIES": 0,
+    "WTF_CSRF_TIME_LIMIT": None,
+    # None means: Secure outside development and testing.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+}
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config``; raise :class:`ConfigError` when a required setting is missing."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
+    for name in ("SECRET_KEY", "DATABASE_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("SCHOOL")
+    if overrides:
+        app.config.update(overrides)
+    if app.config.get("TESTING"):
+        app.config["ENV"] = "testing"
+
+    env = app.config["ENV"]
+    if env not in ("development", "production", "testing"):
+        raise ConfigError(f"SCHOOL_ENV must be development, production or testing, not {env!r}")
+    relaxed = env in ("development", "testing")
+    if not app.config.get("SECRET_KEY"):
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+                "value (python -c 'import secrets; print(secrets.token_hex(32))') or run with "
+                "SCHOOL_ENV=development."
+            )
+        app.config["SECRET_KEY"] = "dev-only-" + ("testing" if env == "testing" else "development")
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+    secure = not relaxed
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = secure
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def database_uri(app: Flask) -> str:
+    """The SQLAlchemy URL: ``DATABASE_URL`` if set, else a SQLite file in the instance folder."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        return "sqlite:///" + os.path.join(app.instance_path, "school.sqlite3")
+    # Accept the URLs hosting platforms hand out and use the psycopg 3 driver for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

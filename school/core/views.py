@@ -1,0 +1,83 @@
+"""Dashboard, outbox, audit log and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from school.auth import queries as auth_queries
+from school.auth.access import login_required, public, roles_required
+from school.auth.models import Role
+from school.core import queries
+from school.extensions import db
+from school.mail import OutboxMessage, mail_configured
+from school.pagination import parse_page
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    context = {}
+    if current_user.role == Role.ADMIN:
+        context = {
+            "role_counts": auth_queries.count_users_by_role(),
+            "pending_invitations": auth_queries.count_pending_invitations(),
+            "unsent_mail": queries.count_unsent_mail(),
+            "recent_events": queries.recent_audit_events(),
+        }
+    return render_template("core/dashboard.html", **context)
+
+
+@bp.route("/admin/outbox")
+@roles_required(Role.ADMIN)
+def outbox():
+    status = request.args.get("status")
+    status = status if status in {"pending", "failed", "sent"} else None
+    page = queries.list_outbox(
+        page=parse_page(request.args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        status=status,
+    )
+    return render_template(
+        "core/outbox.html", page=page, status=status or "", show_bodies=not mail_configured()
+    )
+
+
+@bp.route("/admin/outbox/<int:message_id>")
+@roles_required(Role.ADMIN)
+def outbox_message(message_id: int):
+    # Bodies carry sign-in links: readable here only while no mail server is configured
+    # (development), where this page is how a newcomer follows them.
+    if mail_configured():
+        abort(404)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    return render_template("core/outbox_message.html", message=message)
+
+
+@bp.route("/admin/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    args = request.args
+    page = queries.list_audit_events(
+        page=parse_page(args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=args.get("sort"),
+        direction=args.get("dir", "desc"),
+        action=args.get("action", "")[:80] or None,
+        subject_type=args.get("subject_type", "")[:60] or None,
+        subject_id=args.get("subject_id", "")[:60] or None,
+    )
+    filters = {k: args.get(k, "")[:80] for k in ("action", "subject_type", "subject_id")}
+    return render_template("core/audit.html", page=page, filters=filters)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

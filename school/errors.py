@@ -1,0 +1,99 @@
+"""The domain error every service raises, and the generic error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A request that breaks a rule. ``problems`` maps a field name ("" for the whole form)
+    to every message about it, so a form can show all of them at once, beside their fields."""
+
+    def __init__(self, problems: Mapping[str, Iterable[str]] | str) -> None:
+        if isinstance(problems, str):
+            problems = {"": [problems]}
+        self.problems: dict[str, list[str]] = {k: list(v) for k, v in problems.items() if v}
+        super().__init__("; ".join(m for msgs in self.problems.values() for m in msgs))
+
+    @classmethod
+    def collect(cls) -> ProblemList:
+        return ProblemList()
+
+
+class ProblemList:
+    """Gather problems while validating, then ``raise_if_any()``."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise DomainError(self.problems)
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"retry after {retry_after}s")
+
+
+ERROR_TEXT = {
+    400: (
+        "Bad request",
+        "The request could not be understood. Go back, reload the page and try again.",
+    ),
+    403: ("Not allowed", "Your account does not have access to this page or action."),
+    404: ("Page not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this page accepts."),
+    429: (
+        "Too many attempts",
+        "Too many requests in a short time. Wait a few minutes and try again.",
+    ),
+    500: (
+        "Something went wrong",
+        "The error has been logged. Try again; if it keeps happening, tell the school's "
+        "administrator.",
+    ),
+}
+
+
+def init_error_pages(app: Flask) -> None:
+    def render(code: int, message: str | None = None):  # type: ignore[no-untyped-def]
+        title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+        return render_template(
+            "errors/error.html", code=code, title=title, text=message or text
+        ), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_e: CSRFError):  # type: ignore[no-untyped-def]
+        app.logger.info("CSRF refused on %s %s", request.method, request.path)
+        return render(
+            400,
+            "This form has expired or did not come from this site. Go back, reload the page and "
+            "send it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):  # type: ignore[no-untyped-def]
+        if e.code is None or e.code < 400:
+            return e
+        response = render(e.code)
+        if e.code == 429 and getattr(e, "retry_after", None):
+            return response[0], 429, {"Retry-After": str(e.retry_after)}
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from school.extensions import db
+
+        db.session.rollback()
+        return render(500)

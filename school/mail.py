@@ -1,0 +1,175 @@
+"""Email through an outbox table.
+
+A service that causes an email calls :func:`queue_email`; the message row is written in the same
+transaction as the change, so an email is never sent for a change that rolled back, and never
+lost for one that committed. After the commit, :func:`deliver_queued` sends it over SMTP. With
+no ``MAIL_SERVER`` (development) messages stay in the outbox and an admin reads them on the
+outbox page. ``flask outbox send`` retries anything that failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import Index, Integer, String, Text, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from school.database import UTCDateTime, utcnow
+from school.extensions import db
+
+QUEUED_KEY = "outbox_queued_ids"  # written in the open transaction
+COMMITTED_KEY = "outbox_committed_ids"  # their transaction committed: ready to send
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_sent_at", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def status(self) -> OutboxStatus:
+        if self.sent_at is not None:
+            return OutboxStatus.SENT
+        return OutboxStatus.FAILED if self.last_error else OutboxStatus.PENDING
+
+
+def queue_email(*, to: str, subject: str, body: str) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction; it is sent after the commit."""
+    message = OutboxMessage(to_address=to, subject=subject, body=body, created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault(QUEUED_KEY, []).append(message.id)
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _queued_committed(session: Session) -> None:
+    queued = session.info.pop(QUEUED_KEY, None)
+    if queued:
+        session.info.setdefault(COMMITTED_KEY, []).extend(queued)
+
+
+@event.listens_for(Session, "after_rollback")
+def _queued_rolled_back(session: Session) -> None:
+    session.info.pop(QUEUED_KEY, None)
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def deliver_queued() -> int:
+    """Send the messages whose transaction has committed. Returns how many were sent.
+
+    Runs after each request and at the end of CLI commands. Messages queued in a transaction
+    that rolled back never reach this list.
+    """
+    session = db.session()
+    ids = session.info.pop(COMMITTED_KEY, [])
+    if not ids or not mail_configured():
+        return 0
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("deliver_queued() called with uncommitted changes; commit first")
+    # End the caller's (read) transaction: on SQLite it may hold the write lock that the
+    # delivery's own transaction needs.
+    session.rollback()
+    return _deliver(ids)
+
+
+def deliver_pending(*, limit: int = 500) -> int:
+    """Send every unsent message (retries included). Used by ``flask outbox send``."""
+    if not mail_configured():
+        return 0
+    with Session(db.engine) as session:
+        ids = session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+    return _deliver(list(ids))
+
+
+def _deliver(ids: list[int]) -> int:
+    # A session of its own: delivery must never commit whatever the caller has in progress.
+    with Session(db.engine, expire_on_commit=False) as session:
+        return _deliver_in(session, ids)
+
+
+def _deliver_in(session: Session, ids: list[int]) -> int:
+    cfg = current_app.config
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+    ).all()
+    session.commit()  # end the read transaction before a slow network call
+    sent = 0
+    try:
+        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
+    except OSError as exc:
+        _mark_failed(session, [m.id for m in messages], f"cannot connect: {exc}")
+        return 0
+    try:
+        if cfg["MAIL_USE_STARTTLS"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        for message in messages:
+            email = EmailMessage()
+            email["From"] = cfg["MAIL_SENDER"]
+            email["To"] = message.to_address
+            email["Subject"] = message.subject
+            email["Message-ID"] = make_msgid(domain="school.invalid")
+            email.set_content(message.body)
+            try:
+                smtp.send_message(email)
+            except smtplib.SMTPException as exc:
+                _mark_failed(session, [message.id], str(exc))
+                continue
+            # Guarded update: two senders racing never both count a message as sent.
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
+                .values(
+                    sent_at=utcnow(),
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=None,
+                )
+            )
+            session.commit()
+            sent += 1
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+    return sent
+
+
+def _mark_failed(session: Session, ids: list[int], error: str) -> None:
+    if not ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(attempts=OutboxMessage.attempts + 1, last_error=error[:500])
+    )
+    session.commit()
+    current_app.logger.warning("email delivery failed for %s: %s", ids, error)

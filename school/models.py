@@ -1,0 +1,7 @@
+"""Every model module, imported so the metadata knows all tables (migrations, tests)."""
+
+from school.audit import AuditEvent
+from school.auth.models import AuthToken, LoginThrottle, User
+from school.mail import OutboxMessage
+
+__all__ = ["AuditEvent", "AuthToken", "LoginThrottle", "OutboxMessage", "User"]
