@@ -9,9 +9,16 @@ from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    import os
+
     from school.config import load_config
 
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder holds the SQLite database and an optional config.py.
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SCHOOL_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
     load_config(app, config)
 
     from school import models  # noqa: F401  (every table on the metadata)

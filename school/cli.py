@@ -23,8 +23,8 @@ DEMO_USERS = [
     (Role.STUDENT, "Ben Carter", "ben.carter@demo.school"),
     (Role.STUDENT, "Chloe Nguyen", "chloe.nguyen@demo.school"),
     (Role.STUDENT, "Darnell Price", "darnell.price@demo.school"),
-    (Role.EMPLOYER, "Grace Liu (Mercy General HIM)", "g.liu@mercy-general.demo"),
-    (Role.EMPLOYER, "Omar Haddad (Lakeside Family Practice)", "o.haddad@lakeside.demo"),
+    (Role.EMPLOYER, "Grace Liu (Mercy General HIM)", "g.liu@mercy-general.demo.school"),
+    (Role.EMPLOYER, "Omar Haddad (Lakeside Family Practice)", "o.haddad@lakeside-clinic.demo.school"),
 ]
 
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length
 
 from school.auth.models import Role
@@ -68,7 +75,7 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[(r.value, r.label) for r in Role],
+        choices=[SelectChoice(r.value, r.label) for r in Role],
         validators=[DataRequired("Choose a role.")],
     )
 

@@ -1,0 +1,116 @@
+"""Access control: every route declares a rule, and a role × route matrix of expected answers.
+
+Every later feature adds its routes to ``MATRIX`` (the completeness test fails otherwise).
+``{own}`` in a URL is a record that belongs to the signed-in user; ``{other}`` one that belongs
+to somebody else (for user records: another user's account)."""
+
+from __future__ import annotations
+
+import pytest
+
+from school.auth.access import AccessRule
+from school.auth.models import Role
+from school.extensions import db
+from school.mail import queue_email
+from tests.conftest import csrf_token_from
+from tests.factories import make_user
+
+ROLES = ["anonymous", "admin", "instructor", "student", "employer"]
+LOGIN = "login"  # redirect to the sign-in page
+
+
+def expect(admin, others, anonymous=LOGIN):
+    return {
+        "anonymous": anonymous,
+        "admin": admin,
+        "instructor": others,
+        "student": others,
+        "employer": others,
+    }
+
+
+# endpoint, method, url, expected answer per role
+MATRIX = [
+    ("core.dashboard", "GET", "/", expect(200, 200)),
+    ("core.healthz", "GET", "/healthz", expect(200, 200, anonymous=200)),
+    ("core.outbox", "GET", "/admin/outbox", expect(200, 403)),
+    ("core.outbox_message", "GET", "/admin/outbox/{message}", expect(404, 403)),
+    ("core.audit_log", "GET", "/admin/audit", expect(200, 403)),
+    ("auth.login", "GET", "/login", expect(302, 302, anonymous=200)),
+    ("auth.login", "POST", "/login", expect(302, 302, anonymous=200)),
+    ("auth.logout", "POST", "/logout", expect(302, 302)),
+    ("auth.account", "GET", "/account", expect(200, 200)),
+    ("auth.logout_everywhere", "POST", "/account/logout-everywhere", expect(302, 302)),
+    ("auth.change_password", "GET", "/account/password", expect(200, 200)),
+    ("auth.change_password", "POST", "/account/password", expect(200, 200)),
+    ("auth.forgot_password", "GET", "/password/forgot", expect(200, 200, anonymous=200)),
+    ("auth.forgot_password", "POST", "/password/forgot", expect(200, 200, anonymous=200)),
+    ("auth.reset_password", "GET", "/password/reset/not-a-token", expect(410, 410, anonymous=410)),
+    ("auth.reset_password", "POST", "/password/reset/bad", expect(410, 410, anonymous=410)),
+    ("auth.accept_invitation", "GET", "/invitation/not-a-token", expect(410, 410, anonymous=410)),
+    ("auth.accept_invitation", "POST", "/invitation/bad", expect(410, 410, anonymous=410)),
+    ("auth.users", "GET", "/admin/users", expect(200, 403)),
+    ("auth.invite", "GET", "/admin/users/invite", expect(200, 403)),
+    ("auth.invite", "POST", "/admin/users/invite", expect(200, 403)),
+    ("auth.user_detail", "GET", "/admin/users/{other}", expect(200, 403)),
+    ("auth.user_detail", "GET", "/admin/users/{own}", expect(200, 403)),
+    ("auth.user_detail", "GET", "/admin/users/999999", expect(404, 403)),
+    ("auth.deactivate", "POST", "/admin/users/{other}/deactivate", expect(302, 403)),
+    ("auth.deactivate", "POST", "/admin/users/999999/deactivate", expect(404, 403)),
+    ("auth.reactivate", "POST", "/admin/users/{other}/reactivate", expect(302, 403)),
+    ("auth.resend_invitation", "POST", "/admin/users/{other}/resend-invitation", expect(302, 403)),
+]
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        if not isinstance(getattr(view, "access_rule", None), AccessRule):
+            missing.append(f"{rule.endpoint} ({rule.rule})")
+    assert not missing, "routes without @public/@login_required/@roles_required: " + ", ".join(
+        missing
+    )
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(endpoint, method) for endpoint, method, _url, _exp in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "add rows to MATRIX in tests/test_access.py for: " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("endpoint", "method", "url", "expected"),
+    MATRIX,
+    ids=[f"{m} {u}" for _e, m, u, _x in MATRIX],
+)
+def test_access_matrix(app, client, login_as, role, endpoint, method, url, expected):
+    user = login_as(role) if role != "anonymous" else None
+    with app.app_context():
+        other = make_user(role=Role.STUDENT, password=None)
+        message = queue_email(to="x@example.com", subject="s", body="b")
+        db.session.commit()
+        ids = {"other": other.id, "own": user.id if user else 0, "message": message.id}
+    target = url.format(**ids)
+    if method == "GET":
+        response = client.get(target)
+    else:
+        token = csrf_token_from(client.get("/login" if user is None else "/account").get_data(True))
+        response = client.post(target, data={"csrf_token": token})
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302, response.status_code
+        assert response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == want, (
+            f"{role} {method} {target}: {response.status_code}, expected {want}"
+        )

@@ -1,0 +1,181 @@
+"""Application factory, configuration, database connection settings, headers, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import select, text
+
+from school import create_app
+from school.config import ConfigError
+from school.extensions import db
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ("SECRET_KEY", "DATABASE_URL", "SCHOOL_ENV", "SCHOOL_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCHOOL_INSTANCE_PATH", str(tmp_path / "instance"))
+    return monkeypatch
+
+
+def test_missing_secret_key_is_refused_in_production(clean_env):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_development_runs_without_secret_key_and_uses_sqlite_in_instance(clean_env, tmp_path):
+    clean_env.setenv("SCHOOL_ENV", "development")
+    app = create_app()
+    assert app.config["SECRET_KEY"]
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri == f"sqlite:///{tmp_path / 'instance' / 'school.sqlite3'}"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_with_secret_sets_secure_cookies(clean_env):
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_database_url_selects_postgresql_with_psycopg(clean_env):
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    clean_env.setenv("DATABASE_URL", "postgresql://school:pw@db.internal:5432/school")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://school:pw@db.internal:5432/school"
+    )
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        assert db.engine.dialect.driver == "psycopg"
+        assert db.engine.pool._pre_ping is True
+
+
+def test_prefixed_environment_and_instance_config(clean_env, tmp_path):
+    clean_env.setenv("SCHOOL_ENV", "development")
+    clean_env.setenv("SCHOOL_PER_PAGE", "7")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text('SCHOOL_NAME = "Harbor Coding Institute"\nPER_PAGE = 3\n')
+    app = create_app()
+    assert app.config["SCHOOL_NAME"] == "Harbor Coding Institute"
+    assert app.config["PER_PAGE"] == 7  # the environment wins over instance/config.py
+
+
+def test_unknown_environment_name_is_refused(clean_env):
+    clean_env.setenv("SCHOOL_ENV", "staging")
+    with pytest.raises(ConfigError, match="SCHOOL_ENV"):
+        create_app()
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_have_no_inline_script(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "<script>" not in html and "onclick" not in html.lower()
+
+
+def test_not_found_page_is_generic(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_generic_page_without_traceback(database_url, mailbox):
+    from tests.conftest import build_app
+
+    app = build_app(database_url, mailbox)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    boom.access_rule = object()
+    response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+# --- SQLite connection settings -------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_app(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite connection settings (this run is on PostgreSQL)")
+    return app
+
+
+def test_sqlite_pragmas(sqlite_app):
+    with sqlite_app.app_context():
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def _other_writer_can_begin(path: str) -> bool:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return False
+    finally:
+        other.close()
+
+
+def test_sqlite_write_requests_begin_immediate(sqlite_app):
+    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite_app.test_request_context("/", method="POST"):
+        db.session.execute(select(1))  # a read first: the write lock is already held
+        assert not _other_writer_can_begin(path)
+        db.session.rollback()
+        assert _other_writer_can_begin(path)
+
+
+def test_sqlite_read_requests_do_not_take_the_write_lock(sqlite_app):
+    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite_app.test_request_context("/", method="GET"):
+        db.session.execute(text("SELECT count(*) FROM users"))
+        assert _other_writer_can_begin(path)
+        db.session.rollback()
+
+
+def test_sqlite_foreign_keys_are_enforced(sqlite_app):
+    from sqlalchemy.exc import IntegrityError
+
+    with sqlite_app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text(
+                    "INSERT INTO auth_tokens (token_hash, purpose, user_id, created_at, expires_at)"
+                    " VALUES ('x', 'invitation', 424242, '2026-01-01', '2026-01-02')"
+                )
+            )
+        db.session.rollback()
