@@ -24,7 +24,11 @@ DEMO_USERS = [
     (Role.STUDENT, "Chloe Nguyen", "chloe.nguyen@demo.school"),
     (Role.STUDENT, "Darnell Price", "darnell.price@demo.school"),
     (Role.EMPLOYER, "Grace Liu (Mercy General HIM)", "g.liu@mercy-general.demo.school"),
-    (Role.EMPLOYER, "Omar Haddad (Lakeside Family Practice)", "o.haddad@lakeside-clinic.demo.school"),
+    (
+        Role.EMPLOYER,
+        "Omar Haddad (Lakeside Family Practice)",
+        "o.haddad@lakeside-clinic.demo.school",
+    ),
 ]
 
 

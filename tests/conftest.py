@@ -38,7 +38,7 @@ class Mailbox:
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             message = message_from_bytes(envelope.content)
             message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
@@ -128,7 +128,9 @@ def build_app(database_url: str, mailbox: Mailbox, **overrides: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def _migrated(database_url: str, mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+def _migrated(
+    database_url: str, mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory
+) -> Path | None:
     """Upgrade the empty test database to head once per run; for SQLite, keep a copy of the
     migrated file to restore before each test."""
     app = build_app(database_url, mailbox)
@@ -157,9 +159,7 @@ def reset_database(app: Flask, template: Path | None) -> None:
                 Path(str(target) + suffix).unlink(missing_ok=True)
             shutil.copyfile(template, target)
         else:
-            tables = ", ".join(
-                f'"{t.name}"' for t in db.metadata.sorted_tables
-            )
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
@@ -189,8 +189,14 @@ class Client(FlaskClient):
     """A test client that fills forms like a browser: it reads the CSRF token from the page
     the form is on."""
 
-    def submit(self, url: str, data: dict[str, Any] | None = None, *, page: str | None = None,
-               **kwargs: Any):  # type: ignore[no-untyped-def]
+    def submit(
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        *,
+        page: str | None = None,
+        **kwargs: Any,
+    ):  # type: ignore[no-untyped-def]
         form_page = self.get(page or url)
         assert form_page.status_code == 200, f"GET {page or url} -> {form_page.status_code}"
         payload = {"csrf_token": csrf_token_from(form_page.get_data(as_text=True))}
@@ -264,7 +270,9 @@ def count_queries(app: Flask) -> Callable[[], contextlib.AbstractContextManager[
             engine = db.engine
 
         def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)", statement, re.I):
+            if not re.match(
+                r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)", statement, re.I
+            ):
                 counter.statements.append(statement)
 
         event.listen(engine, "before_cursor_execute", before)

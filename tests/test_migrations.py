@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -26,12 +27,11 @@ def test_single_head():
     assert len(heads) == 1, f"several migration heads: {heads}; merge them"
 
 
-
 def test_history_is_one_line_from_base():
     revisions = list(script_directory().walk_revisions("base", "heads"))
     assert revisions, "no migrations"
     assert revisions[-1].down_revision is None
-    for newer, older in zip(revisions, revisions[1:], strict=False):
+    for newer, older in itertools.pairwise(revisions):
         assert newer.down_revision == older.revision
 
 

@@ -294,8 +294,8 @@ def resend_invitation(*, user: User, by: User) -> None:
 def accept_invitation(*, secret: str, password: str, confirm: str) -> User:
     token = check_token(secret, TokenPurpose.INVITATION)
     user = token.user
+    _consume(token)  # first: _set_password revokes the user's outstanding links
     _set_password(user, password, confirm)
-    _consume(token)
     record_event("user.invitation_accepted", subject=user, actor=user)
     return user
 
@@ -329,8 +329,8 @@ def request_password_reset(*, email: str) -> None:
 def reset_password(*, secret: str, password: str, confirm: str) -> User:
     token = check_token(secret, TokenPurpose.PASSWORD_RESET)
     user = token.user
+    _consume(token)  # first: _set_password revokes the user's outstanding links
     _set_password(user, password, confirm)
-    _consume(token)
     _notify_password_changed(user)
     record_event("auth.password_reset", subject=user, actor=user)
     return user

@@ -20,7 +20,9 @@ def test_record_event_keeps_actor_time_and_client(app):
         db.session.commit()
         admin_id = admin.id
     with app.test_request_context(
-        "/x", method="POST", environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        "/x",
+        method="POST",
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
         headers={"User-Agent": "TestBrowser/1.0"},
     ):
         from flask_login import login_user
@@ -30,7 +32,9 @@ def test_record_event_keeps_actor_time_and_client(app):
         record_event("thing.done", subject=admin, details={"why": "test"})
         db.session.commit()
     with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "thing.done")).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "thing.done")
+        ).one()
         assert event.actor_id == admin_id
         assert event.actor_label == "Ada Admin <ada@example.com>"
         assert event.ip == "203.0.113.9"

@@ -1,0 +1,96 @@
+"""Sessions end when the account is deactivated, the password changes, or the user signs out
+everywhere; the signed-in user's own session survives its password change."""
+
+from __future__ import annotations
+
+from school.auth.models import Role
+from school.extensions import db
+from tests.conftest import login
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+
+def _two_devices(app, make_client, **kwargs):
+    with app.app_context():
+        user = make_user(**kwargs)
+        db.session.commit()
+        email, user_id = user.email, user.id
+    laptop, phone = make_client(), make_client()
+    assert login(laptop, email).status_code == 302
+    assert login(phone, email).status_code == 302
+    return email, user_id, laptop, phone
+
+
+def test_deactivation_ends_existing_sessions(app, client, login_as, make_client):
+    login_as("admin")
+    email, user_id, laptop, _phone = _two_devices(app, make_client)
+    assert laptop.get("/account").status_code == 200
+    response = client.button(f"/admin/users/{user_id}/deactivate", page=f"/admin/users/{user_id}")
+    assert response.status_code == 302
+    assert "is deactivated" in client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    response = laptop.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    # Reactivation does not revive the old session.
+    client.button(f"/admin/users/{user_id}/reactivate", page=f"/admin/users/{user_id}")
+    assert laptop.get("/account").status_code == 302
+    assert login(laptop, email).status_code == 302
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, make_client, mailbox):
+    email, _id, laptop, phone = _two_devices(app, make_client)
+    response = laptop.submit(
+        "/account/password",
+        {"current": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 200
+    assert phone.get("/account").status_code == 302
+    assert login(make_client(), email, DEFAULT_PASSWORD).status_code == 200  # old one refused
+    assert login(make_client(), email, NEW_PASSWORD).status_code == 302
+    assert [m["Subject"] for m in mailbox.to(email)] == ["Your password was changed"]
+
+
+def test_password_change_needs_the_current_password(app, make_client):
+    _email, _id, laptop, phone = _two_devices(app, make_client)
+    response = laptop.submit(
+        "/account/password",
+        {"current": "not-my-password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "Your current password is not correct." in response.get_data(as_text=True)
+    assert phone.get("/account").status_code == 200
+
+
+def test_password_change_lists_every_problem_beside_its_field(app, make_client):
+    _email, _id, laptop, _phone = _two_devices(app, make_client)
+    html = laptop.submit(
+        "/account/password", {"current": DEFAULT_PASSWORD, "password": "short", "confirm": "other"}
+    ).get_data(as_text=True)
+    assert 'id="password-error"' in html and "Use at least 10 characters." in html
+    assert 'id="confirm-error"' in html and "The two passwords do not match." in html
+
+
+def test_logout_everywhere(app, make_client):
+    _email, _id, laptop, phone = _two_devices(app, make_client, role=Role.EMPLOYER)
+    response = laptop.button("/account/logout-everywhere", page="/account")
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 302
+
+
+def test_remember_me_cookie_dies_with_the_session_version(app, make_client):
+    with app.app_context():
+        user = make_user()
+        db.session.commit()
+        email = user.email
+    device = make_client()
+    device.submit("/login", {"email": email, "password": DEFAULT_PASSWORD, "remember": "y"})
+    assert device.get_cookie("remember_token") is not None
+    device.delete_cookie("session")
+    assert device.get("/account").status_code == 200  # restored from the remember cookie
+    other = make_client()
+    login(other, email)
+    other.button("/account/logout-everywhere", page="/account")
+    device.delete_cookie("session")
+    assert device.get("/account").status_code == 302

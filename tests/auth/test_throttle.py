@@ -1,0 +1,88 @@
+"""Failed sign-ins are throttled per account and per address, with counters in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from school.auth.models import LoginThrottle
+from school.extensions import db
+from tests.conftest import login
+from tests.factories import make_user
+
+MESSAGE = "Too many failed sign-in attempts."
+
+
+def _user(app):
+    with app.app_context():
+        user = make_user()
+        db.session.commit()
+        return user.email
+
+
+def _expire_windows(app, seconds: int) -> None:
+    with app.app_context():
+        for row in db.session.scalars(select(LoginThrottle)):
+            row.window_started_at -= dt.timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_account_is_locked_after_repeated_failures_then_unlocks(app, client):
+    email = _user(app)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
+        assert login(client, email, "wrong-password-x").status_code == 200
+    locked = login(client, email, "wrong-password-x")
+    assert locked.status_code == 429
+    assert MESSAGE in locked.get_data(as_text=True)
+    assert int(locked.headers["Retry-After"]) > 0
+
+    # Even the right password is refused while locked.
+    assert login(client, email).status_code == 429
+    assert client.get("/account").status_code == 302
+
+    _expire_windows(app, app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 1)
+    assert login(client, email).status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_unknown_email_is_locked_the_same_way(app, client):
+    _user(app)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    responses = [login(client, "ghost@example.com", "wrong-password-x") for _ in range(limit)]
+    assert [r.status_code for r in responses] == [200] * (limit - 1) + [429]
+    assert MESSAGE in responses[-1].get_data(as_text=True)
+
+
+def test_lock_of_one_account_does_not_lock_another(app, client, make_client):
+    email = _user(app)
+    other = _user(app)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(client, email, "wrong-password-x")
+    assert login(make_client(), other).status_code == 302
+
+
+def test_success_resets_the_account_counter(app, client, make_client):
+    email = _user(app)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
+        login(client, email, "wrong-password-x")
+    assert login(client, email).status_code == 302
+    fresh = make_client()
+    for _ in range(limit - 1):
+        assert login(fresh, email, "wrong-password-x").status_code == 200
+
+
+def test_address_is_locked_after_failures_across_accounts(app, client, make_client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_IP", 4)
+    email = _user(app)
+    for n in range(4):
+        response = login(make_client(), f"guess{n}@example.com", "wrong-password-x")
+    assert response.status_code == 429
+    # The same address, a real account and the right password: still refused.
+    assert login(client, email).status_code == 429
+    # Another address is not affected.
+    other = make_client()
+    other.environ_base = {"REMOTE_ADDR": "198.51.100.7"}
+    assert login(other, email).status_code == 302

@@ -1,0 +1,133 @@
+"""Email: outbox rows written with the change, delivered over real SMTP after the commit."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from school.extensions import db
+from school.mail import OutboxMessage, deliver_queued, queue_email
+from tests.conftest import free_port
+
+INVITE = {"name": "Rita Registrar", "email": "rita@example.com", "role": "admin"}
+
+
+def _outbox(app) -> list[OutboxMessage]:
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def test_invitation_is_delivered_over_smtp_and_its_link_works(client, login_as, mailbox, app):
+    login_as("admin")
+    client.submit("/admin/users/invite", INVITE)
+    [message] = mailbox.to("rita@example.com")
+    assert message["Subject"] == "You are invited to Test Coding School"
+    assert message["X-Envelope-To"] == "rita@example.com"
+    body = mailbox.body(message)
+    assert "Rita Registrar" in body and "expires in 72 hours" in body
+    [row] = _outbox(app)
+    assert row.sent_at is not None and row.attempts == 1 and row.last_error is None
+
+    client.button("/logout", page="/")
+    path = urlsplit(mailbox.last_link("rita@example.com")).path
+    response = client.submit(
+        path, {"password": "registrar-pass-99", "confirm": "registrar-pass-99"}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200  # signed in, as an admin
+
+
+def test_failed_change_sends_no_email(client, login_as, mailbox, app):
+    login_as("admin", email="rita@example.com")
+    client.submit("/admin/users/invite", INVITE)  # duplicate email: refused
+    assert mailbox.messages == []
+    assert _outbox(app) == []
+
+
+def test_rolled_back_message_is_never_sent(app, mailbox):
+    with app.app_context():
+        queue_email(to="ghost@example.com", subject="never", body="rolled back")
+        db.session.rollback()
+        queue_email(to="real@example.com", subject="kept", body="committed")
+        db.session.commit()
+        assert deliver_queued() == 1
+    assert [m["Subject"] for m in mailbox.messages] == ["kept"]
+    assert [m.to_address for m in _outbox(app)] == ["real@example.com"]
+
+
+def test_unreachable_server_keeps_the_message_for_a_retry(client, login_as, mailbox, app):
+    login_as("admin")
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    try:
+        response = client.submit("/admin/users/invite", INVITE)
+    finally:
+        app.config["MAIL_PORT"] = real_port
+    assert response.status_code == 302  # the invitation itself is saved
+    [row] = _outbox(app)
+    assert row.sent_at is None and row.attempts == 1 and "cannot connect" in row.last_error
+    assert "Failed after 1 try" in client.get("/admin/outbox?status=failed").get_data(as_text=True)
+
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 message(s)" in result.output
+    assert len(mailbox.to("rita@example.com")) == 1
+    [row] = _outbox(app)
+    assert row.sent_at is not None and row.attempts == 2 and row.last_error is None
+    # Sending again sends nothing twice.
+    assert "Sent 0 message(s)" in app.test_cli_runner().invoke(args=["outbox", "send"]).output
+
+
+def test_without_mail_server_messages_wait_on_the_outbox_page(client, login_as, mailbox, app):
+    login_as("admin")
+    server = app.config["MAIL_SERVER"]
+    app.config["MAIL_SERVER"] = None
+    try:
+        client.submit("/admin/users/invite", INVITE)
+        assert mailbox.messages == []
+        listing = client.get("/admin/outbox").get_data(as_text=True)
+        assert "No mail server is configured" in listing
+        assert "Waiting" in listing
+        [row] = _outbox(app)
+        message_page = client.get(f"/admin/outbox/{row.id}").get_data(as_text=True)
+        link = re.search(r'href="(http://localhost/invitation/[^"]+)"', message_page).group(1)
+    finally:
+        app.config["MAIL_SERVER"] = server
+    client.button("/logout", page="/")
+    path = urlsplit(link).path
+    assert (
+        client.submit(
+            path, {"password": "registrar-pass-99", "confirm": "registrar-pass-99"}
+        ).status_code
+        == 302
+    )
+
+
+def test_message_bodies_are_not_shown_when_a_mail_server_is_configured(client, login_as, app):
+    login_as("admin")
+    client.submit("/admin/users/invite", INVITE)
+    [row] = _outbox(app)
+    assert client.get(f"/admin/outbox/{row.id}").status_code == 404
+    assert f"/admin/outbox/{row.id}" not in client.get("/admin/outbox").get_data(as_text=True)
+
+
+def test_outbox_page_query_count_does_not_grow(client, login_as, app, count_queries):
+    login_as("admin")
+
+    def add(n):
+        with app.app_context():
+            for i in range(n):
+                db.session.add(OutboxMessage(to_address=f"p{i}@example.com", subject="s", body="b"))
+            db.session.commit()
+
+    add(2)
+    with count_queries() as few:
+        client.get("/admin/outbox")
+    add(30)
+    with count_queries() as many:
+        client.get("/admin/outbox?page=3")
+    assert many.count == few.count

@@ -1,0 +1,119 @@
+"""Command line: users create, demo."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from school.audit import AuditEvent
+from school.auth.models import Role, User
+from school.cli import DEMO_PASSWORD, DEMO_USERS
+from school.extensions import db
+from tests.conftest import login
+
+
+def _users(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_users_create_with_password_from_stdin(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--email",
+            "Boss@Example.com",
+            "--password-stdin",
+        ],
+        input="a-long-admin-passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.com" in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.role == Role.ADMIN and user.name == "Boss"
+        event = db.session.scalar(select(AuditEvent))
+        assert event.action == "user.created" and event.actor_label == "command line"
+    assert login(client, "boss@example.com", "a-long-admin-passphrase").status_code == 302
+
+
+def test_users_create_with_prompted_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "student", "--email", "s@example.com", "--name", "Sam"],
+        input="prompted-passphrase\nprompted-passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert _users(app) == 1
+
+
+def test_users_create_reports_every_problem_and_writes_nothing(app):
+    runner = app.test_cli_runner()
+    runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--email",
+            "dup@example.com",
+            "--password-stdin",
+        ],
+        input="a-long-admin-passphrase\n",
+    )
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--email",
+            "dup@example.com",
+            "--password-stdin",
+        ],
+        input="short\n",
+    )
+    assert result.exit_code == 1
+    assert "email: dup@example.com already has an account." in result.output
+    assert "password: Use at least 10 characters." in result.output
+    assert _users(app) == 1
+
+
+def test_users_create_refuses_unknown_role(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "wizard",
+            "--email",
+            "w@example.com",
+            "--password-stdin",
+        ],
+        input="a-long-admin-passphrase\n",
+    )
+    assert result.exit_code == 2
+    assert _users(app) == 0
+
+
+def test_demo_loads_once_and_its_logins_work(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert f"password for all: {DEMO_PASSWORD}" in result.output
+    for _role, _name, email in DEMO_USERS:
+        assert email in result.output
+    assert _users(app) == len(DEMO_USERS)
+    roles = {role for role, _n, _e in DEMO_USERS}
+    assert roles == set(Role)
+
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 1 and "needs an empty database" in again.output
+    quiet = runner.invoke(args=["demo", "--if-empty"])
+    assert quiet.exit_code == 0 and "not loaded" in quiet.output
+    assert _users(app) == len(DEMO_USERS)
+
+    admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
+    assert login(client, admin_email, DEMO_PASSWORD).status_code == 302
