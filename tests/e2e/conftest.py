@@ -54,9 +54,9 @@ def pytest_collection_modifyitems(
     if selected and CHROMIUM is None:
         if os.environ.get("CI") == "true":
             raise pytest.UsageError(
-                f"CI=true but {MISSING_CHROMIUM.split(';')[0]}: CI must run the "
-                f"{len(selected)} browser tests in tests/e2e. Install it in the CI image: "
-                "`apt-get install -y chromium`."
+                f"CI=true but headless Chromium is not installed ({SYSTEM_CHROMIUM} missing, "
+                f"no `chromium` on PATH): CI must run the {len(selected)} browser tests in "
+                "tests/e2e. Install it in the CI image: `apt-get install -y chromium`."
             )
         skip = pytest.mark.skip(reason=MISSING_CHROMIUM)
         for item in selected:

@@ -125,8 +125,11 @@ def test_users_page_fits_a_phone_screen(
 ) -> None:
     create_user(app, role=Role.ADMIN, email=ADMIN_EMAIL, name=ADMIN_NAME)
     with app.app_context():
-        make_user(role=Role.INSTRUCTOR, name="Bartholomew Featherstonehaugh-Smythe",
-                  email="bartholomew.featherstonehaugh-smythe@riverside-coding-academy.example")
+        make_user(
+            role=Role.INSTRUCTOR,
+            name="Bartholomew Featherstonehaugh-Smythe",
+            email="bartholomew.featherstonehaugh-smythe@riverside-coding-academy.example",
+        )
         make_user(role=Role.STUDENT, name="Li Na")
         make_user(role=Role.EMPLOYER, name="Maria Gonzalez", password=None)
         make_user(role=Role.STUDENT, name="Sam Old", active=False)
