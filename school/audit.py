@@ -62,9 +62,10 @@ def record_event(
             subject_id = subject.id
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
-    label = f"{actor.name} <{actor.email}>" if actor is not None else "system"
-    if actor is None and not has_request_context():
-        label = "command line"
+    if actor is not None:
+        label = f"{actor.name} <{actor.email}>"
+    else:
+        label = "someone not signed in" if has_request_context() else "command line"
     event_row = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor.id if actor is not None else None,
@@ -78,6 +79,27 @@ def record_event(
     )
     db.session.add(event_row)
     return event_row
+
+
+# How an action reads on admin pages; later features add theirs. Unknown codes show as is.
+ACTION_LABELS = {
+    "auth.login": "Signed in",
+    "auth.login_failed": "Failed sign-in",
+    "auth.logout_everywhere": "Signed out everywhere",
+    "auth.password_changed": "Changed password",
+    "auth.password_reset_requested": "Asked for a password reset",
+    "auth.password_reset": "Reset password by emailed link",
+    "user.created": "Created account",
+    "user.invited": "Invited user",
+    "user.invitation_resent": "Sent a new invitation",
+    "user.invitation_accepted": "Accepted invitation",
+    "user.deactivated": "Deactivated account",
+    "user.reactivated": "Reactivated account",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

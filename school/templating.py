@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 
+from school.audit import action_label
 from school.auth.models import Role
 
 
@@ -48,6 +49,7 @@ def url_with(**changes: Any) -> str:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["school_name"] = lambda: current_app.config["SCHOOL_NAME"]

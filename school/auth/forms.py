@@ -20,7 +20,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254)],
-        render_kw={"autocomplete": "username", "autofocus": True},
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         "Password",
@@ -75,7 +75,12 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[SelectChoice(r.value, r.label) for r in Role],
+        # Least privilege first: an admin who does not touch the list invites a student.
+        choices=[
+            SelectChoice(r.value, r.label)
+            for r in (Role.STUDENT, Role.INSTRUCTOR, Role.EMPLOYER, Role.ADMIN)
+        ],
+        default=Role.STUDENT.value,
         validators=[DataRequired("Choose a role.")],
     )
 

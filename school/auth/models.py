@@ -24,7 +24,7 @@ class Role(enum.StrEnum):
             Role.ADMIN: "Administrator",
             Role.INSTRUCTOR: "Instructor",
             Role.STUDENT: "Student",
-            Role.EMPLOYER: "Employer (site supervisor)",
+            Role.EMPLOYER: "Employer",
         }[self]
 
 
