@@ -70,7 +70,7 @@ def print_demo_logins() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, name, email in DEMO_USERS:
         if email in present:
-            click.echo(f"  {role.value:<11} {email:<34} {name}")
+            click.echo(f"  {role.value:<11} {email:<38} {name}")
     click.echo("")
 
 

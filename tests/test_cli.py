@@ -49,32 +49,14 @@ def test_users_create_with_prompted_password(app):
     assert _users(app) == 1
 
 
+def create_user(app, email: str, password: str, role: str = "admin"):
+    args = ["users", "create", "--role", role, "--email", email, "--password-stdin"]
+    return app.test_cli_runner().invoke(args=args, input=password + "\n")
+
+
 def test_users_create_reports_every_problem_and_writes_nothing(app):
-    runner = app.test_cli_runner()
-    runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--role",
-            "admin",
-            "--email",
-            "dup@example.com",
-            "--password-stdin",
-        ],
-        input="a-long-admin-passphrase\n",
-    )
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--role",
-            "admin",
-            "--email",
-            "dup@example.com",
-            "--password-stdin",
-        ],
-        input="short\n",
-    )
+    assert create_user(app, "dup@example.com", "a-long-admin-passphrase").exit_code == 0
+    result = create_user(app, "dup@example.com", "short")
     assert result.exit_code == 1
     assert "email: dup@example.com already has an account." in result.output
     assert "password: Use at least 10 characters." in result.output

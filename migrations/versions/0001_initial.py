@@ -31,6 +31,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("key", name="uq_login_throttles_key"),
     )
+    with op.batch_alter_table("login_throttles", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_login_throttles_window_started_at", ["window_started_at"], unique=False
+        )
+
     op.create_table(
         "outbox_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -161,6 +166,9 @@ def downgrade():
         batch_op.drop_index("ix_outbox_messages_sent_at")
 
     op.drop_table("outbox_messages")
+    with op.batch_alter_table("login_throttles", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_throttles_window_started_at")
+
     op.drop_table("login_throttles")
 
 

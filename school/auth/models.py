@@ -124,7 +124,10 @@ class LoginThrottle(db.Model):
     """
 
     __tablename__ = "login_throttles"
-    __table_args__ = (UniqueConstraint("key", name="uq_login_throttles_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_login_throttles_key"),
+        Index("ix_login_throttles_window_started_at", "window_started_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))

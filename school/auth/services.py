@@ -11,7 +11,7 @@ import hashlib
 import secrets
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school.audit import record_event
@@ -74,6 +74,11 @@ def _record_failure(key: str) -> None:
     )
     if result.rowcount:
         return
+    # A new key (any typed email makes one): first clear keys whose window has closed, so
+    # the table stays as small as the last window's failures.
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.window_started_at <= window_open_after)
+    )
     try:
         with db.session.begin_nested():
             db.session.add(LoginThrottle(key=key, failures=1, window_started_at=now))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from school.auth.models import LoginThrottle
 from school.extensions import db
@@ -86,3 +86,15 @@ def test_address_is_locked_after_failures_across_accounts(app, client, make_clie
     other = make_client()
     other.environ_base = {"REMOTE_ADDR": "198.51.100.7"}
     assert login(other, email).status_code == 302
+
+
+def test_counters_of_closed_windows_are_pruned(app, client):
+    for n in range(3):
+        login(client, f"typo{n}@example.com", "wrong-password-x")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 4
+    _expire_windows(app, app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 1)
+    login(client, "another@example.com", "wrong-password-x")
+    with app.app_context():
+        keys = set(db.session.scalars(select(LoginThrottle.key)))
+    assert keys == {"account:another@example.com", "ip:127.0.0.1"}
