@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from sqlalchemy import delete, func, select, update
@@ -31,22 +33,35 @@ def normalize_email(email: str) -> str:
 # --- sign-in and throttling -------------------------------------------------------------
 
 
-def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
-    cfg = current_app.config
-    return [
-        (f"account:{normalize_email(email)}"[:300], int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"])),
-        (f"ip:{ip}", int(cfg["LOGIN_MAX_FAILURES_PER_IP"])),
-    ]
-
-
 def _window() -> dt.timedelta:
     return dt.timedelta(seconds=int(current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"]))
 
 
-def _retry_after(email: str, ip: str) -> int | None:
-    """Seconds until sign-in is allowed again for this email or address, or None if allowed."""
+def address_key(ip: str) -> str:
+    """Throttle key of a client address. IPv6 clients get a whole /64 each, so one client
+    cannot walk through its own addresses to escape the limit."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _login_keys(email: str, ip: str) -> dict[str, int]:
+    cfg = current_app.config
+    return {
+        f"account:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"ip:{address_key(ip)}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+    }
+
+
+def _retry_after(keys: dict[str, int]) -> int | None:
+    """Seconds until these keys are below their limits again, or None if they are now."""
     now = utcnow()
-    keys = dict(_throttle_keys(email, ip))
     rows = db.session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
     waits = [
         int((row.window_started_at + _window() - now).total_seconds()) + 1
@@ -56,24 +71,27 @@ def _retry_after(email: str, ip: str) -> int | None:
     return max(waits) if waits else None
 
 
-def _record_failure(key: str) -> None:
+def _count(key: str) -> int:
+    """Add one to ``key``'s counter in one atomic statement and return the new count; a window
+    that has closed starts again at 1."""
     now = utcnow()
     window_open_after = now - _window()
-    # Count atomically; a window that has closed starts again at 1.
-    result = db.session.execute(
+    count = db.session.execute(
         update(LoginThrottle)
         .where(LoginThrottle.key == key, LoginThrottle.window_started_at > window_open_after)
         .values(failures=LoginThrottle.failures + 1)
-    )
-    if result.rowcount:
-        return
-    result = db.session.execute(
+        .returning(LoginThrottle.failures)
+    ).scalar()
+    if count is not None:
+        return count
+    restarted = db.session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key == key)
+        .where(LoginThrottle.key == key, LoginThrottle.window_started_at <= window_open_after)
         .values(failures=1, window_started_at=now)
-    )
-    if result.rowcount:
-        return
+        .returning(LoginThrottle.failures)
+    ).scalar()
+    if restarted is not None:
+        return restarted
     # A new key (any typed email makes one): first clear keys whose window has closed, so
     # the table stays as small as the last window's failures.
     db.session.execute(
@@ -83,33 +101,67 @@ def _record_failure(key: str) -> None:
         with db.session.begin_nested():
             db.session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
     except IntegrityError:  # another request created it a moment ago
-        _record_failure(key)
+        return _count(key)
+    return 1
 
 
-def authenticate(*, email: str, password: str, ip: str) -> User:
-    """Check a sign-in. Returns the user, or raises:
-
-    - :class:`TooManyAttempts` while the account or the address is locked (checked before the
-      password, with the same answer whether or not the email exists);
-    - :class:`DomainError` for a wrong email or password (one message for both).
-    Failed attempts are counted and audited in the caller's transaction.
-    """
-    email = normalize_email(email)
-    wait = _retry_after(email, ip)
+def _take_attempt(keys: dict[str, int]) -> None:
+    """Count an attempt against every key, or raise :class:`TooManyAttempts` if any key is
+    at its limit. Counting first and checking the returned count means parallel requests
+    can never get more attempts than the limit between them."""
+    wait = _retry_after(keys)
     if wait is not None:
         raise TooManyAttempts(wait)
-    user = db.session.scalar(select(User).where(User.email == email))
-    ok = verify_password(user.password_hash if user else None, password)
+    counts = {key: _count(key) for key in keys}
+    if any(counts[key] > limit for key, limit in keys.items()):
+        raise TooManyAttempts(_retry_after(keys) or int(_window().total_seconds()))
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What :func:`finish_login` needs after the attempt was counted and committed."""
+
+    email: str
+    ip: str
+    user_id: int | None
+    password_hash: str | None
+
+
+def start_login(*, email: str, ip: str) -> LoginAttempt:
+    """First step of a sign-in. Raises :class:`TooManyAttempts` while the account or the
+    address is locked (the same answer whether or not the email exists); otherwise counts the
+    attempt as a failure until :func:`finish_login` says otherwise.
+
+    The caller commits between the two steps: the count is then visible to parallel requests
+    before the slow password check, and on SQLite the write lock is not held during it.
+    """
+    email = normalize_email(email)
+    _take_attempt(_login_keys(email, ip))
+    row = db.session.execute(
+        select(User.id, User.password_hash).where(User.email == email)
+    ).one_or_none()
+    return LoginAttempt(email, ip, row.id if row else None, row.password_hash if row else None)
+
+
+def finish_login(attempt: LoginAttempt, *, password: str) -> User:
+    """Second step: check the password (before touching the database). Returns the user, or
+    raises :class:`DomainError` (one message for a wrong email or password) or
+    :class:`TooManyAttempts` when this failure reached the limit."""
+    ok = verify_password(attempt.password_hash, password)
+    user = db.session.get(User, attempt.user_id) if attempt.user_id is not None else None
+    if user is not None and user.password_hash != attempt.password_hash:
+        ok = False  # the password changed while we were checking
+    keys = _login_keys(attempt.email, attempt.ip)
     if not ok or user is None or not user.active:
-        for key, _limit in _throttle_keys(email, ip):
-            _record_failure(key)
         record_event(
             "auth.login_failed",
             subject=user,
-            details={"email": email, "reason": "inactive" if ok and user else "bad_credentials"},
+            details={
+                "email": attempt.email,
+                "reason": "inactive" if ok and user is not None else "bad_credentials",
+            },
         )
-        db.session.flush()
-        wait = _retry_after(email, ip)
+        wait = _retry_after(keys)
         if wait is not None:
             raise TooManyAttempts(wait)
         if ok and user is not None:
@@ -117,10 +169,15 @@ def authenticate(*, email: str, password: str, ip: str) -> User:
             raise DomainError({"": ["This account is deactivated. Contact the school's office."]})
         raise DomainError({"": ["Email or password is incorrect."]})
 
+    # Not a failure after all: the account starts afresh, the address gets its attempt back.
+    account_key, address = list(keys)
+    db.session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == account_key).values(failures=0)
+    )
     db.session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key == _throttle_keys(email, ip)[0][0])
-        .values(failures=0)
+        .where(LoginThrottle.key == address, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
     )
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)

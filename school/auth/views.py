@@ -52,9 +52,9 @@ def login():
     retry_minutes = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
-                email=form.email.data, password=form.password.data, ip=client_ip()
-            )
+            attempt = services.start_login(email=form.email.data, ip=client_ip())
+            db.session.commit()  # the attempt counts before the slow password check
+            user = services.finish_login(attempt, password=form.password.data)
         except TooManyAttempts as exc:
             db.session.commit()  # keep the counted failure and its audit row
             retry_minutes = max(1, -(-exc.retry_after // 60))

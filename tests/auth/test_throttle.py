@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
+from school.audit import AuditEvent
 from school.auth.models import LoginThrottle
 from school.extensions import db
 from tests.conftest import login
@@ -98,3 +100,36 @@ def test_counters_of_closed_windows_are_pruned(app, client):
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
     assert keys == {"account:another@example.com", "ip:127.0.0.1"}
+
+
+def test_parallel_guesses_never_get_more_password_checks_than_the_limit(app, make_client):
+    email = _user(app)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    clients = [make_client() for _ in range(3 * limit)]
+    for c in clients:
+        c.get("/login")  # each has its CSRF token before the burst
+
+    def guess(c):
+        return login(c, email, "wrong-password-x").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(guess, clients))
+    # A guess that finishes after the limit was reached answers 429 too, so fewer than
+    # limit - 1 may see the plain error; none gets anything else.
+    assert set(codes) <= {200, 429} and codes.count(429) >= len(clients) - (limit - 1)
+    with app.app_context():
+        checked = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "auth.login_failed")
+        )
+    assert checked == limit  # passwords actually verified
+
+
+def test_ipv6_clients_are_throttled_per_64_network():
+    from school.auth.services import address_key
+
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
+    assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
+    assert address_key("::ffff:203.0.113.5") == "203.0.113.5"
+    assert address_key("203.0.113.5") == "203.0.113.5"
