@@ -238,6 +238,7 @@ TOKEN_MESSAGES = {
     "revoked": "This link was replaced by a newer one. Use the most recent email you received.",
     "expired": "This link has expired.",
     "inactive": "This account has been deactivated. Contact the school.",
+    "missing": "Open the link from your email again to continue (in this browser).",
 }
 
 

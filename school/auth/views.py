@@ -40,6 +40,15 @@ def _start_session(user: User, *, remember: bool = False) -> None:
     # A new session for a new identity: nothing from before sign-in carries over.
     session.clear()
     login_user(user, remember=remember)
+    if not remember:
+        session["_remember"] = "clear"  # drop a remember cookie an earlier user left here
+
+
+def _end_session() -> None:
+    # Clear first: logout_user() leaves the instruction to delete the remember cookie in the
+    # session, and clearing after it would lose that instruction (and keep the user signed in).
+    session.clear()
+    logout_user()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,8 +93,7 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    logout_user()
-    session.clear()
+    _end_session()
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))
 
@@ -104,8 +112,7 @@ def logout_everywhere():
         abort(400)
     services.logout_everywhere(user=current_user)
     db.session.commit()
-    logout_user()
-    session.clear()
+    _end_session()
     flash("You are signed out on every device.", "success")
     return redirect(url_for("auth.login"))
 
@@ -145,9 +152,28 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form)
 
 
-def _token_page(purpose: TokenPurpose, token: str, template: str, action):  # type: ignore[no-untyped-def]
+LINK_SESSION_KEY = "emailed_link"
+
+
+def _open_link(purpose: TokenPurpose, token: str, form_endpoint: str):  # type: ignore[no-untyped-def]
+    """An emailed link: check it, keep its secret in the session and move to a page whose URL
+    holds no secret (so it stays out of history and Referer headers)."""
     no_referrer()
     try:
+        services.check_token(token, purpose)
+    except services.TokenInvalid as exc:
+        return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
+    session[LINK_SESSION_KEY] = {"purpose": purpose.value, "token": token}
+    return redirect(url_for(form_endpoint))
+
+
+def _link_form(purpose: TokenPurpose, template: str, action):  # type: ignore[no-untyped-def]
+    """The set-password form behind an emailed link opened in this browser."""
+    link = session.get(LINK_SESSION_KEY) or {}
+    token = link.get("token") if link.get("purpose") == purpose.value else None
+    try:
+        if token is None:
+            raise services.TokenInvalid("missing")
         record = services.check_token(token, purpose)
     except services.TokenInvalid as exc:
         return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
@@ -165,27 +191,37 @@ def _token_page(purpose: TokenPurpose, token: str, template: str, action):  # ty
             apply_problems(form, exc)
         else:
             db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            _start_session(user)
+            _start_session(user)  # also forgets the link and whoever was signed in here
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("core.dashboard"))
     return render_template(template, form=form, user=record.user)
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@bp.route("/invitation/<token>")
 @public
 def accept_invitation(token: str):
-    return _token_page(
-        TokenPurpose.INVITATION, token, "auth/accept_invitation.html", services.accept_invitation
+    return _open_link(TokenPurpose.INVITATION, token, "auth.invitation_password")
+
+
+@bp.route("/welcome", methods=["GET", "POST"])
+@public
+def invitation_password():
+    return _link_form(
+        TokenPurpose.INVITATION, "auth/accept_invitation.html", services.accept_invitation
     )
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset/<token>")
 @public
 def reset_password(token: str):
-    return _token_page(
-        TokenPurpose.PASSWORD_RESET, token, "auth/reset_password.html", services.reset_password
+    return _open_link(TokenPurpose.PASSWORD_RESET, token, "auth.new_password")
+
+
+@bp.route("/password/new", methods=["GET", "POST"])
+@public
+def new_password():
+    return _link_form(
+        TokenPurpose.PASSWORD_RESET, "auth/reset_password.html", services.reset_password
     )
 
 

@@ -94,3 +94,29 @@ def test_remember_me_cookie_dies_with_the_session_version(app, make_client):
     other.button("/account/logout-everywhere", page="/account")
     device.delete_cookie("session")
     assert device.get("/account").status_code == 302
+
+
+def test_sign_out_ends_a_remembered_session(app, make_client):
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    device = make_client()
+    device.submit("/login", {"email": email, "password": DEFAULT_PASSWORD, "remember": "y"})
+    assert device.get_cookie("remember_token") is not None
+    response = device.button("/logout", page="/account")
+    assert response.status_code == 302
+    assert device.get_cookie("remember_token") is None
+    assert device.get("/account").status_code == 302
+
+
+def test_signing_in_without_remember_drops_an_earlier_users_remember_cookie(app, make_client):
+    with app.app_context():
+        first, second = make_user().email, make_user().email
+        db.session.commit()
+    shared = make_client()
+    shared.submit("/login", {"email": first, "password": DEFAULT_PASSWORD, "remember": "y"})
+    shared.delete_cookie("session")  # the first user closed the browser without signing out
+    shared.get("/account")  # restored from the remember cookie...
+    shared.button("/logout", page="/account")
+    login(shared, second)
+    assert shared.get_cookie("remember_token") is None

@@ -25,19 +25,41 @@ def _invite(client, login_as, mailbox, email="newhire@example.com", role="instru
     return urlsplit(mailbox.last_link(email)).path
 
 
-def _set_password(client, path, password=NEW_PASSWORD, confirm=None, *, token_page=None):
-    """Send the set-password form; ``token_page`` supplies the CSRF token when the link's own
-    page no longer shows the form (a form left open in another tab)."""
+def form_url(path: str) -> str:
+    """Where an emailed link leads: a form page whose URL holds no secret."""
+    return "/welcome" if path.startswith("/invitation/") else "/password/new"
+
+
+def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
+    """Open the emailed link as a browser does, then send the set-password form."""
+    opened = client.get(path)
+    assert opened.status_code == 302, opened.status_code
+    assert opened.headers["Location"] == form_url(path)
     data = {"password": password, "confirm": confirm or password}
-    return client.submit(path, data, page=token_page)
+    return client.submit(form_url(path), data)
+
+
+def _post_open_form(client, path, form_page, password=NEW_PASSWORD):
+    """Send a set-password form that was opened earlier (another tab, before a change)."""
+    return client.post(
+        form_url(path),
+        data={
+            "csrf_token": csrf_token_from(form_page.get_data(as_text=True)),
+            "password": password,
+            "confirm": password,
+        },
+    )
 
 
 def test_invitation_sets_password_signs_in_and_is_single_use(client, login_as, mailbox, app):
     path = _invite(client, login_as, mailbox)
-    page = client.get(path)
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/welcome"
+    assert opened.headers["Referrer-Policy"] == "no-referrer"
+    page = client.get("/welcome")
     assert page.status_code == 200
     assert "Welcome, New Hire" in page.get_data(as_text=True)
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert path not in page.get_data(as_text=True)
 
     response = _set_password(client, path)
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -56,25 +78,19 @@ def test_invitation_sets_password_signs_in_and_is_single_use(client, login_as, m
 def test_second_submit_of_a_used_link_changes_nothing(client, login_as, mailbox, make_client):
     path = _invite(client, login_as, mailbox)
     first, second = make_client(), make_client()
-    form_first = first.get(path)
-    form_second = second.get(path)  # both have the form open
-    assert form_first.status_code == form_second.status_code == 200
+    form_second = second.get(path, follow_redirects=True)  # both have the form open
+    assert form_second.status_code == 200
     assert _set_password(first, path).status_code == 302
-    response = second.post(
-        path,
-        data={
-            "csrf_token": csrf_token_from(form_second.get_data(as_text=True)),
-            "password": "someone-elses-password",
-            "confirm": "someone-elses-password",
-        },
-    )
+    response = _post_open_form(second, path, form_second, "someone-elses-password")
     assert response.status_code == 410
+    assert "already been used" in response.get_data(as_text=True)
     assert login(make_client(), "newhire@example.com", "someone-elses-password").status_code == 200
     assert login(make_client(), "newhire@example.com", NEW_PASSWORD).status_code == 302
 
 
 def test_expired_invitation_is_refused(client, login_as, mailbox, app):
     path = _invite(client, login_as, mailbox)
+    open_form = client.get(path, follow_redirects=True)
     with app.app_context():
         token = db.session.scalar(select(AuthToken))
         token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -82,7 +98,15 @@ def test_expired_invitation_is_refused(client, login_as, mailbox, app):
     response = client.get(path)
     assert response.status_code == 410
     assert "expired" in response.get_data(as_text=True)
-    assert _set_password(client, path, token_page="/login").status_code == 410
+    late = _post_open_form(client, path, open_form)
+    assert late.status_code == 410 and "expired" in late.get_data(as_text=True)
+
+
+def test_form_without_an_opened_link_is_refused(client):
+    for url in ("/welcome", "/password/new"):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "Open the link from your email again" in response.get_data(as_text=True)
 
 
 def test_tampered_token_is_refused(client, login_as, mailbox):
@@ -111,7 +135,8 @@ def test_resent_invitation_replaces_the_old_link(client, login_as, mailbox, app)
     new_path = urlsplit(mailbox.last_link("newhire@example.com")).path
     assert new_path != old_path
     assert "replaced by a newer one" in client.get(old_path).get_data(as_text=True)
-    assert client.get(new_path).status_code == 200
+    assert client.get(new_path).headers["Location"] == "/welcome"
+    assert client.get("/welcome").status_code == 200
 
 
 def test_weak_password_is_refused_beside_the_field_and_link_stays_usable(client, login_as, mailbox):
@@ -199,3 +224,34 @@ def test_tokens_are_stored_hashed(client, login_as, mailbox, app):
     with app.app_context():
         stored = db.session.scalar(select(AuthToken.token_hash))
     assert secret not in stored and len(stored) == 64
+
+
+def test_link_flow_works_over_https_with_strict_referer_checks(client, login_as, mailbox, app):
+    """Behind TLS, Flask-WTF refuses a form post without a same-site Referer. The link page
+    sends none onwards (no-referrer), so the form lives on a secret-free page that does."""
+    path = _invite(client, login_as, mailbox)
+    https = {"base_url": "https://school.example.com"}
+    opened = client.get(path, **https)
+    assert opened.status_code == 302 and opened.headers["Referrer-Policy"] == "no-referrer"
+    form_page = client.get("/welcome", **https)
+    assert form_page.headers["Referrer-Policy"] == "same-origin"
+    data = {
+        "csrf_token": csrf_token_from(form_page.get_data(as_text=True)),
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
+    # What a browser sends under that policy: the form page's own address.
+    response = client.post(
+        "/welcome", data=data, headers={"Referer": "https://school.example.com/welcome"}, **https
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_tampered_reset_token_is_refused(app, client, mailbox):
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    client.submit("/password/forgot", {"email": email})
+    secret = urlsplit(mailbox.last_link(email)).path.rsplit("/", 1)[1]
+    response = client.get(f"/password/reset/{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}")
+    assert response.status_code == 410 and "not valid" in response.get_data(as_text=True)
