@@ -45,6 +45,11 @@ def load_demo() -> list[User]:
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if users exist.")
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException(
+            "The demo school has published passwords; it is loaded only with "
+            "SCHOOL_ENV=development."
+        )
     existing = db.session.scalar(select(func.count()).select_from(User))
     if existing:
         if if_empty:

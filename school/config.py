@@ -8,6 +8,7 @@ prefix because hosting platforms set them under those names.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +78,35 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if env not in ("development", "production", "testing"):
         raise ConfigError(f"SCHOOL_ENV must be development, production or testing, not {env!r}")
     relaxed = env in ("development", "testing")
+    missing = []
     if not app.config.get("SECRET_KEY"):
         if not relaxed:
-            raise ConfigError(
-                "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
-                "value (python -c 'import secrets; print(secrets.token_hex(32))') or run with "
-                "SCHOOL_ENV=development."
+            missing.append(
+                "SECRET_KEY is not set: set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        app.config["SECRET_KEY"] = "dev-only-" + ("testing" if env == "testing" else "development")
+        elif env == "testing":
+            app.config["SECRET_KEY"] = "testing-only-secret"
+        else:
+            app.config["SECRET_KEY"] = _development_secret(app)
+    if not relaxed:
+        # Links in emails are built from EXTERNAL_URL, never from the request's Host header
+        # (which a client chooses, and would then receive other people's reset links).
+        if not app.config.get("EXTERNAL_URL"):
+            missing.append(
+                "SCHOOL_EXTERNAL_URL is not set: the address users reach the site at, "
+                "e.g. https://records.example.edu (used for links in emails)."
+            )
+        if not app.config.get("MAIL_SERVER"):
+            missing.append(
+                "SCHOOL_MAIL_SERVER is not set: invitations and password resets are sent by email."
+            )
+    if missing:
+        raise ConfigError(
+            "Cannot start in production:\n- "
+            + "\n- ".join(missing)
+            + "\n(For a local try-out, run with SCHOOL_ENV=development.)"
+        )
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -109,3 +131,14 @@ def database_uri(app: Flask) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _development_secret(app: Flask) -> str:
+    """A random key kept in the instance folder, so development sessions survive restarts
+    without a key that is the same on every machine (and so forgeable)."""
+    path = Path(app.instance_path) / "dev-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -35,13 +35,15 @@ def no_referrer() -> None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute URL for an email: EXTERNAL_URL when configured, else the request's host."""
+    """An absolute URL for an email, built on EXTERNAL_URL (required in production). Only in
+    development and tests, without it, the request's host is used."""
+    path = url_for(endpoint, _external=False, **values)
     base = current_app.config.get("EXTERNAL_URL")
     if base:
-        return base.rstrip("/") + url_for(endpoint, _external=False, **values)
+        return base.rstrip("/") + path
     if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    return "http://127.0.0.1:5000" + url_for(endpoint, _external=False, **values)
+        return request.host_url.rstrip("/") + path
+    return "http://127.0.0.1:5000" + path
 
 
 def init_security(app: Flask) -> None:
@@ -49,7 +51,8 @@ def init_security(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # Not x_host: the host is never taken from a header (see external_url).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     @app.after_request
     def _headers(response: Response) -> Response:

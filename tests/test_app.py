@@ -20,9 +20,40 @@ def clean_env(monkeypatch, tmp_path):
     return monkeypatch
 
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "SCHOOL_EXTERNAL_URL": "https://records.example.edu",
+    "SCHOOL_MAIL_SERVER": "smtp.example.edu",
+}
+
+
+def production_env(env) -> None:
+    for name, value in PRODUCTION.items():
+        env.setenv(name, value)
+
+
 def test_missing_secret_key_is_refused_in_production(clean_env):
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         create_app()
+
+
+def test_production_lists_every_missing_setting(clean_env):
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    message = str(refused.value)
+    for name in ("SECRET_KEY", "SCHOOL_EXTERNAL_URL", "SCHOOL_MAIL_SERVER"):
+        assert name in message
+    production_env(clean_env)
+    assert create_app().config["ENV"] == "production"
+
+
+def test_development_secret_key_is_random_and_kept_in_the_instance_folder(clean_env, tmp_path):
+    clean_env.setenv("SCHOOL_ENV", "development")
+    first = create_app().config["SECRET_KEY"]
+    assert first == create_app().config["SECRET_KEY"]  # survives a restart
+    assert len(first) == 64
+    clean_env.setenv("SCHOOL_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    assert create_app().config["SECRET_KEY"] != first
 
 
 def test_development_runs_without_secret_key_and_uses_sqlite_in_instance(clean_env, tmp_path):
@@ -34,8 +65,8 @@ def test_development_runs_without_secret_key_and_uses_sqlite_in_instance(clean_e
     assert app.config["SESSION_COOKIE_SECURE"] is False
 
 
-def test_production_with_secret_sets_secure_cookies(clean_env):
-    clean_env.setenv("SECRET_KEY", "x" * 40)
+def test_production_sets_secure_cookies(clean_env):
+    production_env(clean_env)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -44,7 +75,7 @@ def test_production_with_secret_sets_secure_cookies(clean_env):
 
 
 def test_database_url_selects_postgresql_with_psycopg(clean_env):
-    clean_env.setenv("SECRET_KEY", "x" * 40)
+    production_env(clean_env)
     clean_env.setenv("DATABASE_URL", "postgresql://school:pw@db.internal:5432/school")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == (
@@ -90,10 +121,12 @@ def test_pages_have_no_inline_script(client):
     assert "<script>" not in html and "onclick" not in html.lower()
 
 
-def test_not_found_page_is_generic(client):
+def test_not_found_page_is_generic_and_has_the_security_headers(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_unexpected_error_shows_generic_page_without_traceback(database_url, mailbox):
@@ -111,6 +144,33 @@ def test_unexpected_error_shows_generic_page_without_traceback(database_url, mai
     assert response.status_code == 500
     assert "Something went wrong" in body
     assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_email_links_never_come_from_the_host_header(app, client, mailbox, monkeypatch):
+    from tests.factories import make_user
+
+    monkeypatch.setitem(app.config, "EXTERNAL_URL", "https://records.example.edu")
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    evil = {"base_url": "http://evil.example"}
+    page = client.get("/password/forgot", **evil)
+    from tests.conftest import csrf_token_from
+
+    client.post(
+        "/password/forgot",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": email},
+        **evil,
+    )
+    assert mailbox.last_link(email).startswith("https://records.example.edu/password/reset/")
+
+
+def test_demo_is_refused_in_production(database_url, clean_env):
+    production_env(clean_env)
+    app = create_app({"DATABASE_URL": database_url})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "only with SCHOOL_ENV=development" in result.output
 
 
 def test_health_check(client):

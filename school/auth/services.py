@@ -201,22 +201,33 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(
-    *, user: User, purpose: TokenPurpose, ttl: dt.timedelta, created_by: User | None = None
-) -> str:
-    """Create a token and return its secret (only the hash is stored). Earlier unused tokens
-    of the same purpose for this user are revoked, so only the newest link works."""
-    now = utcnow()
+def revoke_tokens(*, user: User, purposes: tuple[TokenPurpose, ...] = tuple(TokenPurpose)) -> None:
+    """Make every outstanding link of this user (of these purposes) stop working."""
     db.session.execute(
         update(AuthToken)
         .where(
             AuthToken.user_id == user.id,
-            AuthToken.purpose == purpose,
+            AuthToken.purpose.in_(purposes),
             AuthToken.used_at.is_(None),
             AuthToken.revoked_at.is_(None),
         )
-        .values(revoked_at=now)
+        .values(revoked_at=utcnow())
     )
+
+
+def issue_token(
+    *,
+    user: User,
+    purpose: TokenPurpose,
+    ttl: dt.timedelta,
+    created_by: User | None = None,
+    replace_earlier: bool = False,
+) -> str:
+    """Create a token and return its secret (only the hash is stored). With
+    ``replace_earlier``, earlier unused links of the same purpose stop working."""
+    now = utcnow()
+    if replace_earlier:
+        revoke_tokens(user=user, purposes=(purpose,))
     secret = secrets.token_urlsafe(32)
     db.session.add(
         AuthToken(
@@ -292,17 +303,8 @@ def _set_password(user: User, password: str, confirm: str) -> None:
     user.password_changed_at = utcnow()
     # Every session issued before this moment ends.
     user.session_version = (user.session_version or 0) + 1
-    # Any reset link still out there is dead too.
-    db.session.execute(
-        update(AuthToken)
-        .where(
-            AuthToken.user_id == user.id,
-            AuthToken.purpose == TokenPurpose.PASSWORD_RESET,
-            AuthToken.used_at.is_(None),
-            AuthToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-    )
+    # Any link still out there (reset or invitation) is dead too.
+    revoke_tokens(user=user)
 
 
 # --- invitations ------------------------------------------------------------------------
@@ -349,7 +351,9 @@ def resend_invitation(*, user: User, by: User) -> None:
         problems.add("", "Reactivate the account before sending an invitation.")
     problems.raise_if_any()
     ttl = dt.timedelta(hours=int(current_app.config["INVITATION_TTL_HOURS"]))
-    secret = issue_token(user=user, purpose=TokenPurpose.INVITATION, ttl=ttl, created_by=by)
+    secret = issue_token(
+        user=user, purpose=TokenPurpose.INVITATION, ttl=ttl, created_by=by, replace_earlier=True
+    )
     _send_invitation(user, secret, by)
     record_event("user.invitation_resent", subject=user)
 
@@ -366,13 +370,29 @@ def accept_invitation(*, secret: str, password: str, confirm: str) -> User:
 # --- passwords --------------------------------------------------------------------------
 
 
-def request_password_reset(*, email: str) -> None:
+def request_password_reset(*, email: str, ip: str) -> None:
     """Email a reset link if the address belongs to an active account. Says nothing either way
-    (the page answers the same), so the form cannot be used to find out who has an account."""
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    (the page answers the same), so the form cannot be used to find out who has an account.
+
+    Requests are counted per email and per address like sign-ins; past the limit nothing is
+    sent, so the form cannot flood someone's inbox. Earlier links stay valid (each works once,
+    and all die when the password changes): asking again never breaks the link in hand.
+    """
+    email = normalize_email(email)
+    cfg = current_app.config
+    keys = {
+        f"reset:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"reset-ip:{address_key(ip)}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+    }
+    try:
+        _take_attempt(keys)
+    except TooManyAttempts:
+        record_event("auth.password_reset_throttled", details={"email": email})
+        return
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active:
         return
-    minutes = int(current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    minutes = int(cfg["PASSWORD_RESET_TTL_MINUTES"])
     secret = issue_token(
         user=user, purpose=TokenPurpose.PASSWORD_RESET, ttl=dt.timedelta(minutes=minutes)
     )
@@ -386,7 +406,8 @@ def request_password_reset(*, email: str) -> None:
             minutes=minutes,
         ),
     )
-    record_event("auth.password_reset_requested", subject=user, actor=user)
+    # The requester is not signed in and not necessarily the account holder.
+    record_event("auth.password_reset_requested", subject=user, details={"email": email})
 
 
 def reset_password(*, secret: str, password: str, confirm: str) -> User:
@@ -458,15 +479,18 @@ def deactivate_user(*, user: User, by: User) -> None:
     if not user.active:
         problems.add("", f"{user.email} is already deactivated.")
     if user.role == Role.ADMIN and user.active:
-        admins = db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-        )
-        if admins <= 1:
+        # Lock the active admins' rows: two admins deactivating each other at once must not
+        # leave the school with none (SQLite is already serialised by BEGIN IMMEDIATE).
+        admins = db.session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.active).with_for_update()
+        ).all()
+        if len(admins) <= 1:
             problems.add("", "This is the last active administrator.")
     problems.raise_if_any()
     user.active = False
     user.deactivated_at = utcnow()
     user.session_version = (user.session_version or 0) + 1
+    revoke_tokens(user=user)  # reactivation must not revive old links
     record_event("user.deactivated", subject=user)
 
 

@@ -146,7 +146,7 @@ def change_password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data)
+        services.request_password_reset(email=form.email.data, ip=client_ip())
         db.session.commit()
         return render_template("auth/forgot_sent.html", email=form.email.data)
     return render_template("auth/forgot.html", form=form)

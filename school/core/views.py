@@ -42,16 +42,20 @@ def outbox():
         status=status,
     )
     return render_template(
-        "core/outbox.html", page=page, status=status or "", show_bodies=not mail_configured()
+        "core/outbox.html", page=page, status=status or "", show_bodies=_show_bodies()
     )
+
+
+def _show_bodies() -> bool:
+    # Bodies carry sign-in links: readable only in development without a mail server, where
+    # this page is how a newcomer follows them. (Production refuses to start without one.)
+    return not mail_configured() and current_app.config["ENV"] in ("development", "testing")
 
 
 @bp.route("/admin/outbox/<int:message_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(message_id: int):
-    # Bodies carry sign-in links: readable here only while no mail server is configured
-    # (development), where this page is how a newcomer follows them.
-    if mail_configured():
+    if not _show_bodies():
         abort(404)
     message = db.session.get(OutboxMessage, message_id)
     if message is None:

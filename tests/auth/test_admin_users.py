@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from school.audit import AuditEvent
@@ -144,3 +145,18 @@ def test_deactivate_and_reactivate_are_audited(client, login_as, app):
         ).all()
         assert events == [("user.deactivated", admin.id), ("user.reactivated", admin.id)]
         assert db.session.get(User, user_id).active
+
+
+def test_the_last_active_administrator_cannot_be_deactivated(app):
+    from school.auth.services import deactivate_user
+    from school.errors import DomainError
+
+    with app.app_context():
+        only_admin = make_user(role=Role.ADMIN)
+        former_admin = make_user(role=Role.ADMIN, active=False)
+        db.session.commit()
+        with pytest.raises(DomainError) as refused:
+            deactivate_user(user=only_admin, by=former_admin)
+        assert refused.value.problems == {"": ["This is the last active administrator."]}
+        db.session.rollback()
+        assert db.session.get(User, only_admin.id).active
