@@ -86,7 +86,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         elif env == "testing":
-            app.config["SECRET_KEY"] = "testing-only-secret"
+            app.config["SECRET_KEY"] = "testing-only-secret"  # noqa: S105 (tests only)
         else:
             app.config["SECRET_KEY"] = _development_secret(app)
     if not relaxed:
