@@ -184,6 +184,7 @@ def test_reset_for_unknown_or_deactivated_email_looks_the_same_and_sends_nothing
     unknown = client.submit("/password/forgot", {"email": unknown_email}).get_data(as_text=True)
     inactive_email = _user(app, active=False)
     inactive = client.submit("/password/forgot", {"email": inactive_email}).get_data(as_text=True)
+
     def shape(page: str, email: str) -> str:
         # The pages differ only in the email typed (and the session's CSRF token).
         return re.sub(r'value="[^"]+"', "", page.replace(email, "EMAIL"))
