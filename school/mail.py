@@ -17,14 +17,13 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import Index, Integer, String, Text, event, select, update
+from sqlalchemy import Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
-QUEUED_KEY = "outbox_queued_ids"  # written in the open transaction
-COMMITTED_KEY = "outbox_committed_ids"  # their transaction committed: ready to send
+QUEUED_KEY = "outbox_queued_ids"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -62,36 +61,23 @@ def queue_email(*, to: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-@event.listens_for(Session, "after_commit")
-def _queued_committed(session: Session) -> None:
-    queued = session.info.pop(QUEUED_KEY, None)
-    if queued:
-        session.info.setdefault(COMMITTED_KEY, []).extend(queued)
-
-
-@event.listens_for(Session, "after_rollback")
-def _queued_rolled_back(session: Session) -> None:
-    session.info.pop(QUEUED_KEY, None)
-
-
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
 def deliver_queued() -> int:
-    """Send the messages whose transaction has committed. Returns how many were sent.
+    """Send what this session queued, as far as it was committed. Returns how many were sent.
 
-    Runs after each request and at the end of CLI commands. Messages queued in a transaction
-    that rolled back never reach this list.
+    Runs when a request ends (and CLI commands that email call it after their commit). It
+    first ends the session's open transaction, discarding anything uncommitted, as the end of
+    a request would anyway; then it reads the queued rows back in a session of its own, so a
+    message whose transaction (or savepoint) rolled back is simply not found and never sent.
     """
     session = db.session()
-    ids = session.info.pop(COMMITTED_KEY, [])
+    ids = session.info.pop(QUEUED_KEY, [])
     if not ids or not mail_configured():
         return 0
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("deliver_queued() called with uncommitted changes; commit first")
-    # End the caller's (read) transaction: on SQLite it may hold the write lock that the
-    # delivery's own transaction needs.
+    # Also releases SQLite's write lock, which the delivery's own transaction needs.
     session.rollback()
     return _deliver(ids)
 
@@ -122,11 +108,12 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
         select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
     ).all()
     session.commit()  # end the read transaction before a slow network call
+    pending = {m.id: m for m in messages}
     sent = 0
     try:
         smtp = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
     except OSError as exc:
-        _mark_failed(session, [m.id for m in messages], f"cannot connect: {exc}")
+        _mark_failed(session, list(pending), f"cannot connect: {exc}")
         return 0
     try:
         if cfg["MAIL_USE_STARTTLS"]:
@@ -134,33 +121,40 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
         for message in messages:
-            email = EmailMessage()
-            email["From"] = cfg["MAIL_SENDER"]
-            email["To"] = message.to_address
-            email["Subject"] = message.subject
-            email["Message-ID"] = make_msgid(domain="school.invalid")
-            email.set_content(message.body)
             try:
-                smtp.send_message(email)
-            except smtplib.SMTPException as exc:
+                smtp.send_message(_as_email(message))
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                # This message was refused; the connection is still good for the others.
                 _mark_failed(session, [message.id], str(exc))
+                del pending[message.id]
                 continue
             # Guarded update: two senders racing never both count a message as sent.
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
-                .values(
-                    sent_at=utcnow(),
-                    attempts=OutboxMessage.attempts + 1,
-                    last_error=None,
-                )
+                .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
             )
             session.commit()
+            del pending[message.id]
             sent += 1
+    except (smtplib.SMTPException, OSError) as exc:
+        # TLS, login, or the connection failed: whatever was not sent waits for a retry.
+        _mark_failed(session, list(pending), f"{type(exc).__name__}: {exc}")
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()
     return sent
+
+
+def _as_email(message: OutboxMessage) -> EmailMessage:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_SENDER"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="school.invalid")
+    email.set_content(message.body)
+    return email
 
 
 def _mark_failed(session: Session, ids: list[int], error: str) -> None:

@@ -130,3 +130,44 @@ def test_outbox_page_query_count_does_not_grow(client, login_as, app, count_quer
     with count_queries() as many:
         client.get("/admin/outbox?page=3")
     assert many.count == few.count
+
+
+def test_savepoints_do_not_confuse_delivery(app, mailbox):
+    with app.app_context():
+        queue_email(to="kept@example.com", subject="kept", body="outer transaction")
+        savepoint = db.session.begin_nested()
+        queue_email(to="undone@example.com", subject="undone", body="rolled-back savepoint")
+        savepoint.rollback()
+        db.session.commit()
+        assert deliver_queued() == 1
+
+        with db.session.begin_nested():
+            queue_email(to="released@example.com", subject="x", body="savepoint released")
+        db.session.rollback()  # ...but the outer transaction rolled back
+        assert deliver_queued() == 0
+    assert [m["To"] for m in mailbox.messages] == ["kept@example.com"]
+
+
+def test_a_refused_recipient_does_not_stop_the_others(app, mailbox):
+    with app.app_context():
+        queue_email(to="ghost@refused.example.com", subject="one", body="b")
+        queue_email(to="real@example.com", subject="two", body="b")
+        db.session.commit()
+        assert deliver_queued() == 1
+    assert [m["To"] for m in mailbox.messages] == ["real@example.com"]
+    refused, delivered = _outbox(app)
+    assert refused.sent_at is None and "No such mailbox" in refused.last_error
+    assert delivered.sent_at is not None
+
+
+def test_smtp_failure_after_connecting_keeps_the_request_and_the_message(
+    client, login_as, mailbox, app, monkeypatch
+):
+    login_as("admin")
+    monkeypatch.setitem(app.config, "MAIL_USE_STARTTLS", True)  # the test server has no TLS
+    response = client.submit("/admin/users/invite", INVITE)
+    assert response.status_code == 302  # the invitation is saved all the same
+    [row] = _outbox(app)
+    assert row.sent_at is None and row.attempts == 1
+    assert "STARTTLS" in row.last_error or "starttls" in row.last_error.lower()
+    assert mailbox.messages == []
