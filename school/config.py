@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    # "Keep me signed in" lasts 14 days: long enough for a student's externship weeks,
+    # short for a records system.
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }

@@ -3,6 +3,10 @@ everywhere; the signed-in user's own session survives its password change."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from email.utils import parsedate_to_datetime
+
 from school.auth.models import Role
 from school.extensions import db
 from tests.conftest import login
@@ -120,3 +124,20 @@ def test_signing_in_without_remember_drops_an_earlier_users_remember_cookie(app,
     shared.button("/logout", page="/account")
     login(shared, second)
     assert shared.get_cookie("remember_token") is None
+
+
+def test_remember_cookie_lasts_fourteen_days(app, make_client):
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    device = make_client()
+    response = device.submit(
+        "/login", {"email": email, "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token")
+    )
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    lifetime = expires - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(days=13, hours=23) < lifetime <= dt.timedelta(days=14)

@@ -42,7 +42,7 @@ def test_invitation_is_delivered_over_smtp_and_its_link_works(client, login_as, 
     assert client.get("/admin/users").status_code == 200  # signed in, as an admin
 
 
-def test_failed_change_sends_no_email(client, login_as, mailbox, app):
+def test_refused_invitation_sends_no_email(client, login_as, mailbox, app):
     login_as("admin", email="rita@example.com")
     client.submit("/admin/users/invite", INVITE)  # duplicate email: refused
     assert mailbox.messages == []
