@@ -31,24 +31,13 @@ class LoginForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a password.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired("Type the password again.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    # No validators: the service checks both fields together and lists every problem at once.
+    password = PasswordField("New password", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password", render_kw={"autocomplete": "new-password"})
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -20,7 +20,7 @@ from school.audit import record_event
 from school.auth.models import AuthToken, LoginThrottle, Role, TokenPurpose, User
 from school.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from school.database import utcnow
-from school.errors import DomainError, TooManyAttempts
+from school.errors import DomainError, ProblemList, TooManyAttempts
 from school.extensions import db
 from school.mail import queue_email
 from school.security import external_url
@@ -292,11 +292,17 @@ def _consume(token: AuthToken) -> None:
         raise TokenInvalid("used")
 
 
-def _set_password(user: User, password: str, confirm: str) -> None:
-    problems = DomainError.collect()
-    for message in password_problems(password, email=user.email, name=user.name):
+def _set_password(
+    user: User, password: str, confirm: str, problems: ProblemList | None = None
+) -> None:
+    """Set a new password after checking it; ``problems`` may already hold the caller's, so
+    that one answer lists everything wrong with the form."""
+    problems = problems or DomainError.collect()
+    for message in password_problems(password or "", email=user.email, name=user.name):
         problems.add("password", message)
-    if password != confirm:
+    if not confirm:
+        problems.add("confirm", "Type the new password again.")
+    elif password != confirm:
         problems.add("confirm", "The two passwords do not match.")
     problems.raise_if_any()
     user.password_hash = hash_password(password)
@@ -422,9 +428,12 @@ def reset_password(*, secret: str, password: str, confirm: str) -> User:
 
 def change_password(*, user: User, current: str, password: str, confirm: str) -> None:
     """Change a signed-in user's password. Other sessions end; the caller re-issues this one."""
-    if not verify_password(user.password_hash, current):
-        raise DomainError({"current": ["Your current password is not correct."]})
-    _set_password(user, password, confirm)
+    problems = DomainError.collect()
+    if not current:
+        problems.add("current", "Enter your current password.")
+    elif not verify_password(user.password_hash, current):
+        problems.add("current", "Your current password is not correct.")
+    _set_password(user, password, confirm, problems)
     _notify_password_changed(user)
     record_event("auth.password_changed", subject=user)
 

@@ -141,3 +141,14 @@ def test_remember_cookie_lasts_fourteen_days(app, make_client):
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
     lifetime = expires - dt.datetime.now(dt.UTC)
     assert dt.timedelta(days=13, hours=23) < lifetime <= dt.timedelta(days=14)
+
+
+def test_change_password_lists_every_problem_in_one_answer(app, make_client):
+    _email, _id, laptop, phone = _two_devices(app, make_client)
+    html = laptop.submit(
+        "/account/password", {"current": "", "password": "short", "confirm": ""}
+    ).get_data(as_text=True)
+    assert 'id="current-error"' in html and "Enter your current password." in html
+    assert 'id="password-error"' in html and "Use at least 10 characters." in html
+    assert 'id="confirm-error"' in html and "Type the new password again." in html
+    assert phone.get("/account").status_code == 200  # nothing changed

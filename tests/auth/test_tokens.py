@@ -36,7 +36,7 @@ def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
     opened = client.get(path)
     assert opened.status_code == 302, opened.status_code
     assert opened.headers["Location"] == form_url(path)
-    data = {"password": password, "confirm": confirm or password}
+    data = {"password": password, "confirm": password if confirm is None else confirm}
     return client.submit(form_url(path), data)
 
 
@@ -305,3 +305,10 @@ def test_deactivation_kills_outstanding_links_for_good(app, client, login_as, ma
     client.button(f"/admin/users/{user_id}/deactivate", page=f"/admin/users/{user_id}")
     client.button(f"/admin/users/{user_id}/reactivate", page=f"/admin/users/{user_id}")
     assert client.get(invitation).status_code == 410
+
+
+def test_set_password_form_lists_every_problem_in_one_answer(client, login_as, mailbox):
+    path = _invite(client, login_as, mailbox)
+    html = _set_password(client, path, "short", "").get_data(as_text=True)
+    assert "Use at least 10 characters." in html
+    assert "Type the new password again." in html
