@@ -116,3 +116,29 @@ def test_access_matrix(app, client, login_as, role, endpoint, method, url, expec
         assert response.status_code == want, (
             f"{role} {method} {target}: {response.status_code}, expected {want}"
         )
+
+
+def _snapshot(app) -> dict[str, list]:
+    """Every row of every table, so that an UPDATE shows as well as an INSERT."""
+    from sqlalchemy import select
+
+    with app.app_context():
+        return {
+            table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "student"])
+def test_no_get_request_changes_anything(app, client, login_as, role):
+    user = login_as(role) if role != "anonymous" else None
+    with app.app_context():
+        other = make_user(role=Role.STUDENT, password=None)
+        message = queue_email(to="x@example.com", subject="s", body="b")
+        db.session.commit()
+        ids = {"other": other.id, "own": user.id if user else 0, "message": message.id}
+    before = _snapshot(app)
+    for _endpoint, method, url, _expected in MATRIX:
+        if method == "GET":
+            client.get(url.format(**ids))
+    assert _snapshot(app) == before
