@@ -89,7 +89,6 @@ ACTION_LABELS = {
     "auth.password_changed": "Changed password",
     "auth.password_reset_requested": "Asked for a password reset",
     "auth.password_reset": "Reset password by emailed link",
-    "auth.password_reset_throttled": "Too many password-reset requests",
     "user.created": "Created account",
     "user.invited": "Invited user",
     "user.invitation_resent": "Sent a new invitation",

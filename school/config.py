@@ -39,7 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "America/New_York",
     "DATE_FORMAT": "%b %-d, %Y",
     # Login throttling
+    # Failed sign-ins (and password-reset requests) per window: for one account from one
+    # address, for one account from anywhere, and from one address to any account.
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL": 50,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 900,
     # Emailed links

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from school.audit import record_event
@@ -52,10 +52,15 @@ def address_key(ip: str) -> str:
 
 
 def _login_keys(email: str, ip: str) -> dict[str, int]:
+    """Sign-in counters and their limits: the account from this address (so that a stranger
+    elsewhere cannot lock a user out of their own device), the account from anywhere (a
+    higher ceiling against guessing from many addresses), and the address itself."""
     cfg = current_app.config
+    address = address_key(ip)
     return {
-        f"account:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"ip:{address_key(ip)}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+        f"account:{email}|{address}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"account:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
+        f"ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
 
 
@@ -93,10 +98,14 @@ def _count(key: str) -> int:
     if restarted is not None:
         return restarted
     # A new key (any typed email makes one): first clear keys whose window has closed, so
-    # the table stays as small as the last window's failures.
-    db.session.execute(
-        delete(LoginThrottle).where(LoginThrottle.window_started_at <= window_open_after)
+    # the table stays as small as the last window's failures. Rows another sign-in has
+    # locked are skipped (it is restarting them): waiting for them could deadlock.
+    expired = (
+        select(LoginThrottle.id)
+        .where(LoginThrottle.window_started_at <= window_open_after)
+        .with_for_update(skip_locked=True)
     )
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.id.in_(expired)))
     try:
         with db.session.begin_nested():
             db.session.add(LoginThrottle(key=key, failures=1, window_started_at=now))
@@ -115,6 +124,34 @@ def _take_attempt(keys: dict[str, int]) -> None:
     counts = {key: _count(key) for key in keys}
     if any(counts[key] > limit for key, limit in keys.items()):
         raise TooManyAttempts(_retry_after(keys) or int(_window().total_seconds()))
+
+
+def _give_back_attempt(keys: dict[str, int]) -> None:
+    """The attempt was not a failure after all: this account from this address starts
+    afresh; the account's and the address's totals get the one attempt back."""
+    this_device, *totals = keys
+    db.session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == this_device).values(failures=0)
+    )
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key.in_(totals), LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+    )
+
+
+def _clear_account_counters(email: str) -> None:
+    """A new password unlocks the account everywhere."""
+    db.session.execute(
+        update(LoginThrottle)
+        .where(
+            or_(
+                LoginThrottle.key == f"account:{email}",
+                LoginThrottle.key.startswith(f"account:{email}|", autoescape=True),
+            )
+        )
+        .values(failures=0)
+    )
 
 
 @dataclass(frozen=True)
@@ -169,16 +206,7 @@ def finish_login(attempt: LoginAttempt, *, password: str) -> User:
             raise DomainError({"": ["This account is deactivated. Contact the school's office."]})
         raise DomainError({"": ["Email or password is incorrect."]})
 
-    # Not a failure after all: the account starts afresh, the address gets its attempt back.
-    account_key, address = list(keys)
-    db.session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == account_key).values(failures=0)
-    )
-    db.session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == address, LoginThrottle.failures > 0)
-        .values(failures=LoginThrottle.failures - 1)
-    )
+    _give_back_attempt(keys)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -311,6 +339,7 @@ def _set_password(
     user.session_version = (user.session_version or 0) + 1
     # Any link still out there (reset or invitation) is dead too.
     revoke_tokens(user=user)
+    _clear_account_counters(user.email)
 
 
 # --- invitations ------------------------------------------------------------------------
@@ -386,14 +415,17 @@ def request_password_reset(*, email: str, ip: str) -> None:
     """
     email = normalize_email(email)
     cfg = current_app.config
+    address = address_key(ip)
     keys = {
-        f"reset:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"reset-ip:{address_key(ip)}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+        f"reset:{email}|{address}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"reset:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
+        f"reset-ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
     try:
         _take_attempt(keys)
     except TooManyAttempts:
-        record_event("auth.password_reset_throttled", details={"email": email})
+        # Logged, not audited: a flood of requests must not grow the audit log without end.
+        current_app.logger.warning("password reset requests throttled for %s from %s", email, ip)
         return
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active:
@@ -491,9 +523,11 @@ def deactivate_user(*, user: User, by: User) -> None:
         # Lock the active admins' rows: two admins deactivating each other at once must not
         # leave the school with none (SQLite is already serialised by BEGIN IMMEDIATE).
         admins = db.session.scalars(
-            select(User.id).where(User.role == Role.ADMIN, User.active).with_for_update()
+            select(User.id)
+            .where(User.role == Role.ADMIN, User.active, User.password_hash.is_not(None))
+            .with_for_update()
         ).all()
-        if len(admins) <= 1:
+        if user.id in admins and len(admins) <= 1:
             problems.add("", "This is the last active administrator.")
     problems.raise_if_any()
     user.active = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from school.audit import AuditEvent
@@ -94,12 +95,17 @@ def test_counters_of_closed_windows_are_pruned(app, client):
     for n in range(3):
         login(client, f"typo{n}@example.com", "wrong-password-x")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 4
+        # per email: from this address and from anywhere; and the address itself
+        assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 3 * 2 + 1
     _expire_windows(app, app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 1)
     login(client, "another@example.com", "wrong-password-x")
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
-    assert keys == {"account:another@example.com", "ip:127.0.0.1"}
+    assert keys == {
+        "account:another@example.com|127.0.0.1",
+        "account:another@example.com",
+        "ip:127.0.0.1",
+    }
 
 
 def test_parallel_guesses_never_get_more_password_checks_than_the_limit(app, make_client):
@@ -133,3 +139,135 @@ def test_ipv6_clients_are_throttled_per_64_network():
     assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
     assert address_key("::ffff:203.0.113.5") == "203.0.113.5"
     assert address_key("203.0.113.5") == "203.0.113.5"
+
+
+def _from(make_client, address: str):
+    c = make_client()
+    c.environ_base = {"REMOTE_ADDR": address}
+    return c
+
+
+def test_a_stranger_cannot_lock_a_user_out_of_their_own_device(app, client, make_client):
+    email = _user(app)
+    attacker = _from(make_client, "198.51.100.66")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(attacker, email, "wrong-password-x")
+    assert login(attacker, email).status_code == 429
+    assert login(client, email).status_code == 302  # the user, from their own address
+
+
+def test_guesses_from_many_addresses_hit_the_account_total(app, make_client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL", 6)
+    email = _user(app)
+    codes = [
+        login(_from(make_client, f"198.51.100.{n}"), email, "wrong-password-x").status_code
+        for n in range(1, 8)
+    ]
+    assert codes == [200] * 5 + [429, 429]
+    assert login(_from(make_client, "203.0.113.1"), email).status_code == 429
+
+
+def test_successful_sign_ins_give_their_attempt_back(app, client, make_client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_IP", 5)
+    email = _user(app)
+    for n in range(3):
+        assert login(make_client(), f"typo{n}@example.com", "wrong-password-x").status_code == 200
+    for _ in range(3):  # a lab of students signing in from one address
+        assert login(make_client(), email).status_code == 302
+    assert login(make_client(), "typo9@example.com", "wrong-password-x").status_code == 200
+
+
+def test_a_new_password_unlocks_the_account(app, client, make_client, mailbox):
+    email = _user(app)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(client, email, "wrong-password-x")
+    assert login(client, email).status_code == 429
+    reset = make_client()
+    reset.submit("/password/forgot", {"email": email})
+    path = mailbox.last_link(email).split("localhost", 1)[1]
+    form = reset.get(path).headers["Location"]
+    new = "another-long-passphrase"
+    assert reset.submit(form, {"password": new, "confirm": new}).status_code == 302
+    assert login(client, email, new).status_code == 302
+
+
+def test_a_password_changed_during_the_check_is_not_accepted(app):
+    from school.auth import services
+    from school.auth.models import User
+    from school.auth.passwords import hash_password
+    from school.errors import DomainError
+    from tests.factories import DEFAULT_PASSWORD
+
+    email = _user(app)
+    with app.test_request_context("/login", method="POST"):
+        attempt = services.start_login(email=email, ip="203.0.113.5")
+        db.session.commit()
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.password_hash = hash_password("changed-meanwhile-pw")  # e.g. a reset elsewhere
+        db.session.commit()
+        with pytest.raises(DomainError):
+            services.finish_login(attempt, password=DEFAULT_PASSWORD)
+        db.session.rollback()
+
+
+def test_sqlite_write_lock_is_free_while_the_password_is_checked(app, client, monkeypatch):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite locking")
+    import sqlite3
+
+    from school.auth import services
+
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    seen = []
+    real_verify = services.verify_password
+
+    def verify_and_probe(stored, password):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append("free")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            other.close()
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    assert login(client, _user(app)).status_code == 302
+    assert seen == ["free"]
+
+
+def test_pruning_does_not_deadlock_parallel_sign_ins(app):
+    """Two sign-ins each restart an expired counter, then add a new one (which prunes
+    expired rows). On PostgreSQL each prune used to wait for the other's restarted row."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL row locks (SQLite serialises writers with BEGIN IMMEDIATE)")
+    import threading
+
+    from school.auth import services
+
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with app.app_context():
+        for key in ("account:a@example.com", "account:b@example.com"):
+            db.session.add(LoginThrottle(key=key, failures=3, window_started_at=old))
+        db.session.commit()
+    barrier = threading.Barrier(2, timeout=10)
+    errors = []
+
+    def sign_in(name: str) -> None:
+        try:
+            with app.test_request_context("/login", method="POST"):
+                services._count(f"account:{name}@example.com")  # restart: row locked
+                barrier.wait()
+                services._count(f"ip:new-{name}")  # new key: prunes expired rows
+                db.session.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []

@@ -312,3 +312,15 @@ def test_set_password_form_lists_every_problem_in_one_answer(client, login_as, m
     html = _set_password(client, path, "short", "").get_data(as_text=True)
     assert "Use at least 10 characters." in html
     assert "Type the new password again." in html
+
+
+def test_reset_flood_from_one_address_does_not_block_the_owner(app, client, make_client, mailbox):
+    email = _user(app)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    attacker = make_client()
+    attacker.environ_base = {"REMOTE_ADDR": "198.51.100.66"}
+    for _ in range(limit + 2):
+        attacker.submit("/password/forgot", {"email": email})
+    assert len(mailbox.to(email)) == limit
+    client.submit("/password/forgot", {"email": email})  # the owner, from elsewhere
+    assert len(mailbox.to(email)) == limit + 1
