@@ -458,12 +458,30 @@ def reset_password(*, secret: str, password: str, confirm: str) -> User:
     return user
 
 
-def change_password(*, user: User, current: str, password: str, confirm: str) -> None:
-    """Change a signed-in user's password. Other sessions end; the caller re-issues this one."""
+def check_current_password(*, user: User, current: str, ip: str) -> bool:
+    """Check a signed-in user's current password, counted like a sign-in attempt (someone
+    holding a stolen session must not be able to guess it without limit). Raises
+    :class:`TooManyAttempts` at the limit; a match gives the attempt back. The caller commits
+    whatever the answer, before :func:`change_password`."""
+    if not current:
+        return False
+    keys = _login_keys(user.email, ip)
+    _take_attempt(keys)
+    ok = verify_password(user.password_hash, current)
+    if ok:
+        _give_back_attempt(keys)
+    return ok
+
+
+def change_password(
+    *, user: User, current: str, current_ok: bool, password: str, confirm: str
+) -> None:
+    """Change a signed-in user's password (``current_ok`` from
+    :func:`check_current_password`). Other sessions end; the caller re-issues this one."""
     problems = DomainError.collect()
     if not current:
         problems.add("current", "Enter your current password.")
-    elif not verify_password(user.password_hash, current):
+    elif not current_ok:
         problems.add("current", "Your current password is not correct.")
     _set_password(user, password, confirm, problems)
     _notify_password_changed(user)

@@ -44,6 +44,15 @@ def _start_session(user: User, *, remember: bool = False) -> None:
         session["_remember"] = "clear"  # drop a remember cookie an earlier user left here
 
 
+def _minutes(exc: TooManyAttempts) -> int:
+    return max(1, -(-exc.retry_after // 60))
+
+
+def _wait_message(exc: TooManyAttempts) -> str:
+    minutes = _minutes(exc)
+    return f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
+
+
 def _end_session() -> None:
     # Clear first: logout_user() leaves the instruction to delete the remember cookie in the
     # session, and clearing after it would lose that instruction (and keep the user signed in).
@@ -66,12 +75,10 @@ def login():
             user = services.finish_login(attempt, password=form.password.data)
         except TooManyAttempts as exc:
             db.session.commit()  # keep the counted failure and its audit row
-            retry_minutes = max(1, -(-exc.retry_after // 60))
+            retry_minutes = _minutes(exc)
             status = 429
             form.form_errors = [
-                "Too many failed sign-in attempts. Wait "
-                f"{retry_minutes} minute{'s' if retry_minutes != 1 else ''} and try again, "
-                "or reset your password."
+                f"Too many failed sign-in attempts. {_wait_message(exc)} Or reset your password."
             ]
         except DomainError as exc:
             db.session.commit()
@@ -121,24 +128,36 @@ def logout_everywhere():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        current = form.current.data or ""
         try:
+            current_ok = services.check_current_password(user=user, current=current, ip=client_ip())
+            db.session.commit()  # the check counts even if the rest is refused
             services.change_password(
                 user=user,
-                current=form.current.data,
-                password=form.password.data,
-                confirm=form.confirm.data,
+                current=current,
+                current_ok=current_ok,
+                password=form.password.data or "",
+                confirm=form.confirm.data or "",
             )
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            status = 429
+            form.current.errors = [_wait_message(exc)]
         except DomainError as exc:
             db.session.rollback()
             apply_problems(form, exc)
         else:
             db.session.commit()
-            _start_session(user)  # this session carries the new version; others have ended
+            # This session carries the new version (others have ended); a device that was
+            # kept signed in stays so, with a fresh cookie.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            _start_session(user, remember=remembered in request.cookies)
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

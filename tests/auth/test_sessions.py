@@ -8,7 +8,9 @@ import re
 from email.utils import parsedate_to_datetime
 
 from school.auth.models import Role
+from school.auth.services import request_password_reset
 from school.extensions import db
+from school.mail import deliver_queued
 from tests.conftest import login
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -113,17 +115,27 @@ def test_sign_out_ends_a_remembered_session(app, make_client):
     assert device.get("/account").status_code == 302
 
 
-def test_signing_in_without_remember_drops_an_earlier_users_remember_cookie(app, make_client):
+def test_a_new_sign_in_drops_an_earlier_users_remember_cookie(app, make_client, mailbox):
+    """A shared computer: the first user was kept signed in; the second sets a password from
+    an emailed link there. When the second user's session ends, the first must not come back."""
     with app.app_context():
-        first, second = make_user().email, make_user().email
+        first = make_user().email
+        second = make_user(password=None)
         db.session.commit()
+        second_email = second.email
+    with app.test_request_context("/password/forgot", method="POST"):
+        request_password_reset(email=second_email, ip="127.0.0.1")
+        db.session.commit()
+        deliver_queued()
     shared = make_client()
     shared.submit("/login", {"email": first, "password": DEFAULT_PASSWORD, "remember": "y"})
-    shared.delete_cookie("session")  # the first user closed the browser without signing out
-    shared.get("/account")  # restored from the remember cookie...
-    shared.button("/logout", page="/account")
-    login(shared, second)
-    assert shared.get_cookie("remember_token") is None
+    link = mailbox.last_link(second_email).split("localhost", 1)[1]
+    form = shared.get(link).headers["Location"]
+    assert (
+        shared.submit(form, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    )
+    shared.delete_cookie("session")  # the browser is closed
+    assert shared.get("/account").status_code == 302
 
 
 def test_remember_cookie_lasts_fourteen_days(app, make_client):
@@ -152,3 +164,33 @@ def test_change_password_lists_every_problem_in_one_answer(app, make_client):
     assert 'id="password-error"' in html and "Use at least 10 characters." in html
     assert 'id="confirm-error"' in html and "Type the new password again." in html
     assert phone.get("/account").status_code == 200  # nothing changed
+
+
+def test_guessing_the_current_password_is_throttled(app, make_client):
+    _email, _id, laptop, _phone = _two_devices(app, make_client)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    codes = [
+        laptop.submit("/account/password", {"current": f"guess-{n}-xxxx", **data}).status_code
+        for n in range(limit + 1)
+    ]
+    assert codes[: limit - 1] == [200] * (limit - 1) and codes[-1] == 429
+    refused = laptop.submit("/account/password", {"current": DEFAULT_PASSWORD, **data})
+    assert refused.status_code == 429
+    assert "Wait 15 minutes and try again." in refused.get_data(as_text=True)
+
+
+def test_a_kept_signed_in_device_stays_so_after_changing_the_password(app, make_client):
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    device = make_client()
+    device.submit("/login", {"email": email, "password": DEFAULT_PASSWORD, "remember": "y"})
+    old_cookie = device.get_cookie("remember_token").value
+    device.submit(
+        "/account/password",
+        {"current": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert device.get_cookie("remember_token").value != old_cookie
+    device.delete_cookie("session")
+    assert device.get("/account").status_code == 200
