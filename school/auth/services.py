@@ -288,12 +288,24 @@ class TokenInvalid(Exception):
 
 
 def check_token(secret: str, purpose: TokenPurpose) -> AuthToken:
-    """The token behind a link, or :class:`TokenInvalid` saying why it cannot be used."""
+    """The token behind an emailed link, or :class:`TokenInvalid` saying why it cannot be
+    used."""
     token = db.session.scalar(
         select(AuthToken).where(
             AuthToken.token_hash == _digest(secret), AuthToken.purpose == purpose
         )
     )
+    return _usable(token)
+
+
+def load_token(token_id: int, purpose: TokenPurpose) -> AuthToken:
+    """A token by id, for a browser that has already opened its link (the view keeps the
+    ids of opened links in the signed session), or :class:`TokenInvalid`."""
+    token = db.session.get(AuthToken, token_id)
+    return _usable(token if token is not None and token.purpose == purpose else None)
+
+
+def _usable(token: AuthToken | None) -> AuthToken:
     if token is None:
         raise TokenInvalid("unknown")
     if token.used_at is not None:
@@ -393,8 +405,9 @@ def resend_invitation(*, user: User, by: User) -> None:
     record_event("user.invitation_resent", subject=user)
 
 
-def accept_invitation(*, secret: str, password: str, confirm: str) -> User:
-    token = check_token(secret, TokenPurpose.INVITATION)
+def accept_invitation(*, token_id: int, password: str, confirm: str) -> User:
+    """Set the invited user's password from an opened invitation link (used once)."""
+    token = load_token(token_id, TokenPurpose.INVITATION)
     user = token.user
     _consume(token)  # first: _set_password revokes the user's outstanding links
     _set_password(user, password, confirm)
@@ -448,8 +461,9 @@ def request_password_reset(*, email: str, ip: str) -> None:
     record_event("auth.password_reset_requested", subject=user, details={"email": email})
 
 
-def reset_password(*, secret: str, password: str, confirm: str) -> User:
-    token = check_token(secret, TokenPurpose.PASSWORD_RESET)
+def reset_password(*, token_id: int, password: str, confirm: str) -> User:
+    """Set a new password from an opened reset link (used once)."""
+    token = load_token(token_id, TokenPurpose.PASSWORD_RESET)
     user = token.user
     _consume(token)  # first: _set_password revokes the user's outstanding links
     _set_password(user, password, confirm)

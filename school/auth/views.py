@@ -171,46 +171,53 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form)
 
 
-LINK_SESSION_KEY = "emailed_link"
+LINKS_KEY = "opened_links"  # token id -> purpose, for links opened in this browser
 
 
 def _open_link(purpose: TokenPurpose, token: str, form_endpoint: str):  # type: ignore[no-untyped-def]
-    """An emailed link: check it, keep its secret in the session and move to a page whose URL
-    holds no secret (so it stays out of history and Referer headers)."""
+    """An emailed link: check it, remember in the (signed) session that this browser holds
+    it, and move to a page whose URL holds no secret (out of history and Referer headers).
+    Each link gets its own form page, so two links open in two tabs never mix."""
     no_referrer()
     try:
-        services.check_token(token, purpose)
-    except services.TokenInvalid as exc:
-        return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
-    session[LINK_SESSION_KEY] = {"purpose": purpose.value, "token": token}
-    return redirect(url_for(form_endpoint))
-
-
-def _link_form(purpose: TokenPurpose, template: str, action):  # type: ignore[no-untyped-def]
-    """The set-password form behind an emailed link opened in this browser."""
-    link = session.get(LINK_SESSION_KEY) or {}
-    token = link.get("token") if link.get("purpose") == purpose.value else None
-    try:
-        if token is None:
-            raise services.TokenInvalid("missing")
         record = services.check_token(token, purpose)
     except services.TokenInvalid as exc:
-        return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
+        return _link_refused(exc)
+    opened = dict(session.get(LINKS_KEY, {}))
+    opened[str(record.id)] = purpose.value
+    session[LINKS_KEY] = dict(list(opened.items())[-5:])
+    return redirect(url_for(form_endpoint, link_id=record.id))
+
+
+def _link_refused(exc: services.TokenInvalid):  # type: ignore[no-untyped-def]
+    return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
+
+
+def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # type: ignore[no-untyped-def]
+    """The set-password form of one emailed link opened in this browser."""
+    try:
+        if session.get(LINKS_KEY, {}).get(str(link_id)) != purpose.value:
+            raise services.TokenInvalid("missing")
+        record = services.load_token(link_id, purpose)
+    except services.TokenInvalid as exc:
+        return _link_refused(exc)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = action(secret=token, password=form.password.data, confirm=form.confirm.data)
+            user = action(
+                token_id=link_id,
+                password=form.password.data or "",
+                confirm=form.confirm.data or "",
+            )
         except services.TokenInvalid as exc:
             db.session.rollback()
-            return render_template(
-                "auth/link_invalid.html", reason=exc.reason, message=str(exc)
-            ), 410
+            return _link_refused(exc)
         except DomainError as exc:
             db.session.rollback()
             apply_problems(form, exc)
         else:
             db.session.commit()
-            _start_session(user)  # also forgets the link and whoever was signed in here
+            _start_session(user)  # also forgets opened links and whoever was signed in here
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("core.dashboard"))
     return render_template(template, form=form, user=record.user)
@@ -222,11 +229,11 @@ def accept_invitation(token: str):
     return _open_link(TokenPurpose.INVITATION, token, "auth.invitation_password")
 
 
-@bp.route("/welcome", methods=["GET", "POST"])
+@bp.route("/welcome/<int:link_id>", methods=["GET", "POST"])
 @public
-def invitation_password():
+def invitation_password(link_id: int):
     return _link_form(
-        TokenPurpose.INVITATION, "auth/accept_invitation.html", services.accept_invitation
+        TokenPurpose.INVITATION, link_id, "auth/accept_invitation.html", services.accept_invitation
     )
 
 
@@ -236,11 +243,11 @@ def reset_password(token: str):
     return _open_link(TokenPurpose.PASSWORD_RESET, token, "auth.new_password")
 
 
-@bp.route("/password/new", methods=["GET", "POST"])
+@bp.route("/password/new/<int:link_id>", methods=["GET", "POST"])
 @public
-def new_password():
+def new_password(link_id: int):
     return _link_form(
-        TokenPurpose.PASSWORD_RESET, "auth/reset_password.html", services.reset_password
+        TokenPurpose.PASSWORD_RESET, link_id, "auth/reset_password.html", services.reset_password
     )
 
 

@@ -26,24 +26,30 @@ def _invite(client, login_as, mailbox, email="newhire@example.com", role="instru
     return urlsplit(mailbox.last_link(email)).path
 
 
-def form_url(path: str) -> str:
-    """Where an emailed link leads: a form page whose URL holds no secret."""
-    return "/welcome" if path.startswith("/invitation/") else "/password/new"
+FORM_URL = re.compile(r"^/(welcome|password/new)/\d+$")
+
+
+def open_link(client, path) -> str:
+    """Open an emailed link as a browser does; returns the form page it leads to (a URL
+    without the secret)."""
+    opened = client.get(path)
+    assert opened.status_code == 302, opened.status_code
+    location = opened.headers["Location"]
+    assert FORM_URL.match(location), location
+    return location
 
 
 def _set_password(client, path, password=NEW_PASSWORD, confirm=None):
-    """Open the emailed link as a browser does, then send the set-password form."""
-    opened = client.get(path)
-    assert opened.status_code == 302, opened.status_code
-    assert opened.headers["Location"] == form_url(path)
+    """Open the emailed link, then send the set-password form."""
+    form = open_link(client, path)
     data = {"password": password, "confirm": password if confirm is None else confirm}
-    return client.submit(form_url(path), data)
+    return client.submit(form, data)
 
 
-def _post_open_form(client, path, form_page, password=NEW_PASSWORD):
+def _post_open_form(client, form_url, form_page, password=NEW_PASSWORD):
     """Send a set-password form that was opened earlier (another tab, before a change)."""
     return client.post(
-        form_url(path),
+        form_url,
         data={
             "csrf_token": csrf_token_from(form_page.get_data(as_text=True)),
             "password": password,
@@ -55,9 +61,8 @@ def _post_open_form(client, path, form_page, password=NEW_PASSWORD):
 def test_invitation_sets_password_signs_in_and_is_single_use(client, login_as, mailbox, app):
     path = _invite(client, login_as, mailbox)
     opened = client.get(path)
-    assert opened.status_code == 302 and opened.headers["Location"] == "/welcome"
-    assert opened.headers["Referrer-Policy"] == "no-referrer"
-    page = client.get("/welcome")
+    assert opened.status_code == 302 and opened.headers["Referrer-Policy"] == "no-referrer"
+    page = client.get(opened.headers["Location"])
     assert page.status_code == 200
     assert "Welcome, New Hire" in page.get_data(as_text=True)
     assert path not in page.get_data(as_text=True)
@@ -79,10 +84,11 @@ def test_invitation_sets_password_signs_in_and_is_single_use(client, login_as, m
 def test_second_submit_of_a_used_link_changes_nothing(client, login_as, mailbox, make_client):
     path = _invite(client, login_as, mailbox)
     first, second = make_client(), make_client()
-    form_second = second.get(path, follow_redirects=True)  # both have the form open
+    second_url = open_link(second, path)
+    form_second = second.get(second_url)  # both have the form open
     assert form_second.status_code == 200
     assert _set_password(first, path).status_code == 302
-    response = _post_open_form(second, path, form_second, "someone-elses-password")
+    response = _post_open_form(second, second_url, form_second, "someone-elses-password")
     assert response.status_code == 410
     assert "already been used" in response.get_data(as_text=True)
     assert login(make_client(), "newhire@example.com", "someone-elses-password").status_code == 200
@@ -91,7 +97,8 @@ def test_second_submit_of_a_used_link_changes_nothing(client, login_as, mailbox,
 
 def test_expired_invitation_is_refused(client, login_as, mailbox, app):
     path = _invite(client, login_as, mailbox)
-    open_form = client.get(path, follow_redirects=True)
+    form_url = open_link(client, path)
+    open_form = client.get(form_url)
     with app.app_context():
         token = db.session.scalar(select(AuthToken))
         token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -99,12 +106,12 @@ def test_expired_invitation_is_refused(client, login_as, mailbox, app):
     response = client.get(path)
     assert response.status_code == 410
     assert "expired" in response.get_data(as_text=True)
-    late = _post_open_form(client, path, open_form)
+    late = _post_open_form(client, form_url, open_form)
     assert late.status_code == 410 and "expired" in late.get_data(as_text=True)
 
 
 def test_form_without_an_opened_link_is_refused(client):
-    for url in ("/welcome", "/password/new"):
+    for url in ("/welcome/1", "/password/new/1"):
         response = client.get(url)
         assert response.status_code == 410
         assert "Open the link from your email again" in response.get_data(as_text=True)
@@ -136,8 +143,7 @@ def test_resent_invitation_replaces_the_old_link(client, login_as, mailbox, app)
     new_path = urlsplit(mailbox.last_link("newhire@example.com")).path
     assert new_path != old_path
     assert "replaced by a newer one" in client.get(old_path).get_data(as_text=True)
-    assert client.get(new_path).headers["Location"] == "/welcome"
-    assert client.get("/welcome").status_code == 200
+    assert client.get(open_link(client, new_path)).status_code == 200
 
 
 def test_weak_password_is_refused_beside_the_field_and_link_stays_usable(client, login_as, mailbox):
@@ -241,7 +247,8 @@ def test_link_flow_works_over_https_with_strict_referer_checks(client, login_as,
     https = {"base_url": "https://school.example.com"}
     opened = client.get(path, **https)
     assert opened.status_code == 302 and opened.headers["Referrer-Policy"] == "no-referrer"
-    form_page = client.get("/welcome", **https)
+    form_url = opened.headers["Location"]
+    form_page = client.get(form_url, **https)
     assert form_page.headers["Referrer-Policy"] == "same-origin"
     data = {
         "csrf_token": csrf_token_from(form_page.get_data(as_text=True)),
@@ -250,7 +257,10 @@ def test_link_flow_works_over_https_with_strict_referer_checks(client, login_as,
     }
     # What a browser sends under that policy: the form page's own address.
     response = client.post(
-        "/welcome", data=data, headers={"Referer": "https://school.example.com/welcome"}, **https
+        form_url,
+        data=data,
+        headers={"Referer": f"https://school.example.com{form_url}"},
+        **https,
     )
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
@@ -324,3 +334,32 @@ def test_reset_flood_from_one_address_does_not_block_the_owner(app, client, make
     assert len(mailbox.to(email)) == limit
     client.submit("/password/forgot", {"email": email})  # the owner, from elsewhere
     assert len(mailbox.to(email)) == limit + 1
+
+
+def test_two_links_open_in_two_tabs_of_one_browser_never_mix(client, login_as, mailbox, app):
+    """A front desk helps two students on one computer: each tab sets its own password."""
+    login_as("admin")
+    for name, email in (("Ann Able", "ann@example.com"), ("Bob Baker", "bob@example.com")):
+        client.submit("/admin/users/invite", {"name": name, "email": email, "role": "student"})
+    client.button("/logout", page="/")
+    ann_tab = open_link(client, urlsplit(mailbox.last_link("ann@example.com")).path)
+    bob_tab = open_link(client, urlsplit(mailbox.last_link("bob@example.com")).path)
+    assert ann_tab != bob_tab
+    assert "Welcome, Ann Able" in client.get(ann_tab).get_data(as_text=True)
+    assert "Welcome, Bob Baker" in client.get(bob_tab).get_data(as_text=True)
+    assert (
+        client.submit(ann_tab, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code
+        == 302
+    )
+    assert "Hello, Ann" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        bob = db.session.scalar(select(User).where(User.email == "bob@example.com"))
+        assert bob.password_hash is None
+
+
+def test_the_session_cookie_never_holds_a_link_secret(client, login_as, mailbox):
+    path = _invite(client, login_as, mailbox)
+    open_link(client, path)
+    secret = path.rsplit("/", 1)[1]
+    with client.session_transaction() as session:
+        assert secret not in repr(dict(session))
