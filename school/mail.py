@@ -17,24 +17,30 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import Index, Integer, String, Text, select, update
+from sqlalchemy import Index, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
 QUEUED_KEY = "outbox_queued_ids"
+CLAIM_LEASE = dt.timedelta(minutes=10)
 
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # will be retried
+    REFUSED = "refused"  # the server refused it for good (5xx); not retried
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_sent_at", "sent_at"),)
+    # AUTOINCREMENT on SQLite: an id rolled back is never reused by another message.
+    __table_args__ = (
+        Index("ix_outbox_messages_sent_at", "sent_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
@@ -44,11 +50,16 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set while a sender is delivering it; a claim older than CLAIM_LEASE is a crashed sender.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def status(self) -> OutboxStatus:
         if self.sent_at is not None:
             return OutboxStatus.SENT
+        if self.refused_at is not None:
+            return OutboxStatus.REFUSED
         return OutboxStatus.FAILED if self.last_error else OutboxStatus.PENDING
 
 
@@ -89,7 +100,7 @@ def deliver_pending(*, limit: int = 500) -> int:
     with Session(db.engine) as session:
         ids = session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.sent_at.is_(None))
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.refused_at.is_(None))
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
@@ -105,15 +116,22 @@ def _deliver(ids: list[int]) -> int:
 def _deliver_in(session: Session, ids: list[int]) -> int:
     cfg = current_app.config
     messages = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.refused_at.is_(None),
+        )
     ).all()
     session.commit()  # end the read transaction before a slow network call
-    pending = {m.id: m for m in messages}
+    if not messages:
+        return 0
+    not_started = {m.id for m in messages}
+    in_flight: set[int] = set()
     sent = 0
     try:
         smtp = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
     except OSError as exc:
-        _mark_failed(session, list(pending), f"cannot connect: {exc}")
+        _record_failure(session, not_started, f"cannot connect: {exc}", count_attempt=True)
         return 0
     try:
         if cfg["MAIL_USE_STARTTLS"]:
@@ -121,29 +139,57 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
         for message in messages:
+            # Claim it first: of two senders (a request and `flask outbox send`), only the
+            # one whose guarded update succeeds goes on to send.
+            now = utcnow()
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id,
+                    OutboxMessage.sent_at.is_(None),
+                    or_(
+                        OutboxMessage.claimed_at.is_(None),
+                        OutboxMessage.claimed_at < now - CLAIM_LEASE,
+                    ),
+                )
+                .values(attempts=OutboxMessage.attempts + 1, claimed_at=now)
+            ).rowcount
+            session.commit()
+            not_started.discard(message.id)
+            if not claimed:
+                continue
+            in_flight.add(message.id)
             try:
                 smtp.send_message(_as_email(message))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-                # This message was refused; the connection is still good for the others.
-                _mark_failed(session, [message.id], str(exc))
-                del pending[message.id]
+                # Refused (the connection is still good for the others): 5xx is final.
+                code = _smtp_code(exc)
+                _record_failure(session, {message.id}, str(exc), refused=code >= 500)
+                in_flight.discard(message.id)
                 continue
-            # Guarded update: two senders racing never both count a message as sent.
             session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
-                .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
+                .where(OutboxMessage.id == message.id)
+                .values(sent_at=utcnow(), last_error=None, claimed_at=None)
             )
             session.commit()
-            del pending[message.id]
+            in_flight.discard(message.id)
             sent += 1
     except (smtplib.SMTPException, OSError) as exc:
         # TLS, login, or the connection failed: whatever was not sent waits for a retry.
-        _mark_failed(session, list(pending), f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        _record_failure(session, in_flight, error)
+        _record_failure(session, not_started, error, count_attempt=True)
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()
     return sent
+
+
+def _smtp_code(exc: smtplib.SMTPException) -> int:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return min((code for code, _msg in exc.recipients.values()), default=0)
+    return int(getattr(exc, "smtp_code", 0) or 0)
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -157,13 +203,26 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def _mark_failed(session: Session, ids: list[int], error: str) -> None:
+def _record_failure(
+    session: Session,
+    ids: set[int],
+    error: str,
+    *,
+    count_attempt: bool = False,
+    refused: bool = False,
+) -> None:
+    """Note why ``ids`` were not sent. Messages this sender claimed are released;
+    ``count_attempt`` is for those it never reached (and leaves alone any another sender
+    has claimed meanwhile)."""
     if not ids:
         return
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(attempts=OutboxMessage.attempts + 1, last_error=error[:500])
-    )
+    values: dict[str, object] = {"last_error": error[:500], "claimed_at": None}
+    stmt = update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+        stmt = stmt.where(OutboxMessage.claimed_at.is_(None), OutboxMessage.sent_at.is_(None))
+    if refused:
+        values["refused_at"] = utcnow()
+    session.execute(stmt.values(**values))
     session.commit()
-    current_app.logger.warning("email delivery failed for %s: %s", ids, error)
+    current_app.logger.warning("email delivery failed for %s: %s", sorted(ids), error)

@@ -46,7 +46,10 @@ def upgrade():
         sa.Column("sent_at", school.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("refused_at", school.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", school.database.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_messages_sent_at", ["sent_at"], unique=False)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from school.extensions import db
-from school.mail import OutboxMessage, deliver_queued, queue_email
+from school.mail import OutboxMessage, deliver_pending, deliver_queued, queue_email
 from tests.conftest import free_port
 
 INVITE = {"name": "Rita Registrar", "email": "rita@example.com", "role": "admin"}
@@ -171,3 +172,32 @@ def test_smtp_failure_after_connecting_keeps_the_request_and_the_message(
     assert row.sent_at is None and row.attempts == 1
     assert "STARTTLS" in row.last_error or "starttls" in row.last_error.lower()
     assert mailbox.messages == []
+
+
+def test_a_refused_recipient_is_not_retried(app, mailbox):
+    with app.app_context():
+        queue_email(to="ghost@refused.example.com", subject="one", body="b")
+        db.session.commit()
+        deliver_queued()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert "Sent 0 message(s)" in result.output
+    [row] = _outbox(app)
+    assert row.refused_at is not None and row.attempts == 1
+
+
+def test_two_senders_at_once_send_each_message_once(app, mailbox):
+    with app.app_context():
+        for n in range(20):
+            db.session.add(OutboxMessage(to_address=f"p{n}@example.com", subject="s", body="b"))
+        db.session.commit()
+
+    def send() -> int:
+        with app.app_context():
+            return deliver_pending()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = list(pool.map(lambda _: send(), range(2)))
+    assert sum(counts) == 20
+    recipients = [m["To"] for m in mailbox.messages]
+    assert sorted(recipients) == sorted(f"p{n}@example.com" for n in range(20))
+    assert all(row.sent_at is not None and row.attempts == 1 for row in _outbox(app))
