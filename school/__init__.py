@@ -49,16 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_templating(app)
 
-    from school.mail import deliver_queued
+    from school.mail import send_after_response
 
-    @app.teardown_request
-    def _send_committed_mail(exc: BaseException | None) -> None:
-        # The change is committed whatever happens here: a delivery problem is logged and the
-        # message waits in the outbox for `flask outbox send`, never a failed request.
-        try:
-            deliver_queued()
-        except Exception:
-            app.logger.exception("delivering queued email failed")
+    app.after_request(send_after_response)
 
     from school.auth.cli import users_cli
     from school.cli import demo_command, outbox_cli

@@ -16,7 +16,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import Index, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -76,10 +76,34 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
+def send_after_response(response: Response) -> Response:
+    """``after_request`` hook: send what the request queued once the response has gone out.
+
+    The WSGI server closes the response after sending its body, by which time the request's
+    session has ended (committed or rolled back); only committed messages are found then.
+    The user does not wait for the mail server, and the time a page takes no longer tells
+    whether an email was sent (the password-reset form must not reveal who has an account).
+    """
+    ids = db.session().info.pop(QUEUED_KEY, [])
+    if ids and mail_configured():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def deliver() -> None:
+            with app.app_context():
+                try:
+                    _deliver(ids)
+                except Exception:
+                    # The change is committed; the message waits for `flask outbox send`.
+                    app.logger.exception("delivering queued email failed")
+
+        response.call_on_close(deliver)
+    return response
+
+
 def deliver_queued() -> int:
     """Send what this session queued, as far as it was committed. Returns how many were sent.
 
-    Runs when a request ends (and CLI commands that email call it after their commit). It
+    For CLI commands, after their commit (requests use :func:`send_after_response`). It
     first ends the session's open transaction, discarding anything uncommitted, as the end of
     a request would anyway; then it reads the queued rows back in a session of its own, so a
     message whose transaction (or savepoint) rolled back is simply not found and never sent.

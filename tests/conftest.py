@@ -195,7 +195,14 @@ def csrf_token_from(html: str) -> str:
 
 class Client(FlaskClient):
     """A test client that fills forms like a browser: it reads the CSRF token from the page
-    the form is on."""
+    the form is on. Like a WSGI server, it closes each response once its body is read (the
+    app sends queued email then)."""
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
 
     def submit(
         self,

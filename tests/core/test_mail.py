@@ -201,3 +201,23 @@ def test_two_senders_at_once_send_each_message_once(app, mailbox):
     recipients = [m["To"] for m in mailbox.messages]
     assert sorted(recipients) == sorted(f"p{n}@example.com" for n in range(20))
     assert all(row.sent_at is not None and row.attempts == 1 for row in _outbox(app))
+
+
+def test_email_goes_out_after_the_response_not_before(app, mailbox):
+    """The page does not wait for the mail server (and its timing does not tell whether an
+    email was sent): delivery runs when the server closes the response."""
+    from flask.testing import FlaskClient
+
+    from tests.conftest import csrf_token_from
+    from tests.factories import make_user
+
+    with app.app_context():
+        email = make_user().email
+        db.session.commit()
+    browser = FlaskClient(app)  # a plain client: it does not close responses by itself
+    token = csrf_token_from(browser.get("/password/forgot").get_data(as_text=True))
+    response = browser.post("/password/forgot", data={"csrf_token": token, "email": email})
+    assert "Check your email" in response.get_data(as_text=True)
+    assert mailbox.to(email) == []  # answered, nothing sent yet
+    response.close()  # what the WSGI server does after sending the body
+    assert [m["Subject"] for m in mailbox.to(email)] == ["Reset your password"]
