@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -107,9 +108,18 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             missing.append(
                 "SCHOOL_MAIL_SERVER is not set: invitations and password resets are sent by email."
             )
+    external = app.config.get("EXTERNAL_URL")
+    if external:
+        parts = urlsplit(external)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            missing.append(
+                f"SCHOOL_EXTERNAL_URL must be like https://records.example.edu, not {external!r}."
+            )
+        elif env == "production" and parts.scheme != "https":
+            missing.append("SCHOOL_EXTERNAL_URL must use https in production.")
     if missing:
         raise ConfigError(
-            "Cannot start in production:\n- "
+            "Cannot start with this configuration:\n- "
             + "\n- ".join(missing)
             + "\n(For a local try-out, run with SCHOOL_ENV=development.)"
         )

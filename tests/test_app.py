@@ -239,3 +239,20 @@ def test_sqlite_foreign_keys_are_enforced(sqlite_app):
                 )
             )
         db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "url", ["records.example.edu", "ftp://records.example.edu", "https://x.edu/sub/path"]
+)
+def test_external_url_must_be_an_origin(clean_env, url):
+    production_env(clean_env)
+    clean_env.setenv("SCHOOL_EXTERNAL_URL", url)
+    with pytest.raises(ConfigError, match="SCHOOL_EXTERNAL_URL must be like"):
+        create_app()
+
+
+def test_external_url_must_use_https_in_production(clean_env):
+    production_env(clean_env)
+    clean_env.setenv("SCHOOL_EXTERNAL_URL", "http://records.example.edu")
+    with pytest.raises(ConfigError, match="https in production"):
+        create_app()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 
 from school.auth.models import AuthToken, Role, TokenPurpose, User
 from school.database import utcnow
@@ -102,21 +102,11 @@ def count_users_by_role() -> dict[Role, int]:
 
 
 def count_pending_invitations() -> int:
+    """Active accounts whose holder has not set a password yet (the users list's "invited"
+    filter shows the same people, expired links included)."""
     return (
         db.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(
-                User.active,
-                User.password_hash.is_(None),
-                exists().where(
-                    AuthToken.user_id == User.id,
-                    AuthToken.purpose == TokenPurpose.INVITATION,
-                    AuthToken.used_at.is_(None),
-                    AuthToken.revoked_at.is_(None),
-                    AuthToken.expires_at > utcnow(),
-                ),
-            )
+            select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None))
         )
         or 0
     )

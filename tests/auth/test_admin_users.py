@@ -160,3 +160,22 @@ def test_the_last_active_administrator_cannot_be_deactivated(app):
         assert refused.value.problems == {"": ["This is the last active administrator."]}
         db.session.rollback()
         assert db.session.get(User, only_admin.id).active
+
+
+def test_error_summary_links_to_each_field_and_the_title_says_error(client, login_as):
+    login_as("admin")
+    html = client.submit(
+        "/admin/users/invite", {"name": "", "email": "nope", "role": "student"}
+    ).get_data(as_text=True)
+    assert "<title>Error: Invite a user" in html
+    start = html.index('class="form-errors"')
+    summary = html[start : html.index("</ul>", start)]
+    assert 'href="#name"' in summary and 'href="#email"' in summary
+    assert "data-focus" in summary
+
+
+def test_sorted_column_is_announced_on_its_header(client, login_as):
+    login_as("admin")
+    html = client.get("/admin/users?sort=email&dir=desc").get_data(as_text=True)
+    assert '<th scope="col" aria-sort="descending">' in html
+    assert html.count("aria-sort=") == 1

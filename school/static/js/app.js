@@ -6,3 +6,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Take keyboard and screen-reader users to the summary of what is wrong with the form.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".form-errors[data-focus]");
+  if (summary) {
+    summary.focus();
+  }
+});
