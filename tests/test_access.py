@@ -142,3 +142,23 @@ def test_no_get_request_changes_anything(app, client, login_as, role):
         if method == "GET":
             client.get(url.format(**ids))
     assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+def test_no_page_has_inline_script(app, client, login_as, role):
+    """The CSP forbids inline script; a page that relied on it would silently break."""
+    import re
+
+    user = login_as(role) if role != "anonymous" else None
+    with app.app_context():
+        other = make_user(role=Role.STUDENT, password=None)
+        db.session.commit()
+        ids = {"other": other.id, "own": user.id if user else 0, "message": 1}
+    for _endpoint, method, url, _expected in MATRIX:
+        if method != "GET":
+            continue
+        html = client.get(url.format(**ids)).get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", html, re.I):
+            assert "src=" in tag, f"inline <script> on {url}"
+        assert not re.search(r"<[^>]+\son[a-z]+\s*=", html, re.I), f"on* handler on {url}"
+        assert "javascript:" not in html.lower(), url

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from school.auth.models import AuthToken, Role, TokenPurpose, User
@@ -363,3 +364,34 @@ def test_the_session_cookie_never_holds_a_link_secret(client, login_as, mailbox)
     secret = path.rsplit("/", 1)[1]
     with client.session_transaction() as session:
         assert secret not in repr(dict(session))
+
+
+def test_of_two_racing_uses_of_one_link_only_one_wins(app, client, login_as, mailbox):
+    from school.auth import services
+
+    path = _invite(client, login_as, mailbox)
+    secret = path.rsplit("/", 1)[1]
+    with app.test_request_context("/welcome/1", method="POST"):
+        token = services.check_token(secret, TokenPurpose.INVITATION)  # this request: valid
+        token_id = token.id
+        db.session.commit()  # (lets the other writer in on SQLite)
+        # ...meanwhile another request uses the link and commits:
+        with db.engine.begin() as other:
+            other.execute(
+                AuthToken.__table__.update()
+                .where(AuthToken.id == token_id)
+                .values(used_at=dt.datetime.now(dt.UTC))
+            )
+        with pytest.raises(services.TokenInvalid):
+            services._consume(token)
+        db.session.rollback()
+
+
+def test_link_of_a_deactivated_account_is_refused(app, client, login_as, mailbox):
+    path = _invite(client, login_as, mailbox)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "newhire@example.com"))
+        user.active = False  # (deactivation also revokes links; this checks the last guard)
+        db.session.commit()
+    response = client.get(path)
+    assert response.status_code == 410 and "deactivated" in response.get_data(as_text=True)
