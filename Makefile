@@ -8,8 +8,17 @@ export FLASK_APP := wsgi
 
 .PHONY: run test lint format install install-test browser clean
 
+# Debian's own python3 needs the python3-venv package for `-m venv`; install it when we can.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing python3-venv..."; \
+	    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; \
+	    $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "Python cannot create a virtual environment: install python3-venv" >&2; exit 1; \
+	  fi; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
