@@ -11,11 +11,12 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM = SYSTEM_CHROMIUM if os.access(SYSTEM_CHROMIUM, os.X_OK) else shutil.which("chromium")
@@ -77,8 +78,15 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
-    """The test app on a free loopback port; yields its base URL, e.g. http://127.0.0.1:PORT."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The test app on a free loopback port; yields its base URL, e.g. http://127.0.0.1:PORT.
+
+    Served by the standard library's WSGI server, threaded. Like gunicorn, it closes each
+    response as soon as its body is written, which is when the app sends queued email.
+    (Werkzeug's development server may hold that close while the browser keeps the socket.)
+    """
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -87,6 +95,15 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="session")
