@@ -130,6 +130,7 @@ class LoginThrottle(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
+    # "account:<email>|<address>": 8 + 254 (the longest email) + 1 + 64 characters at most.
+    key: Mapped[str] = mapped_column(String(400))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -37,7 +37,7 @@ def _window() -> dt.timedelta:
     return dt.timedelta(seconds=int(current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"]))
 
 
-def address_key(ip: str) -> str:
+def address_key(ip: str) -> str:  # at most 64 characters
     """Throttle key of a client address. IPv6 clients get a whole /64 each, so one client
     cannot walk through its own addresses to escape the limit."""
     try:
@@ -57,9 +57,10 @@ def _login_keys(email: str, ip: str) -> dict[str, int]:
     higher ceiling against guessing from many addresses), and the address itself."""
     cfg = current_app.config
     address = address_key(ip)
+    email = email[:254]  # no account has a longer one; keeps keys within their column
     return {
-        f"account:{email}|{address}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"account:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
+        f"account:{email}|{address}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"account:{email}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
         f"ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
 
@@ -429,9 +430,9 @@ def request_password_reset(*, email: str, ip: str) -> None:
     email = normalize_email(email)
     cfg = current_app.config
     address = address_key(ip)
-    keys = {
-        f"reset:{email}|{address}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"reset:{email}"[:300]: int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
+    keys = {  # (forms refuse emails over 254 characters)
+        f"reset:{email[:254]}|{address}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"reset:{email[:254]}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
         f"reset-ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
     try:
@@ -521,7 +522,7 @@ def create_user(*, email: str, name: str, role: Role, password: str) -> User:
     """Create an account with a password (command line)."""
     email = normalize_email(email)
     problems = DomainError.collect()
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
         problems.add("email", f"{email!r} is not an email address.")
     if not name.strip():
         problems.add("name", "Enter a name.")

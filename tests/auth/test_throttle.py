@@ -271,3 +271,13 @@ def test_pruning_does_not_deadlock_parallel_sign_ins(app):
     for t in threads:
         t.join(30)
     assert errors == []
+
+
+def test_the_longest_email_from_the_longest_address_fits_its_counter(app, client):
+    email = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "c" * 5  # 254 characters
+    assert len(email) == 254
+    client.environ_base = {"REMOTE_ADDR": "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"}
+    assert login(client, email, "wrong-password-x").status_code == 200
+    with app.app_context():
+        keys = set(db.session.scalars(select(LoginThrottle.key)))
+    assert f"account:{email}|2001:db8:ffff:ffff::/64" in keys
