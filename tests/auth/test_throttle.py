@@ -274,7 +274,7 @@ def test_pruning_does_not_deadlock_parallel_sign_ins(app):
 
 
 def test_the_longest_email_from_the_longest_address_fits_its_counter(app, client):
-    email = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "c" * 5  # 254 characters
+    email = "a" * 64 + "@" + ("b" * 61 + ".") * 3 + "c" * 3  # 254 characters
     assert len(email) == 254
     client.environ_base = {"REMOTE_ADDR": "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"}
     assert login(client, email, "wrong-password-x").status_code == 200
