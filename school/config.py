@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL": 50,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
+    # Password-reset emails per account per window, whoever asks.
+    "PASSWORD_RESET_MAX_PER_ACCOUNT": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 900,
     # Emailed links
     "INVITATION_TTL_HOURS": 72,

@@ -25,7 +25,7 @@ def upgrade():
     op.create_table(
         "login_throttles",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("key", sa.String(length=160), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("window_started_at", school.database.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),

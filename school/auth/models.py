@@ -130,7 +130,7 @@ class LoginThrottle(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "account:<email>|<address>": 8 + 254 (the longest email) + 1 + 64 characters at most.
-    key: Mapped[str] = mapped_column(String(400))
+    # The longest, "dev:<sha256 of email>:<address>", is 4 + 64 + 1 + 64 characters.
+    key: Mapped[str] = mapped_column(String(160))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -51,16 +51,20 @@ def address_key(ip: str) -> str:  # at most 64 characters
     return str(address)
 
 
+def _email_key(email: str) -> str:
+    # Hashed: whatever someone types as an email can never spell another counter's key.
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
 def _login_keys(email: str, ip: str) -> dict[str, int]:
-    """Sign-in counters and their limits: the account from this address (so that a stranger
-    elsewhere cannot lock a user out of their own device), the account from anywhere (a
-    higher ceiling against guessing from many addresses), and the address itself."""
+    """Sign-in counters and their limits, per-device first: the account from this address
+    (so that a stranger elsewhere cannot lock a user out of their own device), the account
+    from anywhere (a higher ceiling against guessing from many addresses), the address."""
     cfg = current_app.config
-    address = address_key(ip)
-    email = email[:254]  # no account has a longer one; keeps keys within their column
+    account, address = _email_key(email), address_key(ip)
     return {
-        f"account:{email}|{address}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"account:{email}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
+        f"dev:{account}:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        f"acct:{account}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
         f"ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
 
@@ -143,12 +147,13 @@ def _give_back_attempt(keys: dict[str, int]) -> None:
 
 def _clear_account_counters(email: str) -> None:
     """A new password unlocks the account everywhere."""
+    account = _email_key(email)
     db.session.execute(
         update(LoginThrottle)
         .where(
             or_(
-                LoginThrottle.key == f"account:{email}",
-                LoginThrottle.key.startswith(f"account:{email}|", autoescape=True),
+                LoginThrottle.key == f"acct:{account}",
+                LoginThrottle.key.startswith(f"dev:{account}:"),
             )
         )
         .values(failures=0)
@@ -423,17 +428,16 @@ def request_password_reset(*, email: str, ip: str) -> None:
     """Email a reset link if the address belongs to an active account. Says nothing either way
     (the page answers the same), so the form cannot be used to find out who has an account.
 
-    Requests are counted per email and per address like sign-ins; past the limit nothing is
-    sent, so the form cannot flood someone's inbox. Earlier links stay valid (each works once,
-    and all die when the password changes): asking again never breaks the link in hand.
+    At most PASSWORD_RESET_MAX_PER_ACCOUNT emails per account per window, whoever asks, and a
+    limit per address: the form cannot flood an inbox. Earlier links stay valid (each works
+    once; all die when the password changes), so the owner always holds the links already
+    sent, and asking again never breaks the link in hand.
     """
     email = normalize_email(email)
     cfg = current_app.config
-    address = address_key(ip)
-    keys = {  # (forms refuse emails over 254 characters)
-        f"reset:{email[:254]}|{address}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        f"reset:{email[:254]}": int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]),
-        f"reset-ip:{address}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
+    keys = {
+        f"reset-acct:{_email_key(email)}": int(cfg["PASSWORD_RESET_MAX_PER_ACCOUNT"]),
+        f"reset-ip:{address_key(ip)}": int(cfg["LOGIN_MAX_FAILURES_PER_IP"]),
     }
     try:
         _take_attempt(keys)
@@ -473,18 +477,24 @@ def reset_password(*, token_id: int, password: str, confirm: str) -> User:
     return user
 
 
-def check_current_password(*, user: User, current: str, ip: str) -> bool:
-    """Check a signed-in user's current password, counted like a sign-in attempt (someone
-    holding a stolen session must not be able to guess it without limit). Raises
-    :class:`TooManyAttempts` at the limit; a match gives the attempt back. The caller commits
-    whatever the answer, before :func:`change_password`."""
-    if not current:
-        return False
-    keys = _login_keys(user.email, ip)
-    _take_attempt(keys)
-    ok = verify_password(user.password_hash, current)
+def start_password_check(*, user: User, ip: str) -> LoginAttempt:
+    """Count a check of a signed-in user's current password like a sign-in attempt (someone
+    holding a stolen session must not guess it without limit). Raises
+    :class:`TooManyAttempts` at the limit. The caller commits before
+    :func:`finish_password_check`, as for sign-in."""
+    _take_attempt(_login_keys(user.email, ip))
+    return LoginAttempt(user.email, ip, user.id, user.password_hash)
+
+
+def finish_password_check(attempt: LoginAttempt, *, current: str) -> bool:
+    """Whether ``current`` is the password (checked before touching the database); a match
+    gives the attempt back. The caller commits."""
+    ok = verify_password(attempt.password_hash, current)
+    user = db.session.get(User, attempt.user_id)
+    if user is None or user.password_hash != attempt.password_hash:
+        return False  # changed meanwhile
     if ok:
-        _give_back_attempt(keys)
+        _give_back_attempt(_login_keys(attempt.email, attempt.ip))
     return ok
 
 
@@ -492,7 +502,7 @@ def change_password(
     *, user: User, current: str, current_ok: bool, password: str, confirm: str
 ) -> None:
     """Change a signed-in user's password (``current_ok`` from
-    :func:`check_current_password`). Other sessions end; the caller re-issues this one."""
+    :func:`finish_password_check`). Other sessions end; the caller re-issues this one."""
     problems = DomainError.collect()
     if not current:
         problems.add("current", "Enter your current password.")

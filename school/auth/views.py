@@ -128,13 +128,17 @@ def logout_everywhere():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    status = 200
+    status, retry_after = 200, None
     if form.validate_on_submit():
         user = current_user._get_current_object()
         current = form.current.data or ""
         try:
-            current_ok = services.check_current_password(user=user, current=current, ip=client_ip())
-            db.session.commit()  # the check counts even if the rest is refused
+            current_ok = False
+            if current:
+                attempt = services.start_password_check(user=user, ip=client_ip())
+                db.session.commit()  # counted before the slow check, which holds no lock
+                current_ok = services.finish_password_check(attempt, current=current)
+                db.session.commit()  # kept even if the new password is refused below
             services.change_password(
                 user=user,
                 current=current,
@@ -144,7 +148,7 @@ def change_password():
             )
         except TooManyAttempts as exc:
             db.session.rollback()
-            status = 429
+            status, retry_after = 429, exc.retry_after
             form.current.errors = [_wait_message(exc)]
         except DomainError as exc:
             db.session.rollback()
@@ -157,7 +161,8 @@ def change_password():
             _start_session(user, remember=remembered in request.cookies)
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form), status
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template("auth/change_password.html", form=form), status, headers
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -171,7 +176,7 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form)
 
 
-LINKS_KEY = "opened_links"  # token id -> purpose, for links opened in this browser
+LINKS_KEY = "opened_links"  # [token id, purpose] of links opened in this browser
 
 
 def _open_link(purpose: TokenPurpose, token: str, form_endpoint: str):  # type: ignore[no-untyped-def]
@@ -183,9 +188,9 @@ def _open_link(purpose: TokenPurpose, token: str, form_endpoint: str):  # type: 
         record = services.check_token(token, purpose)
     except services.TokenInvalid as exc:
         return _link_refused(exc)
-    opened = dict(session.get(LINKS_KEY, {}))
-    opened[str(record.id)] = purpose.value
-    session[LINKS_KEY] = dict(list(opened.items())[-5:])
+    # A list, oldest first (the session serializer would sort a dict's keys); the last five.
+    opened = [pair for pair in session.get(LINKS_KEY, []) if pair[0] != record.id]
+    session[LINKS_KEY] = [*opened, [record.id, purpose.value]][-5:]
     return redirect(url_for(form_endpoint, link_id=record.id))
 
 
@@ -196,7 +201,7 @@ def _link_refused(exc: services.TokenInvalid):  # type: ignore[no-untyped-def]
 def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # type: ignore[no-untyped-def]
     """The set-password form of one emailed link opened in this browser."""
     try:
-        if session.get(LINKS_KEY, {}).get(str(link_id)) != purpose.value:
+        if [link_id, purpose.value] not in session.get(LINKS_KEY, []):
             raise services.TokenInvalid("missing")
         record = services.load_token(link_id, purpose)
     except services.TokenInvalid as exc:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.auth.models import LoginThrottle
+from school.auth.services import _login_keys
 from school.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
@@ -101,11 +102,8 @@ def test_counters_of_closed_windows_are_pruned(app, client):
     login(client, "another@example.com", "wrong-password-x")
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
-    assert keys == {
-        "account:another@example.com|127.0.0.1",
-        "account:another@example.com",
-        "ip:127.0.0.1",
-    }
+    with app.test_request_context():
+        assert keys == set(_login_keys("another@example.com", "127.0.0.1"))
 
 
 def test_parallel_guesses_never_get_more_password_checks_than_the_limit(app, make_client):
@@ -280,4 +278,64 @@ def test_the_longest_email_from_the_longest_address_fits_its_counter(app, client
     assert login(client, email, "wrong-password-x").status_code == 200
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
-    assert f"account:{email}|2001:db8:ffff:ffff::/64" in keys
+    with app.test_request_context():
+        assert set(_login_keys(email, "2001:db8:ffff:ffff::1")) <= keys
+    assert max(len(key) for key in keys) <= 160
+
+
+def test_a_typed_email_cannot_spell_another_users_counter(app, client, make_client):
+    email = _user(app)
+    attacker = _from(make_client, "198.51.100.66")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 1):
+        login(attacker, f"{email}|127.0.0.1", "wrong-password-x")
+        login(attacker, f"{email}:127.0.0.1", "wrong-password-x")
+    assert login(client, email).status_code == 302
+
+
+def test_a_new_password_lifts_an_account_wide_lock(app, make_client, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL", 3)
+    email = _user(app)
+    for n in range(3):
+        login(_from(make_client, f"198.51.100.{n}"), email, "wrong-password-x")
+    owner = _from(make_client, "203.0.113.9")
+    assert login(owner, email).status_code == 429  # locked everywhere
+    owner.submit("/password/forgot", {"email": email})
+    form = owner.get(mailbox.last_link(email).split("localhost", 1)[1]).headers["Location"]
+    new = "another-long-passphrase"
+    assert owner.submit(form, {"password": new, "confirm": new}).status_code == 302
+    assert login(_from(make_client, "203.0.113.10"), email, new).status_code == 302
+
+
+def test_sqlite_write_lock_is_free_while_the_current_password_is_checked(
+    app, client, login_as, monkeypatch
+):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite locking")
+    import sqlite3
+
+    from school.auth import services
+
+    login_as("student")
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    seen = []
+    real_verify = services.verify_password
+
+    def verify_and_probe(stored, password):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append("free")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            other.close()
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    new = "another-long-passphrase"
+    response = client.submit(
+        "/account/password", {"current": "wrong-guess-xx", "password": new, "confirm": new}
+    )
+    assert response.status_code == 200
+    assert seen == ["free"]
