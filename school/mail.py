@@ -19,6 +19,7 @@ from email.utils import make_msgid
 from flask import Response, current_app
 from sqlalchemy import Index, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.wsgi import ClosingIterator
 
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
@@ -36,7 +37,8 @@ class OutboxStatus(enum.StrEnum):
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    # AUTOINCREMENT on SQLite: an id rolled back is never reused by another message.
+    # AUTOINCREMENT on SQLite: an id rolled back is never reused by another message. A batch
+    # migration that recreates this table must pass table_kwargs={"sqlite_autoincrement": True}.
     __table_args__ = (
         Index("ix_outbox_messages_sent_at", "sent_at"),
         {"sqlite_autoincrement": True},
@@ -96,7 +98,12 @@ def send_after_response(response: Response) -> Response:
                     # The change is committed; the message waits for `flask outbox send`.
                     app.logger.exception("delivering queued email failed")
 
-        response.call_on_close(deliver)
+        if response.direct_passthrough:
+            # File responses reach the server unwrapped (so it can use sendfile), and
+            # call_on_close would never run: close through a wrapper instead.
+            response.response = ClosingIterator(response.response, [deliver])
+        else:
+            response.call_on_close(deliver)
     return response
 
 
@@ -125,7 +132,8 @@ def deliver_pending(*, limit: int = 500) -> int:
         ids = session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.refused_at.is_(None))
-            .order_by(OutboxMessage.id)
+            # Fewest attempts first: messages that keep failing never starve new ones.
+            .order_by(OutboxMessage.attempts, OutboxMessage.id)
             .limit(limit)
         ).all()
     return _deliver(list(ids))
@@ -171,6 +179,7 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
                 .where(
                     OutboxMessage.id == message.id,
                     OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.refused_at.is_(None),
                     or_(
                         OutboxMessage.claimed_at.is_(None),
                         OutboxMessage.claimed_at < now - CLAIM_LEASE,

@@ -6,6 +6,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from school.extensions import db
@@ -221,3 +222,37 @@ def test_email_goes_out_after_the_response_not_before(app, mailbox):
     assert mailbox.to(email) == []  # answered, nothing sent yet
     response.close()  # what the WSGI server does after sending the body
     assert [m["Subject"] for m in mailbox.to(email)] == ["Reset your password"]
+
+
+def test_a_file_response_still_sends_its_email(app, database_url, mailbox, tmp_path):
+    """send_file responses bypass call_on_close; their queued email must go out anyway."""
+    from flask import send_file
+
+    from school.auth.access import public
+    from tests.conftest import build_app
+
+    app = build_app(database_url, mailbox, WTF_CSRF_ENABLED=False)  # a bare route, no form
+    document = tmp_path / "transcript.txt"
+    document.write_text("a document")
+
+    @app.route("/download", methods=["POST"])
+    @public
+    def download():
+        queue_email(to="registrar@example.com", subject="Disclosed", body="sent a file")
+        db.session.commit()
+        return send_file(document)
+
+    response = app.test_client().post("/download")
+    assert response.get_data() == b"a document"
+    response.close()
+    assert [m["Subject"] for m in mailbox.to("registrar@example.com")] == ["Disclosed"]
+
+
+def test_outbox_ids_are_never_reused_on_sqlite(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite table definition")
+    with app.app_context(), db.engine.connect() as conn:
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'outbox_messages'"
+        ).scalar()
+    assert "AUTOINCREMENT" in ddl
