@@ -152,6 +152,23 @@ def _migrated(
     return None
 
 
+@pytest.fixture
+def make_app(database_url: str, mailbox: Mailbox, _migrated: Path | None) -> Iterator[Any]:
+    """Another app on the test database (for routes a test adds). Its connections are closed
+    after the test: an open SQLite connection would corrupt the file the next reset copies."""
+    built: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        built.append(build_app(database_url, mailbox, **overrides))
+        return built[-1]
+
+    yield factory
+    for extra in built:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, mailbox: Mailbox, _migrated: Path | None) -> Flask:
     return build_app(database_url, mailbox)
@@ -175,7 +192,7 @@ def reset_database(app: Flask, template: Path | None) -> None:
 @pytest.fixture(autouse=True)
 def clean_state(request: pytest.FixtureRequest, mailbox: Mailbox) -> Iterator[None]:
     """Every test starts with empty tables and an empty mailbox."""
-    if "app" in request.fixturenames or "client" in request.fixturenames:
+    if {"app", "client", "make_app"} & set(request.fixturenames):
         app = request.getfixturevalue("app")
         reset_database(app, request.getfixturevalue("_migrated"))
     mailbox.clear()

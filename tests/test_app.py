@@ -124,10 +124,8 @@ def test_not_found_page_is_generic_and_has_the_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_unexpected_error_shows_generic_page_without_traceback(database_url, mailbox):
-    from tests.conftest import build_app
-
-    app = build_app(database_url, mailbox)
+def test_unexpected_error_shows_generic_page_without_traceback(make_app):
+    app = make_app()
 
     @app.route("/boom")
     def boom():

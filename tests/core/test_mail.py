@@ -224,14 +224,13 @@ def test_email_goes_out_after_the_response_not_before(app, mailbox):
     assert [m["Subject"] for m in mailbox.to(email)] == ["Reset your password"]
 
 
-def test_a_file_response_still_sends_its_email(app, database_url, mailbox, tmp_path):
+def test_a_file_response_still_sends_its_email(make_app, mailbox, tmp_path):
     """send_file responses bypass call_on_close; their queued email must go out anyway."""
     from flask import send_file
 
     from school.auth.access import public
-    from tests.conftest import build_app
 
-    app = build_app(database_url, mailbox, WTF_CSRF_ENABLED=False)  # a bare route, no form
+    app = make_app(WTF_CSRF_ENABLED=False)  # a bare route, no form
     document = tmp_path / "transcript.txt"
     document.write_text("a document")
 
