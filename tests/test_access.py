@@ -64,6 +64,17 @@ MATRIX = [
 ]
 
 
+def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
+    """Sign in as ``role`` (unless anonymous) and create the records the URLs name: another
+    user's account and an outbox message. Returns the ids to format URLs with."""
+    user = login_as(role) if role != "anonymous" else None
+    with app.app_context():
+        other = make_user(role=Role.STUDENT, password=None)
+        message = queue_email(to="x@example.com", subject="s", body="b")
+        db.session.commit()
+        return {"other": other.id, "own": user.id if user else 0, "message": message.id}
+
+
 def test_every_route_declares_an_access_rule(app):
     missing = []
     for rule in app.url_map.iter_rules():
@@ -96,17 +107,14 @@ def test_every_route_is_in_the_matrix(app):
     ids=[f"{m} {u}" for _e, m, u, _x in MATRIX],
 )
 def test_access_matrix(app, client, login_as, role, endpoint, method, url, expected):
-    user = login_as(role) if role != "anonymous" else None
-    with app.app_context():
-        other = make_user(role=Role.STUDENT, password=None)
-        message = queue_email(to="x@example.com", subject="s", body="b")
-        db.session.commit()
-        ids = {"other": other.id, "own": user.id if user else 0, "message": message.id}
+    ids = sign_in_with_records(app, login_as, role)
     target = url.format(**ids)
     if method == "GET":
         response = client.get(target)
     else:
-        token = csrf_token_from(client.get("/login" if user is None else "/account").get_data(True))
+        token = csrf_token_from(
+            client.get("/login" if role == "anonymous" else "/account").get_data(True)
+        )
         response = client.post(target, data={"csrf_token": token})
     want = expected[role]
     if want == LOGIN:
@@ -131,12 +139,7 @@ def _snapshot(app) -> dict[str, list]:
 
 @pytest.mark.parametrize("role", ["anonymous", "admin", "student"])
 def test_no_get_request_changes_anything(app, client, login_as, role):
-    user = login_as(role) if role != "anonymous" else None
-    with app.app_context():
-        other = make_user(role=Role.STUDENT, password=None)
-        message = queue_email(to="x@example.com", subject="s", body="b")
-        db.session.commit()
-        ids = {"other": other.id, "own": user.id if user else 0, "message": message.id}
+    ids = sign_in_with_records(app, login_as, role)
     before = _snapshot(app)
     for _endpoint, method, url, _expected in MATRIX:
         if method == "GET":
@@ -149,11 +152,7 @@ def test_no_page_has_inline_script(app, client, login_as, role):
     """The CSP forbids inline script; a page that relied on it would silently break."""
     import re
 
-    user = login_as(role) if role != "anonymous" else None
-    with app.app_context():
-        other = make_user(role=Role.STUDENT, password=None)
-        db.session.commit()
-        ids = {"other": other.id, "own": user.id if user else 0, "message": 1}
+    ids = sign_in_with_records(app, login_as, role)
     for _endpoint, method, url, _expected in MATRIX:
         if method != "GET":
             continue

@@ -208,7 +208,9 @@ def test_a_password_changed_during_the_check_is_not_accepted(app):
         db.session.rollback()
 
 
-def test_sqlite_write_lock_is_free_while_the_password_is_checked(app, client, monkeypatch):
+def probe_write_lock_during_password_checks(app, monkeypatch) -> list[str]:
+    """Whether another connection could take SQLite's write lock while each password was
+    being checked ("free" or "locked", one entry per check)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite locking")
     import sqlite3
@@ -216,7 +218,7 @@ def test_sqlite_write_lock_is_free_while_the_password_is_checked(app, client, mo
     from school.auth import services
 
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    seen = []
+    seen: list[str] = []
     real_verify = services.verify_password
 
     def verify_and_probe(stored, password):
@@ -232,6 +234,11 @@ def test_sqlite_write_lock_is_free_while_the_password_is_checked(app, client, mo
         return real_verify(stored, password)
 
     monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    return seen
+
+
+def test_sqlite_write_lock_is_free_while_the_password_is_checked(app, client, monkeypatch):
+    seen = probe_write_lock_during_password_checks(app, monkeypatch)
     assert login(client, _user(app)).status_code == 302
     assert seen == ["free"]
 
@@ -309,30 +316,8 @@ def test_a_new_password_lifts_an_account_wide_lock(app, make_client, mailbox, mo
 def test_sqlite_write_lock_is_free_while_the_current_password_is_checked(
     app, client, login_as, monkeypatch
 ):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite locking")
-    import sqlite3
-
-    from school.auth import services
-
     login_as("student")
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    seen = []
-    real_verify = services.verify_password
-
-    def verify_and_probe(stored, password):
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            seen.append("free")
-        except sqlite3.OperationalError:
-            seen.append("locked")
-        finally:
-            other.close()
-        return real_verify(stored, password)
-
-    monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    seen = probe_write_lock_during_password_checks(app, monkeypatch)
     new = "another-long-passphrase"
     response = client.submit(
         "/account/password", {"current": "wrong-guess-xx", "password": new, "confirm": new}
