@@ -36,14 +36,13 @@ def no_referrer() -> None:
 
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute URL for an email, built on EXTERNAL_URL (required in production). Only in
-    development and tests, without it, the request's host is used."""
-    path = url_for(endpoint, _external=False, **values)
+    development and tests, without it, the request's host is used (or, from the command
+    line, the address `make run` serves)."""
     base = current_app.config.get("EXTERNAL_URL")
-    if base:
-        return base.rstrip("/") + path
     if has_request_context():
-        return request.host_url.rstrip("/") + path
-    return "http://127.0.0.1:5000" + path
+        return (base or request.host_url).rstrip("/") + url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
+        return url_for(endpoint, _external=True, **values)
 
 
 def init_security(app: Flask) -> None:

@@ -99,3 +99,27 @@ def test_demo_loads_once_and_its_logins_work(app, client):
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302
+
+
+def test_users_invite_sends_the_invitation_by_email(app, client, mailbox):
+    result = app.test_cli_runner().invoke(
+        args=["users", "invite", "--role", "instructor", "--email", "new@example.com",
+              "--name", "Nia Instructor"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Invited instructor new@example.com" in result.output and "email sent" in result.output
+    [message] = mailbox.to("new@example.com")
+    assert "You are invited to" in message["Subject"] and "/invitation/" in mailbox.body(message)
+    again = app.test_cli_runner().invoke(
+        args=["users", "invite", "--role", "student", "--email", "new@example.com", "--name", "X"]
+    )
+    assert again.exit_code == 1 and "already has an account" in again.output
+
+
+def test_invitation_links_from_the_command_line_use_external_url(app, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "EXTERNAL_URL", "https://records.example.edu")
+    result = app.test_cli_runner().invoke(
+        args=["users", "invite", "--role", "student", "--email", "s@example.com", "--name", "S"]
+    )
+    assert result.exit_code == 0, result.output
+    assert mailbox.last_link("s@example.com").startswith("https://records.example.edu/invitation/")

@@ -11,6 +11,7 @@ from school.auth import services
 from school.auth.models import Role
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import deliver_queued
 
 
 @click.group("users", help="Manage user accounts.")
@@ -41,9 +42,37 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
         )
     except DomainError as exc:
         db.session.rollback()
-        for field, messages in exc.problems.items():
-            for message in messages:
-                click.echo(f"error: {field + ': ' if field else ''}{message}", err=True)
+        _report(exc)
         raise SystemExit(1)
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@users_cli.command("invite")
+@click.option("--email", required=True, help="Email address to send the invitation to.")
+@click.option("--name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="What the account may do.",
+)
+@with_appcontext
+def invite_user_command(email: str, name: str, role: str) -> None:
+    """Invite someone by email: they choose their password from the emailed link."""
+    try:
+        user = services.invite_user(email=email, name=name, role=Role(role), invited_by=None)
+    except DomainError as exc:
+        db.session.rollback()
+        _report(exc)
+        raise SystemExit(1)
+    db.session.commit()
+    sent = deliver_queued()
+    where = "sent" if sent else "queued (see the Outbox page or run `flask outbox send`)"
+    click.echo(f"Invited {user.role.value} {user.email} (id {user.id}); email {where}.")
+
+
+def _report(exc: DomainError) -> None:
+    for field, messages in exc.problems.items():
+        for message in messages:
+            click.echo(f"error: {field + ': ' if field else ''}{message}", err=True)
