@@ -14,6 +14,14 @@ from school.extensions import db
 from school.mail import deliver_queued
 
 
+role_option = click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="What the account may do.",
+)
+
+
 @click.group("users", help="Manage user accounts.")
 def users_cli() -> None:
     pass
@@ -22,12 +30,7 @@ def users_cli() -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="Sign-in email address.")
 @click.option("--name", default=None, help="Full name (defaults to the part before the @).")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    required=True,
-    help="What the account may do.",
-)
+@role_option
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user_command(email: str, name: str | None, role: str, password_stdin: bool) -> None:
@@ -51,12 +54,7 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
 @users_cli.command("invite")
 @click.option("--email", required=True, help="Email address to send the invitation to.")
 @click.option("--name", required=True, help="Full name.")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    required=True,
-    help="What the account may do.",
-)
+@role_option
 @with_appcontext
 def invite_user_command(email: str, name: str, role: str) -> None:
     """Invite someone by email: they choose their password from the emailed link."""
