@@ -13,7 +13,6 @@ from school.errors import DomainError
 from school.extensions import db
 from school.mail import deliver_queued
 
-
 role_option = click.option(
     "--role",
     type=click.Choice([r.value for r in Role]),
