@@ -36,10 +36,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
 
     from school.auth.views import bp as auth_bp
+    from school.cohorts.views import bp as cohorts_bp
     from school.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(cohorts_bp)
 
     from school.errors import init_error_pages
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 
 from school.auth.models import Role, User
 from school.auth.services import create_user
+from school.cohorts.services import CourseData, ProgramData, add_course, create_program
 from school.extensions import db
 from school.mail import deliver_pending, mail_configured
 
@@ -32,12 +35,62 @@ DEMO_USERS = [
 ]
 
 
+DEMO_PROGRAMS = [
+    (
+        ProgramData(
+            code="MBC-DIP",
+            name="Medical Billing and Coding Diploma",
+            target_credential="CPC",
+            clock_hours=720,
+            externship_hours=160,
+        ),
+        [
+            ("MT101", "Medical Terminology", "3", 45),
+            ("AP101", "Anatomy and Physiology", "4", 60),
+            ("PATH110", "Pathophysiology", "3", 45),
+            ("ICD201", "ICD-10-CM Diagnosis Coding", "4", 60),
+            ("PCS202", "ICD-10-PCS Procedure Coding", "3", 45),
+            ("CPT203", "CPT Procedure Coding", "4", 60),
+            ("HCP204", "HCPCS Level II", "2", 30),
+            ("REI210", "Reimbursement Methodologies", "3", 45),
+            ("CMP220", "Compliance, HIPAA and Ethics", "2", 30),
+            ("EHR120", "EHR and Computer Skills", "2", 30),
+            ("CPC290", "CPC Exam Review", "3", 45),
+        ],
+    ),
+    (
+        ProgramData(
+            code="CPC-PREP",
+            name="CPC Exam Preparation Certificate",
+            target_credential="CPC",
+            clock_hours=180,
+        ),
+        [
+            ("GDL101", "Coding Guidelines Review", "2", 40),
+            ("ICD110", "ICD-10-CM Review", "2", 40),
+            ("CPT120", "Advanced CPT Case Practice", "2", 50),
+            ("MOCK190", "Timed Mock Exams", "1", 50),
+        ],
+    ),
+]
+
+
 def load_demo() -> list[User]:
     """Add the demo school to an empty database. Later features extend this."""
     users = []
     with click.progressbar(DEMO_USERS, label="Demo accounts") as bar:
         for role, name, email in bar:
             users.append(create_user(email=email, name=name, role=role, password=DEMO_PASSWORD))
+    with click.progressbar(DEMO_PROGRAMS, label="Demo programs") as bar:
+        for data, courses in bar:
+            program = create_program(data=data)
+            for code, title, credits, hours in courses:
+                add_course(
+                    program=program,
+                    data=CourseData(
+                        code=code, title=title, credit_hours=Decimal(credits), clock_hours=hours
+                    ),
+                )
     return users
 
 

@@ -2,6 +2,7 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
+from school.cohorts.models import Course, Program
 from school.mail import OutboxMessage
 
-__all__ = ["AuditEvent", "AuthToken", "LoginThrottle", "OutboxMessage", "User"]
+__all__ = ["AuditEvent", "AuthToken", "Course", "LoginThrottle", "OutboxMessage", "Program", "User"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -32,6 +33,15 @@ def format_datetime(value: dt.datetime | None) -> str:
     return f"{format_date(moment)} {moment.strftime('%-I:%M %p %Z')}"
 
 
+def format_number(value: Decimal | int | float | None) -> str:
+    """A quantity without trailing zeros: 10.00 -> "10", 3.50 -> "3.5"."""
+    if value is None:
+        return ""
+    number = Decimal(value)
+    text = f"{number.normalize():f}"
+    return text
+
+
 def url_with(**changes: Any) -> str:
     """The current page's URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict()
@@ -50,6 +60,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["school_name"] = lambda: current_app.config["SCHOOL_NAME"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
+from school.cohorts.models import Course, Program
 from school.database import utcnow
 from school.extensions import db
 
@@ -33,3 +35,40 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_program(
+    *,
+    code: str | None = None,
+    name: str = "Medical Billing and Coding Diploma",
+    courses: int = 3,
+    externship_hours: int = 160,
+) -> Program:
+    n = next(_seq)
+    program = Program(
+        code=code or f"MBC-{n}",
+        name=name,
+        target_credential="CPC",
+        clock_hours=720,
+        externship_hours=externship_hours,
+        daily_hour_cap=Decimal("10"),
+        pass_mark=Decimal("70"),
+        scale_a=Decimal("90"),
+        scale_b=Decimal("80"),
+        scale_c=Decimal("70"),
+        scale_d=Decimal("60"),
+    )
+    db.session.add(program)
+    for i in range(1, courses + 1):
+        db.session.add(
+            Course(
+                program=program,
+                sequence=i,
+                code=f"C{i:03d}",
+                title=f"Course {i}",
+                credit_hours=Decimal("3"),
+                clock_hours=45,
+            )
+        )
+    db.session.flush()
+    return program

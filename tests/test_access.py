@@ -13,7 +13,7 @@ from school.auth.models import Role
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
-from tests.factories import make_user
+from tests.factories import make_program, make_user
 
 ROLES = ["anonymous", "admin", "instructor", "student", "employer"]
 LOGIN = "login"  # redirect to the sign-in page
@@ -61,6 +61,19 @@ MATRIX = [
     ("auth.deactivate", "POST", "/admin/users/999999/deactivate", expect(404, 403)),
     ("auth.reactivate", "POST", "/admin/users/{other}/reactivate", expect(302, 403)),
     ("auth.resend_invitation", "POST", "/admin/users/{other}/resend-invitation", expect(302, 403)),
+    ("cohorts.programs", "GET", "/admin/programs", expect(200, 403)),
+    ("cohorts.new_program", "GET", "/admin/programs/new", expect(200, 403)),
+    ("cohorts.new_program", "POST", "/admin/programs/new", expect(200, 403)),
+    ("cohorts.program_detail", "GET", "/admin/programs/{program}", expect(200, 403)),
+    ("cohorts.program_detail", "GET", "/admin/programs/999999", expect(404, 403)),
+    ("cohorts.edit_program", "GET", "/admin/programs/{program}/edit", expect(200, 403)),
+    ("cohorts.edit_program", "POST", "/admin/programs/{program}/edit", expect(200, 403)),
+    ("cohorts.new_course", "GET", "/admin/programs/{program}/courses/new", expect(200, 403)),
+    ("cohorts.new_course", "POST", "/admin/programs/{program}/courses/new", expect(200, 403)),
+    ("cohorts.edit_course", "GET", "/admin/courses/{course}/edit", expect(200, 403)),
+    ("cohorts.edit_course", "GET", "/admin/courses/999999/edit", expect(404, 403)),
+    ("cohorts.edit_course", "POST", "/admin/courses/{course}/edit", expect(200, 403)),
+    ("cohorts.move_course", "POST", "/admin/courses/{course}/move/down", expect(302, 403)),
 ]
 
 
@@ -71,8 +84,15 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
     with app.app_context():
         other = make_user(role=Role.STUDENT, password=None)
         message = queue_email(to="x@example.com", subject="s", body="b")
+        program = make_program()
         db.session.commit()
-        return {"other": other.id, "own": user.id if user else 0, "message": message.id}
+        return {
+            "other": other.id,
+            "own": user.id if user else 0,
+            "message": message.id,
+            "program": program.id,
+            "course": program.courses[0].id,
+        }
 
 
 def test_every_route_declares_an_access_rule(app):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.cli import DEMO_PASSWORD, DEMO_USERS
+from school.cohorts.models import Program
 from school.extensions import db
 from tests.conftest import login
 
@@ -96,6 +97,14 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     quiet = runner.invoke(args=["demo", "--if-empty"])
     assert quiet.exit_code == 0 and "not loaded" in quiet.output
     assert _users(app) == len(DEMO_USERS)
+
+    with app.app_context():
+        programs = {p.code: p for p in db.session.scalars(select(Program))}
+        assert set(programs) == {"MBC-DIP", "CPC-PREP"}
+        diploma = [c.title for c in programs["MBC-DIP"].courses]
+        assert diploma[0] == "Medical Terminology" and diploma[-1] == "CPC Exam Review"
+        assert len(diploma) == 11 and programs["MBC-DIP"].externship_hours == 160
+        assert not programs["CPC-PREP"].requires_externship
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

@@ -1,0 +1,14 @@
+"""Who may manage programs and curricula."""
+
+from __future__ import annotations
+
+from school.auth.models import Role, User
+from school.cohorts.models import Course, Program
+
+
+def can_manage_program(actor: User, program: Program) -> bool:
+    return actor.role == Role.ADMIN
+
+
+def can_manage_course(actor: User, course: Course) -> bool:
+    return actor.role == Role.ADMIN

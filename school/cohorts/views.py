@@ -1,0 +1,154 @@
+"""Programs and curricula (admin)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from school.auth.access import get_authorized, roles_required
+from school.auth.forms import ConfirmForm
+from school.auth.models import Role
+from school.cohorts import queries, services
+from school.cohorts.forms import CourseForm, ProgramForm
+from school.cohorts.models import Course, Program
+from school.cohorts.policies import can_manage_course, can_manage_program
+from school.errors import DomainError
+from school.extensions import db
+from school.pagination import parse_page
+from school.web import apply_problems
+
+bp = Blueprint("cohorts", __name__, template_folder="templates")
+
+
+def _program_data(form: ProgramForm) -> services.ProgramData:
+    return services.ProgramData(
+        code=form.code.data or "",
+        name=form.name.data or "",
+        target_credential=form.target_credential.data or "",
+        clock_hours=form.clock_hours.data,
+        externship_hours=form.externship_hours.data,
+        daily_hour_cap=form.daily_hour_cap.data,
+        pass_mark=form.pass_mark.data,
+        scale_a=form.scale_a.data,
+        scale_b=form.scale_b.data,
+        scale_c=form.scale_c.data,
+        scale_d=form.scale_d.data,
+    )
+
+
+def _course_data(form: CourseForm) -> services.CourseData:
+    return services.CourseData(
+        code=form.code.data or "",
+        title=form.title.data or "",
+        credit_hours=form.credit_hours.data,
+        clock_hours=form.clock_hours.data,
+    )
+
+
+@bp.route("/admin/programs")
+@roles_required(Role.ADMIN)
+def programs():
+    page = queries.list_programs(
+        page=parse_page(request.args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=request.args.get("sort"),
+        direction=request.args.get("dir"),
+    )
+    return render_template("cohorts/programs.html", page=page)
+
+
+@bp.route("/admin/programs/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_program():
+    form = ProgramForm()
+    if form.validate_on_submit():
+        try:
+            program = services.create_program(data=_program_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Program {program.code} created. Now add its courses.", "success")
+            return redirect(url_for("cohorts.program_detail", program_id=program.id))
+    return render_template("cohorts/program_form.html", form=form, program=None)
+
+
+@bp.route("/admin/programs/<int:program_id>")
+@roles_required(Role.ADMIN)
+def program_detail(program_id: int):
+    program = get_authorized(Program, program_id, can_manage_program)
+    return render_template("cohorts/program_detail.html", program=program, form=ConfirmForm())
+
+
+@bp.route("/admin/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_program(program_id: int):
+    program = get_authorized(Program, program_id, can_manage_program)
+    form = ProgramForm(obj=program)
+    if form.validate_on_submit():
+        try:
+            services.update_program(program=program, data=_program_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash("Program saved.", "success")
+            return redirect(url_for("cohorts.program_detail", program_id=program_id))
+    return render_template("cohorts/program_form.html", form=form, program=program)
+
+
+@bp.route("/admin/programs/<int:program_id>/courses/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_course(program_id: int):
+    program = get_authorized(Program, program_id, can_manage_program)
+    form = CourseForm()
+    if form.validate_on_submit():
+        try:
+            course = services.add_course(program=program, data=_course_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Course {course.code} added.", "success")
+            return redirect(url_for("cohorts.program_detail", program_id=program_id))
+    return render_template("cohorts/course_form.html", form=form, program=program, course=None)
+
+
+@bp.route("/admin/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_course(course_id: int):
+    course = get_authorized(Course, course_id, can_manage_course)
+    form = CourseForm(obj=course)
+    if form.validate_on_submit():
+        try:
+            services.update_course(course=course, data=_course_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash("Course saved.", "success")
+            return redirect(url_for("cohorts.program_detail", program_id=course.program_id))
+    return render_template(
+        "cohorts/course_form.html", form=form, program=course.program, course=course
+    )
+
+
+@bp.route("/admin/courses/<int:course_id>/move/<direction>", methods=["POST"])
+@roles_required(Role.ADMIN)
+def move_course(course_id: int, direction: str):
+    course = get_authorized(Course, course_id, can_manage_course)
+    program_id = course.program_id
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.move_course(course=course, direction=direction)
+    except DomainError as exc:
+        db.session.rollback()
+        for message in exc.problems.get("", []):
+            flash(message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("cohorts.program_detail", program_id=program_id) + "#curriculum")
