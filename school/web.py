@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 
-from school.errors import DomainError
+from school.errors import DomainError, ProblemList
 
 
-def apply_problems(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's problems beside the form fields they concern; the rest go on the form."""
+def apply_problems(form: FlaskForm, error: DomainError | ProblemList) -> None:
+    """Put a service's problems beside the form fields they concern; the rest go on the form.
+    A field the form itself already refused keeps just its own message."""
     form.form_errors = list(getattr(form, "form_errors", []))
     for field_name, messages in error.problems.items():
         field = form._fields.get(field_name) if field_name else None
         if field is None:
             form.form_errors.extend(messages)
-        else:
-            field.errors = list(field.errors) + messages
+        elif not field.errors or isinstance(error, DomainError):
+            field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
+
+
+def validate_all(form: FlaskForm, problems_of: Callable[[], ProblemList]) -> bool:
+    """On a POST, check the form's shape and, whatever that says, the service's rules, so
+    that every problem shows at once. True when there is none; the caller then calls the
+    service, which checks again inside its transaction."""
+    if not form.is_submitted():
+        return False
+    shape_ok = form.validate()
+    problems = problems_of()
+    apply_problems(form, problems)
+    return shape_ok and not problems.problems
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -11,41 +11,71 @@ from wtforms.validators import InputRequired, Length
 NUMBER = "Enter a number."
 
 
+class WholeNumberField(IntegerField):
+    """An integer field that says plainly what it wants."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a whole number, e.g. 720.") from None
+
+
+class PlainDecimalField(DecimalField):
+    """Shows 10 rather than 10.00, keeps what was typed when it is sent back, and says
+    plainly what it wants."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a number, e.g. 7.5.") from None
+        if self.data is not None and not self.data.is_finite():  # "NaN", "Infinity"
+            self.data = None
+            raise ValueError("Enter a number, e.g. 7.5.")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal):
+            return f"{self.data.normalize():f}"
+        return ""
+
+
 class ProgramForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=20)])
     name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=160)])
     target_credential = StringField(
         "Target credential", validators=[InputRequired("Enter a credential."), Length(max=20)]
     )
-    clock_hours = IntegerField("Clock hours", validators=[InputRequired(NUMBER)])
-    externship_hours = IntegerField(
+    clock_hours = WholeNumberField("Clock hours", validators=[InputRequired(NUMBER)])
+    externship_hours = WholeNumberField(
         "Required externship hours", default=0, validators=[InputRequired(NUMBER)]
     )
-    daily_hour_cap = DecimalField(
+    daily_hour_cap = PlainDecimalField(
         "Most externship hours in one day",
         default=Decimal("10"),
-        places=2,
         validators=[InputRequired(NUMBER)],
     )
-    pass_mark = DecimalField(
-        "Course pass mark (%)", default=Decimal("70"), places=2, validators=[InputRequired(NUMBER)]
+    pass_mark = PlainDecimalField(
+        "Course pass mark (%)", default=Decimal("70"), validators=[InputRequired(NUMBER)]
     )
-    scale_a = DecimalField(
-        "A from (%)", default=Decimal("90"), places=2, validators=[InputRequired(NUMBER)]
+    scale_a = PlainDecimalField(
+        "A from (%)", default=Decimal("90"), validators=[InputRequired(NUMBER)]
     )
-    scale_b = DecimalField(
-        "B from (%)", default=Decimal("80"), places=2, validators=[InputRequired(NUMBER)]
+    scale_b = PlainDecimalField(
+        "B from (%)", default=Decimal("80"), validators=[InputRequired(NUMBER)]
     )
-    scale_c = DecimalField(
-        "C from (%)", default=Decimal("70"), places=2, validators=[InputRequired(NUMBER)]
+    scale_c = PlainDecimalField(
+        "C from (%)", default=Decimal("70"), validators=[InputRequired(NUMBER)]
     )
-    scale_d = DecimalField(
-        "D from (%)", default=Decimal("60"), places=2, validators=[InputRequired(NUMBER)]
+    scale_d = PlainDecimalField(
+        "D from (%)", default=Decimal("60"), validators=[InputRequired(NUMBER)]
     )
 
 
 class CourseForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=20)])
     title = StringField("Title", validators=[InputRequired("Enter a title."), Length(max=160)])
-    credit_hours = DecimalField("Credit hours", places=1, validators=[InputRequired(NUMBER)])
-    clock_hours = IntegerField("Clock hours", validators=[InputRequired(NUMBER)])
+    credit_hours = PlainDecimalField("Credit hours", validators=[InputRequired(NUMBER)])
+    clock_hours = WholeNumberField("Clock hours", validators=[InputRequired(NUMBER)])

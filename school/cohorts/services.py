@@ -20,32 +20,39 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 
 @dataclass(frozen=True)
 class ProgramData:
+    """A program as typed. A number is None when what was typed was not a number."""
+
     code: str
     name: str
     target_credential: str
-    clock_hours: int
-    externship_hours: int = 0
-    daily_hour_cap: Decimal = Decimal("10")
-    pass_mark: Decimal = Decimal("70")
-    scale_a: Decimal = Decimal("90")
-    scale_b: Decimal = Decimal("80")
-    scale_c: Decimal = Decimal("70")
-    scale_d: Decimal = Decimal("60")
+    clock_hours: int | None
+    externship_hours: int | None = 0
+    daily_hour_cap: Decimal | None = Decimal("10")
+    pass_mark: Decimal | None = Decimal("70")
+    scale_a: Decimal | None = Decimal("90")
+    scale_b: Decimal | None = Decimal("80")
+    scale_c: Decimal | None = Decimal("70")
+    scale_d: Decimal | None = Decimal("60")
 
 
 @dataclass(frozen=True)
 class CourseData:
     code: str
     title: str
-    credit_hours: Decimal
-    clock_hours: int
+    credit_hours: Decimal | None
+    clock_hours: int | None
+
+
+NUMBER = "Enter a number."
 
 
 def _clean_code(code: str) -> str:
     return code.strip().upper()
 
 
-def _check_program(data: ProgramData, problems: ProblemList, *, current: Program | None) -> None:
+def program_problems(data: ProgramData, *, current: Program | None) -> ProblemList:
+    """Every rule ``data`` breaks (empty when none); the page shows them all at once."""
+    problems = DomainError.collect()
     code = _clean_code(data.code)
     if not CODE_RE.match(code):
         problems.add("code", "Use 1–20 letters, digits or dashes, e.g. MBC-DIP.")
@@ -57,21 +64,36 @@ def _check_program(data: ProgramData, problems: ProblemList, *, current: Program
         problems.add("name", "Enter the program's name.")
     if not data.target_credential.strip():
         problems.add("target_credential", "Enter the credential it prepares for, e.g. CPC.")
-    if data.clock_hours < 0:
-        problems.add("clock_hours", "Clock hours cannot be negative.")
-    if data.externship_hours < 0:
-        problems.add("externship_hours", "Externship hours cannot be negative (0: none).")
-    if not Decimal("0") < data.daily_hour_cap <= Decimal("24"):
+    numbers = {
+        "clock_hours": data.clock_hours,
+        "externship_hours": data.externship_hours,
+        "daily_hour_cap": data.daily_hour_cap,
+        "pass_mark": data.pass_mark,
+        "scale_a": data.scale_a,
+        "scale_b": data.scale_b,
+        "scale_c": data.scale_c,
+        "scale_d": data.scale_d,
+    }
+    for name, value in numbers.items():
+        if value is None:
+            problems.add(name, NUMBER)
+    if data.clock_hours is not None and not 0 <= data.clock_hours <= 10000:
+        problems.add("clock_hours", "Clock hours go from 0 to 10,000.")
+    if data.externship_hours is not None and not 0 <= data.externship_hours <= 5000:
+        problems.add("externship_hours", "Externship hours go from 0 (none) to 5,000.")
+    cap = data.daily_hour_cap
+    if cap is not None and not Decimal("0") < cap <= Decimal("24"):
         problems.add("daily_hour_cap", "A day's cap must be more than 0 and at most 24 hours.")
-    if not Decimal("0") <= data.pass_mark <= Decimal("100"):
+    if data.pass_mark is not None and not Decimal("0") <= data.pass_mark <= Decimal("100"):
         problems.add("pass_mark", "The pass mark is a percentage from 0 to 100.")
     scale = [data.scale_a, data.scale_b, data.scale_c, data.scale_d]
-    if not (
+    if None not in scale and not (
         scale[0] <= 100 and scale[-1] >= 0 and all(a > b for a, b in itertools.pairwise(scale))
     ):
         problems.add(
             "scale_a", "The scale must go down from A to D, within 0–100 (e.g. 90, 80, 70, 60)."
         )
+    return problems
 
 
 def _apply(program: Program, data: ProgramData) -> None:
@@ -87,9 +109,7 @@ def _apply(program: Program, data: ProgramData) -> None:
 
 
 def create_program(*, data: ProgramData) -> Program:
-    problems = DomainError.collect()
-    _check_program(data, problems, current=None)
-    problems.raise_if_any()
+    program_problems(data, current=None).raise_if_any()
     program = Program()
     _apply(program, data)
     db.session.add(program)
@@ -99,15 +119,14 @@ def create_program(*, data: ProgramData) -> Program:
 
 
 def update_program(*, program: Program, data: ProgramData) -> None:
-    problems = DomainError.collect()
-    _check_program(data, problems, current=program)
-    problems.raise_if_any()
+    program_problems(data, current=program).raise_if_any()
     _apply(program, data)
     db.session.flush()
     record_event("program.updated", subject=program, details={"code": program.code})
 
 
-def _check_course(program: Program, data: CourseData, *, current: Course | None) -> None:
+def course_problems(program: Program, data: CourseData, *, current: Course | None) -> ProblemList:
+    """Every rule ``data`` breaks for a course of ``program``."""
     problems = DomainError.collect()
     code = _clean_code(data.code)
     if not CODE_RE.match(code):
@@ -120,16 +139,20 @@ def _check_course(program: Program, data: CourseData, *, current: Course | None)
             problems.add("code", f"{code} is already a course of this program.")
     if not data.title.strip():
         problems.add("title", "Enter the course title.")
-    if not Decimal("0") <= data.credit_hours <= Decimal("99"):
+    if data.credit_hours is None:
+        problems.add("credit_hours", NUMBER)
+    elif not Decimal("0") <= data.credit_hours <= Decimal("99"):
         problems.add("credit_hours", "Credit hours go from 0 to 99.")
-    if data.clock_hours < 0:
-        problems.add("clock_hours", "Clock hours cannot be negative.")
-    problems.raise_if_any()
+    if data.clock_hours is None:
+        problems.add("clock_hours", NUMBER)
+    elif not 0 <= data.clock_hours <= 2000:
+        problems.add("clock_hours", "Clock hours go from 0 to 2,000.")
+    return problems
 
 
 def add_course(*, program: Program, data: CourseData) -> Course:
     """Add a course at the end of the curriculum."""
-    _check_course(program, data, current=None)
+    course_problems(program, data, current=None).raise_if_any()
     last = db.session.scalar(
         select(func.max(Course.sequence)).where(Course.program_id == program.id)
     )
@@ -150,7 +173,7 @@ def add_course(*, program: Program, data: CourseData) -> Course:
 
 
 def update_course(*, course: Course, data: CourseData) -> None:
-    _check_course(course.program, data, current=course)
+    course_problems(course.program, data, current=course).raise_if_any()
     course.code = _clean_code(data.code)
     course.title = data.title.strip()
     course.credit_hours = data.credit_hours

@@ -14,7 +14,7 @@ from school.cohorts.policies import can_manage_course, can_manage_program
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import apply_problems
+from school.web import apply_problems, validate_all
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -60,7 +60,7 @@ def programs():
 @roles_required(Role.ADMIN)
 def new_program():
     form = ProgramForm()
-    if form.validate_on_submit():
+    if validate_all(form, lambda: services.program_problems(_program_data(form), current=None)):
         try:
             program = services.create_program(data=_program_data(form))
         except DomainError as exc:
@@ -85,7 +85,7 @@ def program_detail(program_id: int):
 def edit_program(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = ProgramForm(obj=program)
-    if form.validate_on_submit():
+    if validate_all(form, lambda: services.program_problems(_program_data(form), current=program)):
         try:
             services.update_program(program=program, data=_program_data(form))
         except DomainError as exc:
@@ -103,7 +103,9 @@ def edit_program(program_id: int):
 def new_course(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = CourseForm()
-    if form.validate_on_submit():
+    if validate_all(
+        form, lambda: services.course_problems(program, _course_data(form), current=None)
+    ):
         try:
             course = services.add_course(program=program, data=_course_data(form))
         except DomainError as exc:
@@ -121,7 +123,9 @@ def new_course(program_id: int):
 def edit_course(course_id: int):
     course = get_authorized(Course, course_id, can_manage_course)
     form = CourseForm(obj=course)
-    if form.validate_on_submit():
+    if validate_all(
+        form, lambda: services.course_problems(course.program, _course_data(form), current=course)
+    ):
         try:
             services.update_course(course=course, data=_course_data(form))
         except DomainError as exc:

@@ -66,15 +66,12 @@ def test_every_problem_is_listed_beside_its_field_and_nothing_is_saved(client, l
         "scale_b": "95",
     }
     html = client.submit("/admin/programs/new", bad).get_data(as_text=True)
+    # Shape (not a number) and rules (taken code, ranges) are all reported in one answer.
     assert 'id="name-error"' in html
-    assert 'id="clock_hours-error"' in html  # not a number: refused by the form
+    assert 'id="clock_hours-error"' in html and "Enter a whole number, e.g. 720." in html
     assert 'value="seven hundred"' in html  # what was typed is kept
-    # The form stopped at the number; fix it and the service lists the rules broken.
-    html = client.submit(
-        "/admin/programs/new", {**bad, "clock_hours": "720", "name": "X"}
-    ).get_data(as_text=True)
     assert "TAKEN is already the code of another program." in html
-    assert "Externship hours cannot be negative" in html
+    assert "Externship hours go from 0 (none) to 5,000." in html
     assert "A day&#39;s cap must be more than 0 and at most 24 hours." in html
     assert "The scale must go down from A to D" in html
     with app.app_context():
@@ -162,3 +159,15 @@ def test_program_page_query_count_does_not_grow_with_courses(client, login_as, a
 def test_empty_program_list(client, login_as):
     login_as("admin")
     assert "No programs yet." in client.get("/admin/programs").get_data(as_text=True)
+
+
+def test_numbers_that_are_not_finite_or_too_large_are_refused(client, login_as, app):
+    login_as("admin")
+    html = client.submit(
+        "/admin/programs/new",
+        {**GOOD, "pass_mark": "NaN", "scale_a": "Infinity", "clock_hours": "99999999999"},
+    ).get_data(as_text=True)
+    assert html.count("Enter a number, e.g. 7.5.") >= 2
+    assert "Clock hours go from 0 to 10,000." in html
+    with app.app_context():
+        assert db.session.scalar(select(Program.id)) is None
