@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import click
@@ -11,7 +12,15 @@ from sqlalchemy import func, select
 
 from school.auth.models import Role, User
 from school.auth.services import create_user
-from school.cohorts.services import CourseData, ProgramData, add_course, create_program
+from school.cohorts.services import (
+    CohortData,
+    CourseData,
+    ProgramData,
+    add_course,
+    create_cohort,
+    create_program,
+)
+from school.database import school_today
 from school.extensions import db
 from school.mail import deliver_pending, mail_configured
 
@@ -81,6 +90,7 @@ def load_demo() -> list[User]:
     with click.progressbar(DEMO_USERS, label="Demo accounts") as bar:
         for role, name, email in bar:
             users.append(create_user(email=email, name=name, role=role, password=DEMO_PASSWORD))
+    programs: dict[str, int] = {}
     with click.progressbar(DEMO_PROGRAMS, label="Demo programs") as bar:
         for data, courses in bar:
             program = create_program(data=data)
@@ -91,6 +101,24 @@ def load_demo() -> list[User]:
                         code=code, title=title, credit_hours=Decimal(credits), clock_hours=hours
                     ),
                 )
+            programs[program.code] = program.id
+    instructors = {u.email: u.id for u in users if u.role == Role.INSTRUCTOR}
+    today = school_today()
+    running = today - dt.timedelta(weeks=10)
+    upcoming = today + dt.timedelta(weeks=6)
+    for code, program_code, start, weeks, teacher in (
+        (f"MBC-{running:%Y}-01", "MBC-DIP", running, 40, "p.raman@demo.school"),
+        (f"CPC-{upcoming:%Y}-02", "CPC-PREP", upcoming, 12, "t.okafor@demo.school"),
+    ):
+        create_cohort(
+            data=CohortData(
+                code=code,
+                program_id=programs[program_code],
+                start_date=start,
+                end_date=start + dt.timedelta(weeks=weeks),
+                instructor_ids=(instructors[teacher],),
+            )
+        )
     return users
 
 

@@ -28,6 +28,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def school_today() -> dt.date:
+    """Today's date where the school is (the TIMEZONE setting), not where the server is."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp that is always UTC-aware in Python, on SQLite as on PostgreSQL.
 

@@ -2,7 +2,16 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
-from school.cohorts.models import Course, Program
+from school.cohorts.models import Cohort, Course, Program
 from school.mail import OutboxMessage
 
-__all__ = ["AuditEvent", "AuthToken", "Course", "LoginThrottle", "OutboxMessage", "Program", "User"]
+__all__ = [
+    "AuditEvent",
+    "AuthToken",
+    "Cohort",
+    "Course",
+    "LoginThrottle",
+    "OutboxMessage",
+    "Program",
+    "User",
+]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
-from school.cohorts.models import Course, Program
+from school.cohorts.models import Cohort, Course, Program
 from school.database import utcnow
 from school.extensions import db
 
@@ -72,3 +73,25 @@ def make_program(
         )
     db.session.flush()
     return program
+
+
+def make_cohort(
+    *,
+    program: Program | None = None,
+    code: str | None = None,
+    start: dt.date | None = None,
+    weeks: int = 40,
+    instructors: list[User] | None = None,
+) -> Cohort:
+    n = next(_seq)
+    start = start or dt.date(2026, 9, 14)
+    cohort = Cohort(
+        code=code or f"MBC-2026-{n:02d}",
+        program=program or make_program(),
+        start_date=start,
+        end_date=start + dt.timedelta(weeks=weeks),
+        instructors=instructors or [],
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort

@@ -13,7 +13,7 @@ from school.auth.models import Role
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
-from tests.factories import make_program, make_user
+from tests.factories import make_cohort, make_program, make_user
 
 ROLES = ["anonymous", "admin", "instructor", "student", "employer"]
 LOGIN = "login"  # redirect to the sign-in page
@@ -74,6 +74,13 @@ MATRIX = [
     ("cohorts.edit_course", "GET", "/admin/courses/999999/edit", expect(404, 403)),
     ("cohorts.edit_course", "POST", "/admin/courses/{course}/edit", expect(200, 403)),
     ("cohorts.move_course", "POST", "/admin/courses/{course}/move/down", expect(302, 403)),
+    ("cohorts.cohorts", "GET", "/admin/cohorts", expect(200, 403)),
+    ("cohorts.new_cohort", "GET", "/admin/cohorts/new", expect(200, 403)),
+    ("cohorts.new_cohort", "POST", "/admin/cohorts/new", expect(200, 403)),
+    ("cohorts.cohort_detail", "GET", "/admin/cohorts/{cohort}", expect(200, 403)),
+    ("cohorts.cohort_detail", "GET", "/admin/cohorts/999999", expect(404, 403)),
+    ("cohorts.edit_cohort", "GET", "/admin/cohorts/{cohort}/edit", expect(200, 403)),
+    ("cohorts.edit_cohort", "POST", "/admin/cohorts/{cohort}/edit", expect(200, 403)),
 ]
 
 
@@ -85,6 +92,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         other = make_user(role=Role.STUDENT, password=None)
         message = queue_email(to="x@example.com", subject="s", body="b")
         program = make_program()
+        cohort = make_cohort(program=program)
         db.session.commit()
         return {
             "other": other.id,
@@ -92,6 +100,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "message": message.id,
             "program": program.id,
             "course": program.courses[0].id,
+            "cohort": cohort.id,
         }
 
 

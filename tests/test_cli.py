@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.cli import DEMO_PASSWORD, DEMO_USERS
-from school.cohorts.models import Program
+from school.cohorts.models import Cohort, Program
+from school.database import school_today
 from school.extensions import db
 from tests.conftest import login
 
@@ -105,6 +106,10 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert diploma[0] == "Medical Terminology" and diploma[-1] == "CPC Exam Review"
         assert len(diploma) == 11 and programs["MBC-DIP"].externship_hours == 160
         assert not programs["CPC-PREP"].requires_externship
+        cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
+        today = school_today()
+        assert [c.status(today) for c in cohorts] == ["running", "upcoming"]
+        assert [u.email for u in cohorts[0].instructors] == ["p.raman@demo.school"]
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

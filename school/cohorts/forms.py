@@ -5,8 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, Optional
 
 NUMBER = "Enter a number."
 
@@ -79,3 +86,27 @@ class CourseForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired("Enter a title."), Length(max=160)])
     credit_hours = PlainDecimalField("Credit hours", validators=[InputRequired(NUMBER)])
     clock_hours = WholeNumberField("Clock hours", validators=[InputRequired(NUMBER)])
+
+
+class PlainDateField(DateField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a date like 2026-09-14.") from None
+
+
+def _optional_int(value: object) -> int | None:
+    if value in ("", None):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
+class CohortForm(FlaskForm):
+    code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=30)])
+    program_id = SelectField("Program", coerce=_optional_int, validate_choice=False)
+    start_date = PlainDateField("First day of class", validators=[Optional()])
+    end_date = PlainDateField("Last day", validators=[Optional()])
+    instructor_ids = SelectMultipleField(
+        "Instructors", coerce=int, validate_choice=False, default=[]
+    )

@@ -7,15 +7,19 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.auth.models import User
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
@@ -85,3 +89,40 @@ class Course(db.Model):
     clock_hours: Mapped[int] = mapped_column(Integer)
 
     program: Mapped[Program] = relationship(back_populates="courses")
+
+
+cohort_instructors = Table(
+    "cohort_instructors",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_cohort_instructors_user_id", "user_id"),
+)
+
+
+class Cohort(db.Model):
+    """One start of a program, e.g. MBC-2026-01, with its dates and instructors. Its status
+    (upcoming, running, finished) follows from the dates and the school's today."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint("end_date > start_date", name="ends_after_start"),
+        Index("ix_cohorts_program_start", "program_id", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="RESTRICT"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[Program] = relationship()
+    instructors: Mapped[list[User]] = relationship(
+        secondary=cohort_instructors, order_by="User.name"
+    )
+
+    def status(self, today: dt.date) -> str:
+        if today < self.start_date:
+            return "upcoming"
+        return "running" if today <= self.end_date else "finished"

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from school.cohorts.models import Course, Program
+from school.auth.models import Role, User
+from school.cohorts.models import Cohort, Course, Program
+from school.database import school_today
 from school.extensions import db
 from school.pagination import Page, paginate
 
@@ -59,3 +62,57 @@ def list_programs(
         for program, courses, credits in result.items
     ]
     return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+
+
+COHORT_SORTS = {"code": Cohort.code, "start": Cohort.start_date, "end": Cohort.end_date}
+COHORT_STATUSES = ("upcoming", "running", "finished")
+
+
+def list_cohorts(
+    *,
+    page: int,
+    per_page: int,
+    sort: str | None = None,
+    direction: str | None = None,
+    program_id: int | None = None,
+    status: str | None = None,
+) -> Page[Cohort]:
+    """Cohorts with their program and instructors, filtered by program and by status as of
+    the school's today (three statements whatever the number of cohorts)."""
+    today = school_today()
+    stmt = select(Cohort).options(joinedload(Cohort.program), selectinload(Cohort.instructors))
+    if program_id is not None:
+        stmt = stmt.where(Cohort.program_id == program_id)
+    if status == "upcoming":
+        stmt = stmt.where(Cohort.start_date > today)
+    elif status == "running":
+        stmt = stmt.where(Cohort.start_date <= today, Cohort.end_date >= today)
+    elif status == "finished":
+        stmt = stmt.where(Cohort.end_date < today)
+    return paginate(
+        db.session,
+        stmt,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        direction=direction or "desc",
+        sortable=COHORT_SORTS,
+        default_sort="start",
+        tiebreak=Cohort.id,
+    )
+
+
+def program_choices() -> list[tuple[int, str]]:
+    return [
+        (p.id, f"{p.code} — {p.name}")
+        for p in db.session.scalars(select(Program).order_by(Program.code))
+    ]
+
+
+def instructor_choices() -> list[tuple[int, str]]:
+    return [
+        (u.id, u.name)
+        for u in db.session.scalars(
+            select(User).where(User.role == Role.INSTRUCTOR, User.active).order_by(User.name)
+        )
+    ]

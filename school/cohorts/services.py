@@ -3,6 +3,7 @@ problem, flush, never commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from school.audit import record_event
-from school.cohorts.models import Course, Program
+from school.auth.models import Role, User
+from school.cohorts.models import Cohort, Course, Program
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 
@@ -197,3 +199,83 @@ def move_course(*, course: Course, direction: str) -> None:
     course.sequence, other.sequence = other.sequence, course.sequence
     db.session.flush()
     record_event("course.moved", subject=course, details={"direction": direction})
+
+
+# --- cohorts ------------------------------------------------------------------------------
+
+COHORT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,29}$")
+
+
+@dataclass(frozen=True)
+class CohortData:
+    """A cohort as typed; a date is None when what was typed was not a date."""
+
+    code: str
+    program_id: int | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    instructor_ids: tuple[int, ...] = ()
+
+
+def cohort_problems(data: CohortData, *, current: Cohort | None) -> ProblemList:
+    """Every rule ``data`` breaks (empty when none)."""
+    problems = DomainError.collect()
+    code = _clean_code(data.code)
+    if not COHORT_CODE_RE.match(code):
+        problems.add("code", "Use 1–30 letters, digits or dashes, e.g. MBC-2026-01.")
+    else:
+        taken = db.session.scalar(select(Cohort.id).where(Cohort.code == code))
+        if taken is not None and (current is None or taken != current.id):
+            problems.add("code", f"{code} is already the code of another cohort.")
+    if data.program_id is None or db.session.get(Program, data.program_id) is None:
+        problems.add("program_id", "Choose the program this cohort follows.")
+    if data.start_date is None:
+        problems.add("start_date", "Enter the first day of class.")
+    if data.end_date is None:
+        problems.add("end_date", "Enter the last day.")
+    if data.start_date and data.end_date and data.end_date <= data.start_date:
+        problems.add("end_date", "The last day must come after the first day.")
+    if data.instructor_ids:
+        found = db.session.scalars(
+            select(User.id).where(
+                User.id.in_(data.instructor_ids), User.role == Role.INSTRUCTOR, User.active
+            )
+        ).all()
+        if len(set(found)) != len(set(data.instructor_ids)):
+            problems.add("instructor_ids", "Choose active instructors only.")
+    return problems
+
+
+def _apply_cohort(cohort: Cohort, data: CohortData) -> None:
+    cohort.code = _clean_code(data.code)
+    cohort.program_id = data.program_id  # type: ignore[assignment]
+    cohort.start_date = data.start_date  # type: ignore[assignment]
+    cohort.end_date = data.end_date  # type: ignore[assignment]
+    cohort.instructors = list(
+        db.session.scalars(select(User).where(User.id.in_(data.instructor_ids)))
+    )
+
+
+def create_cohort(*, data: CohortData) -> Cohort:
+    cohort_problems(data, current=None).raise_if_any()
+    cohort = Cohort()
+    _apply_cohort(cohort, data)
+    db.session.add(cohort)
+    db.session.flush()
+    record_event(
+        "cohort.created",
+        subject=cohort,
+        details={"code": cohort.code, "instructors": sorted(data.instructor_ids)},
+    )
+    return cohort
+
+
+def update_cohort(*, cohort: Cohort, data: CohortData) -> None:
+    cohort_problems(data, current=cohort).raise_if_any()
+    _apply_cohort(cohort, data)
+    db.session.flush()
+    record_event(
+        "cohort.updated",
+        subject=cohort,
+        details={"code": cohort.code, "instructors": sorted(data.instructor_ids)},
+    )

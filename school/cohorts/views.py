@@ -8,9 +8,10 @@ from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
 from school.cohorts import queries, services
-from school.cohorts.forms import CourseForm, ProgramForm
-from school.cohorts.models import Course, Program
-from school.cohorts.policies import can_manage_course, can_manage_program
+from school.cohorts.forms import CohortForm, CourseForm, ProgramForm
+from school.cohorts.models import Cohort, Course, Program
+from school.cohorts.policies import can_manage_cohort, can_manage_course, can_manage_program
+from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
@@ -156,3 +157,90 @@ def move_course(course_id: int, direction: str):
     else:
         db.session.commit()
     return redirect(url_for("cohorts.program_detail", program_id=program_id) + "#curriculum")
+
+
+# --- cohorts ------------------------------------------------------------------------------
+
+
+def _cohort_form(cohort: Cohort | None = None) -> CohortForm:
+    form = CohortForm(obj=cohort)
+    form.program_id.choices = [("", "Choose a program…"), *queries.program_choices()]
+    form.instructor_ids.choices = queries.instructor_choices()
+    if cohort is not None and not form.is_submitted():
+        form.instructor_ids.data = [u.id for u in cohort.instructors]
+    return form
+
+
+def _cohort_data(form: CohortForm) -> services.CohortData:
+    return services.CohortData(
+        code=form.code.data or "",
+        program_id=form.program_id.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        instructor_ids=tuple(form.instructor_ids.data or ()),
+    )
+
+
+@bp.route("/admin/cohorts")
+@roles_required(Role.ADMIN)
+def cohorts():
+    args = request.args
+    program_id = args.get("program", type=int)
+    status = args.get("status") if args.get("status") in queries.COHORT_STATUSES else None
+    page = queries.list_cohorts(
+        page=parse_page(args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=args.get("sort"),
+        direction=args.get("dir"),
+        program_id=program_id,
+        status=status,
+    )
+    return render_template(
+        "cohorts/cohorts.html",
+        page=page,
+        programs=queries.program_choices(),
+        filters={"program": program_id, "status": status or ""},
+        today=school_today(),
+    )
+
+
+@bp.route("/admin/cohorts/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_cohort():
+    form = _cohort_form()
+    if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=None)):
+        try:
+            cohort = services.create_cohort(data=_cohort_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Cohort {cohort.code} created.", "success")
+            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort.id))
+    return render_template("cohorts/cohort_form.html", form=form, cohort=None)
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>")
+@roles_required(Role.ADMIN)
+def cohort_detail(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    return render_template("cohorts/cohort_detail.html", cohort=cohort, today=school_today())
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_cohort(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    form = _cohort_form(cohort)
+    if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=cohort)):
+        try:
+            services.update_cohort(cohort=cohort, data=_cohort_data(form))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash("Cohort saved.", "success")
+            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+    return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
