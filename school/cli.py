@@ -12,13 +12,16 @@ from sqlalchemy import func, select
 
 from school.auth.models import Role, User
 from school.auth.services import create_user
+from school.cohorts.models import EnrollmentStatus
 from school.cohorts.services import (
     CohortData,
     CourseData,
     ProgramData,
     add_course,
+    change_enrollment_status,
     create_cohort,
     create_program,
+    enroll_student,
 )
 from school.database import school_today
 from school.extensions import db
@@ -106,11 +109,12 @@ def load_demo() -> list[User]:
     today = school_today()
     running = today - dt.timedelta(weeks=10)
     upcoming = today + dt.timedelta(weeks=6)
+    cohorts = []
     for code, program_code, start, weeks, teacher in (
         (f"MBC-{running:%Y}-01", "MBC-DIP", running, 40, "p.raman@demo.school"),
         (f"CPC-{upcoming:%Y}-02", "CPC-PREP", upcoming, 12, "t.okafor@demo.school"),
     ):
-        create_cohort(
+        cohort = create_cohort(
             data=CohortData(
                 code=code,
                 program_id=programs[program_code],
@@ -119,6 +123,20 @@ def load_demo() -> list[User]:
                 instructor_ids=(instructors[teacher],),
             )
         )
+        cohorts.append(cohort)
+    enrollments = [
+        enroll_student(cohort=cohorts[0], email=u.email, name=u.name, start_date=running, by=None)
+        for u in users
+        if u.role == Role.STUDENT
+    ]
+    change_enrollment_status(  # one student is on a leave of absence
+        enrollment=enrollments[-1],
+        to_status=EnrollmentStatus.LEAVE_OF_ABSENCE,
+        effective_date=today - dt.timedelta(weeks=2),
+        reason="Medical leave, expected back next month",
+        last_attendance_date=today - dt.timedelta(weeks=2, days=3),
+        by=None,
+    )
     return users
 
 

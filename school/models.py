@@ -2,7 +2,7 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
-from school.cohorts.models import Cohort, Course, Program
+from school.cohorts.models import Cohort, Course, Enrollment, EnrollmentChange, Program
 from school.mail import OutboxMessage
 
 __all__ = [
@@ -10,6 +10,8 @@ __all__ = [
     "AuthToken",
     "Cohort",
     "Course",
+    "Enrollment",
+    "EnrollmentChange",
     "LoginThrottle",
     "OutboxMessage",
     "Program",

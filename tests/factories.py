@@ -8,7 +8,14 @@ from decimal import Decimal
 
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
-from school.cohorts.models import Cohort, Course, Program
+from school.cohorts.models import (
+    Cohort,
+    Course,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentStatus,
+    Program,
+)
 from school.database import utcnow
 from school.extensions import db
 
@@ -95,3 +102,28 @@ def make_cohort(
     db.session.add(cohort)
     db.session.flush()
     return cohort
+
+
+def make_enrollment(
+    *, cohort: Cohort | None = None, student: User | None = None, start: dt.date | None = None
+) -> Enrollment:
+    cohort = cohort or make_cohort()
+    start = start or cohort.start_date
+    enrollment = Enrollment(
+        cohort=cohort,
+        student=student or make_user(role=Role.STUDENT),
+        status=EnrollmentStatus.ACTIVE,
+        start_date=start,
+        status_date=start,
+    )
+    db.session.add(enrollment)
+    db.session.add(
+        EnrollmentChange(
+            enrollment=enrollment,
+            to_status=EnrollmentStatus.ACTIVE,
+            effective_date=start,
+            reason="Enrolled",
+        )
+    )
+    db.session.flush()
+    return enrollment

@@ -13,7 +13,7 @@ from school.auth.models import Role
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
-from tests.factories import make_cohort, make_program, make_user
+from tests.factories import make_cohort, make_enrollment, make_program, make_user
 
 ROLES = ["anonymous", "admin", "instructor", "student", "employer"]
 LOGIN = "login"  # redirect to the sign-in page
@@ -81,6 +81,12 @@ MATRIX = [
     ("cohorts.cohort_detail", "GET", "/admin/cohorts/999999", expect(404, 403)),
     ("cohorts.edit_cohort", "GET", "/admin/cohorts/{cohort}/edit", expect(200, 403)),
     ("cohorts.edit_cohort", "POST", "/admin/cohorts/{cohort}/edit", expect(200, 403)),
+    ("cohorts.enroll", "GET", "/admin/cohorts/{cohort}/enroll", expect(200, 403)),
+    ("cohorts.enroll", "POST", "/admin/cohorts/{cohort}/enroll", expect(200, 403)),
+    ("cohorts.enrollment_detail", "GET", "/admin/enrollments/{enrollment}", expect(200, 403)),
+    ("cohorts.enrollment_detail", "GET", "/admin/enrollments/999999", expect(404, 403)),
+    ("cohorts.change_status", "POST", "/admin/enrollments/{enrollment}/status", expect(200, 403)),
+    ("cohorts.reentry", "POST", "/admin/enrollments/{enrollment}/reentry", expect(200, 403)),
 ]
 
 
@@ -93,6 +99,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         message = queue_email(to="x@example.com", subject="s", body="b")
         program = make_program()
         cohort = make_cohort(program=program)
+        enrollment = make_enrollment(cohort=cohort, student=other)
         db.session.commit()
         return {
             "other": other.id,
@@ -101,6 +108,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "program": program.id,
             "course": program.courses[0].id,
             "cohort": cohort.id,
+            "enrollment": enrollment.id,
         }
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.cli import DEMO_PASSWORD, DEMO_USERS
-from school.cohorts.models import Cohort, Program
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.database import school_today
 from school.extensions import db
 from tests.conftest import login
@@ -110,6 +110,8 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         today = school_today()
         assert [c.status(today) for c in cohorts] == ["running", "upcoming"]
         assert [u.email for u in cohorts[0].instructors] == ["p.raman@demo.school"]
+        statuses = db.session.scalars(select(Enrollment.status).order_by(Enrollment.id)).all()
+        assert statuses == [EnrollmentStatus.ACTIVE] * 3 + [EnrollmentStatus.LEAVE_OF_ABSENCE]
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

@@ -110,3 +110,23 @@ class CohortForm(FlaskForm):
     instructor_ids = SelectMultipleField(
         "Instructors", coerce=int, validate_choice=False, default=[]
     )
+
+
+class EnrollForm(FlaskForm):
+    name = StringField("Student's full name", validators=[Length(max=120)])
+    email = StringField(
+        "Email", validators=[InputRequired("Enter the student's email."), Length(max=254)]
+    )
+    start_date = PlainDateField("First day", validators=[Optional()])
+
+
+class StatusChangeForm(FlaskForm):
+    to_status = SelectField("New status", validate_choice=False)
+    effective_date = PlainDateField("Takes effect on", validators=[Optional()])
+    last_attendance_date = PlainDateField("Last day attended", validators=[Optional()])
+    reason = StringField("Reason", validators=[Length(max=500)])
+
+
+class ReentryForm(FlaskForm):
+    cohort_id = SelectField("Returns to cohort", coerce=_optional_int, validate_choice=False)
+    start_date = PlainDateField("First day back", validators=[Optional()])

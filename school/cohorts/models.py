@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.auth.models import User
+from school.auth.models import User, enum_column
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
@@ -126,3 +127,73 @@ class Cohort(db.Model):
         if today < self.start_date:
             return "upcoming"
         return "running" if today <= self.end_date else "finished"
+
+
+class EnrollmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    LEAVE_OF_ABSENCE = "leave_of_absence"
+    WITHDRAWN = "withdrawn"
+    GRADUATED = "graduated"
+
+    @property
+    def label(self) -> str:
+        return {
+            EnrollmentStatus.ACTIVE: "Active",
+            EnrollmentStatus.LEAVE_OF_ABSENCE: "Leave of absence",
+            EnrollmentStatus.WITHDRAWN: "Withdrawn",
+            EnrollmentStatus.GRADUATED: "Graduated",
+        }[self]
+
+
+class Enrollment(db.Model):
+    """A student in a cohort. A withdrawn student who returns gets a new enrollment (a
+    re-entry) that points to the earlier one; the earlier one is never reopened."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        Index("ix_enrollments_cohort_status", "cohort_id", "status"),
+        Index("ix_enrollments_student_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="RESTRICT"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_column(EnrollmentStatus, "enrollment_status")
+    )
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    status_date: Mapped[dt.date] = mapped_column(Date)
+    reentry_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    student: Mapped[User] = relationship()
+    reentry_of: Mapped[Enrollment | None] = relationship(remote_side=[id])
+    changes: Mapped[list[EnrollmentChange]] = relationship(
+        back_populates="enrollment", order_by="EnrollmentChange.id"
+    )
+
+
+class EnrollmentChange(db.Model):
+    """One change of an enrollment's status: when it took effect, why, the last day the
+    student attended (leave of absence, withdrawal), who recorded it and when."""
+
+    __tablename__ = "enrollment_changes"
+    __table_args__ = (Index("ix_enrollment_changes_enrollment_id", "enrollment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    from_status: Mapped[EnrollmentStatus | None] = mapped_column(
+        enum_column(EnrollmentStatus, "from_status")
+    )
+    to_status: Mapped[EnrollmentStatus] = mapped_column(enum_column(EnrollmentStatus, "to_status"))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    last_attendance_date: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="changes")
+    recorded_by: Mapped[User | None] = relationship()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from school.auth.models import Role, User
-from school.cohorts.models import Cohort, Course, Program
+from school.cohorts.models import Cohort, Course, Enrollment, Program
 
 
 def can_manage_program(actor: User, program: Program) -> bool:
@@ -16,4 +16,8 @@ def can_manage_course(actor: User, course: Course) -> bool:
 
 def can_manage_cohort(actor: User, cohort: Cohort) -> bool:
     """Administrators manage cohorts; instructors will see the cohorts they teach (gradebook)."""
+    return actor.role == Role.ADMIN
+
+
+def can_manage_enrollment(actor: User, enrollment: Enrollment) -> bool:
     return actor.role == Role.ADMIN

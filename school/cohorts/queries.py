@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import Role, User
-from school.cohorts.models import Cohort, Course, Program
+from school.cohorts.models import (
+    Cohort,
+    Course,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentStatus,
+    Program,
+)
 from school.database import school_today
 from school.extensions import db
 from school.pagination import Page, paginate
@@ -115,4 +122,55 @@ def instructor_choices() -> list[tuple[int, str]]:
         for u in db.session.scalars(
             select(User).where(User.role == Role.INSTRUCTOR, User.active).order_by(User.name)
         )
+    ]
+
+
+def enrollment_counts(cohort_ids: list[int]) -> dict[int, dict[EnrollmentStatus, int]]:
+    """Enrollments per status for each cohort (one statement)."""
+    counts: dict[int, dict[EnrollmentStatus, int]] = {
+        cid: dict.fromkeys(EnrollmentStatus, 0) for cid in cohort_ids
+    }
+    if cohort_ids:
+        rows = db.session.execute(
+            select(Enrollment.cohort_id, Enrollment.status, func.count())
+            .where(Enrollment.cohort_id.in_(cohort_ids))
+            .group_by(Enrollment.cohort_id, Enrollment.status)
+        ).all()
+        for cohort_id, status, n in rows:
+            counts[cohort_id][status] = n
+    return counts
+
+
+def cohort_roster(cohort_id: int) -> list[Enrollment]:
+    """A cohort's enrollments with their students, by name (one statement)."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .join(Enrollment.student)
+            .where(Enrollment.cohort_id == cohort_id)
+            .options(joinedload(Enrollment.student))
+            .order_by(User.name, Enrollment.id)
+        )
+    )
+
+
+def student_enrollments(student_id: int) -> list[Enrollment]:
+    """Every enrollment of a student, newest first, with cohort, program and history."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.student_id == student_id)
+            .options(
+                joinedload(Enrollment.cohort).joinedload(Cohort.program),
+                selectinload(Enrollment.changes).joinedload(EnrollmentChange.recorded_by),
+            )
+            .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
+        )
+    )
+
+
+def cohort_choices() -> list[tuple[int, str]]:
+    return [
+        (c.id, c.code)
+        for c in db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc()))
     ]

@@ -9,11 +9,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from school.audit import record_event
 from school.auth.models import Role, User
-from school.cohorts.models import Cohort, Course, Program
+from school.auth.services import invite_user, normalize_email
+from school.cohorts.models import (
+    Cohort,
+    Course,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentStatus,
+    Program,
+)
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 
@@ -278,4 +286,176 @@ def update_cohort(*, cohort: Cohort, data: CohortData) -> None:
         "cohort.updated",
         subject=cohort,
         details={"code": cohort.code, "instructors": sorted(data.instructor_ids)},
+    )
+
+
+# --- enrollments --------------------------------------------------------------------------
+
+ALLOWED_CHANGES: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
+    # Graduation arrives with the gradebook, which can tell whether every course is passed.
+    EnrollmentStatus.ACTIVE: frozenset(
+        {EnrollmentStatus.LEAVE_OF_ABSENCE, EnrollmentStatus.WITHDRAWN}
+    ),
+    EnrollmentStatus.LEAVE_OF_ABSENCE: frozenset(
+        {EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWN}
+    ),
+    EnrollmentStatus.WITHDRAWN: frozenset(),
+    EnrollmentStatus.GRADUATED: frozenset(),
+}
+NEEDS_REASON = frozenset({EnrollmentStatus.LEAVE_OF_ABSENCE, EnrollmentStatus.WITHDRAWN})
+OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
+
+
+def enroll_student(
+    *,
+    cohort: Cohort,
+    email: str,
+    name: str,
+    start_date: dt.date | None,
+    by: User | None,
+    reentry_of: Enrollment | None = None,
+) -> Enrollment:
+    """Enroll a student in ``cohort``. An email without an account gets a student account
+    and an invitation to set its password."""
+    email = normalize_email(email)
+    problems = DomainError.collect()
+    student = db.session.scalar(select(User).where(User.email == email))
+    if student is not None:
+        if student.role != Role.STUDENT:
+            problems.add(
+                "email", f"{email} is not a student account ({student.role.label.lower()})."
+            )
+        elif not student.active:
+            problems.add("email", f"{email} is deactivated; reactivate the account first.")
+        elif db.session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.cohort_id == cohort.id,
+                Enrollment.student_id == student.id,
+                Enrollment.status.in_(OPEN_STATUSES),
+            )
+        ):
+            problems.add("email", f"{student.name} is already enrolled in {cohort.code}.")
+    elif not name.strip():
+        problems.add("name", "Enter the student's name (a new account is created).")
+    if start_date is None:
+        problems.add("start_date", "Enter the student's first day.")
+    elif start_date > cohort.end_date:
+        problems.add("start_date", f"{cohort.code} ends on {cohort.end_date:%Y-%m-%d}.")
+    problems.raise_if_any()
+    assert start_date is not None
+    if student is None:
+        student = invite_user(email=email, name=name, role=Role.STUDENT, invited_by=by)
+    enrollment = Enrollment(
+        cohort=cohort,
+        student=student,
+        status=EnrollmentStatus.ACTIVE,
+        start_date=start_date,
+        status_date=start_date,
+        reentry_of=reentry_of,
+    )
+    db.session.add(enrollment)
+    db.session.add(
+        EnrollmentChange(
+            enrollment=enrollment,
+            from_status=None,
+            to_status=EnrollmentStatus.ACTIVE,
+            effective_date=start_date,
+            reason="Re-entry" if reentry_of is not None else "Enrolled",
+            recorded_by_id=by.id if by else None,
+        )
+    )
+    db.session.flush()
+    record_event(
+        "enrollment.reentered" if reentry_of is not None else "enrollment.created",
+        subject=enrollment,
+        details={"cohort": cohort.code, "student": student.email},
+    )
+    return enrollment
+
+
+def change_enrollment_status(
+    *,
+    enrollment: Enrollment,
+    to_status: EnrollmentStatus | None,
+    effective_date: dt.date | None,
+    reason: str,
+    last_attendance_date: dt.date | None,
+    by: User | None,
+) -> None:
+    """Move an enrollment to another status, recording date, reason and last day of
+    attendance as the rules ask. Refused, with every problem, when the change is not allowed."""
+    problems = DomainError.collect()
+    current = enrollment.status
+    if to_status is None or to_status not in ALLOWED_CHANGES[current]:
+        allowed = ", ".join(s.label.lower() for s in sorted(ALLOWED_CHANGES[current])) or "none"
+        problems.add(
+            "to_status", f"From {current.label.lower()} the possible changes are: {allowed}."
+        )
+    if effective_date is None:
+        problems.add("effective_date", "Enter the date the change takes effect.")
+    elif effective_date < enrollment.status_date:
+        problems.add(
+            "effective_date",
+            f"The change cannot take effect before {enrollment.status_date:%Y-%m-%d}, "
+            "the date of the current status.",
+        )
+    if to_status in NEEDS_REASON:
+        if not reason.strip():
+            problems.add("reason", "Enter the reason (kept in the student's record).")
+        if last_attendance_date is None:
+            problems.add("last_attendance_date", "Enter the last day the student attended.")
+        elif last_attendance_date < enrollment.start_date:
+            problems.add("last_attendance_date", "The last day attended is before the start.")
+        elif effective_date is not None and last_attendance_date > effective_date:
+            problems.add(
+                "last_attendance_date", "The last day attended cannot be after the change."
+            )
+    problems.raise_if_any()
+    assert to_status is not None and effective_date is not None
+    # Guarded: if someone else changed this enrollment meanwhile, nothing happens here.
+    changed = db.session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.status == current)
+        .values(status=to_status, status_date=effective_date)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        raise DomainError("This enrollment was changed by someone else; reload and try again.")
+    db.session.add(
+        EnrollmentChange(
+            enrollment_id=enrollment.id,
+            from_status=current,
+            to_status=to_status,
+            effective_date=effective_date,
+            reason=reason.strip() or None,
+            last_attendance_date=last_attendance_date if to_status in NEEDS_REASON else None,
+            recorded_by_id=by.id if by else None,
+        )
+    )
+    db.session.flush()
+    record_event(
+        "enrollment.status_changed",
+        subject=enrollment,
+        details={"from": current.value, "to": to_status.value, "reason": reason.strip()},
+    )
+
+
+def reenter_student(
+    *, earlier: Enrollment, cohort: Cohort | None, start_date: dt.date | None, by: User | None
+) -> Enrollment:
+    """A withdrawn student returns: a new enrollment that points to the earlier one."""
+    problems = DomainError.collect()
+    if earlier.status != EnrollmentStatus.WITHDRAWN:
+        problems.add("", "Only a withdrawn enrollment can lead to a re-entry.")
+    if cohort is None:
+        problems.add("cohort_id", "Choose the cohort the student returns to.")
+    problems.raise_if_any()
+    assert cohort is not None
+    return enroll_student(
+        cohort=cohort,
+        email=earlier.student.email,
+        name=earlier.student.name,
+        start_date=start_date,
+        by=by,
+        reentry_of=earlier,
     )

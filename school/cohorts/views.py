@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
 from school.cohorts import queries, services
-from school.cohorts.forms import CohortForm, CourseForm, ProgramForm
-from school.cohorts.models import Cohort, Course, Program
-from school.cohorts.policies import can_manage_cohort, can_manage_course, can_manage_program
+from school.cohorts.forms import (
+    CohortForm,
+    CourseForm,
+    EnrollForm,
+    ProgramForm,
+    ReentryForm,
+    StatusChangeForm,
+)
+from school.cohorts.models import Cohort, Course, Enrollment, EnrollmentStatus, Program
+from school.cohorts.policies import (
+    can_manage_cohort,
+    can_manage_course,
+    can_manage_enrollment,
+    can_manage_program,
+)
 from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
@@ -198,6 +211,8 @@ def cohorts():
     return render_template(
         "cohorts/cohorts.html",
         page=page,
+        counts=queries.enrollment_counts([c.id for c in page.items]),
+        statuses=list(EnrollmentStatus),
         programs=queries.program_choices(),
         filters={"program": program_id, "status": status or ""},
         today=school_today(),
@@ -225,7 +240,14 @@ def new_cohort():
 @roles_required(Role.ADMIN)
 def cohort_detail(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
-    return render_template("cohorts/cohort_detail.html", cohort=cohort, today=school_today())
+    return render_template(
+        "cohorts/cohort_detail.html",
+        cohort=cohort,
+        today=school_today(),
+        roster=queries.cohort_roster(cohort_id),
+        counts=queries.enrollment_counts([cohort_id])[cohort_id],
+        statuses=list(EnrollmentStatus),
+    )
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -244,3 +266,118 @@ def edit_cohort(cohort_id: int):
             flash("Cohort saved.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
+
+
+# --- enrollments --------------------------------------------------------------------------
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/enroll", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def enroll(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    form = EnrollForm()
+    if request.method == "GET":
+        form.start_date.data = max(cohort.start_date, school_today())
+    if form.validate_on_submit():
+        try:
+            enrollment = services.enroll_student(
+                cohort=cohort,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                start_date=form.start_date.data,
+                by=current_user._get_current_object(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{enrollment.student.name} is enrolled in {cohort.code}.", "success")
+            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+    return render_template("cohorts/enroll.html", form=form, cohort=cohort)
+
+
+def _status_form(enrollment: Enrollment) -> StatusChangeForm:
+    form = StatusChangeForm()
+    allowed = sorted(services.ALLOWED_CHANGES[enrollment.status])
+    form.to_status.choices = [("", "Choose…")] + [(s.value, s.label) for s in allowed]
+    return form
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>")
+@roles_required(Role.ADMIN)
+def enrollment_detail(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    return _enrollment_page(enrollment, _status_form(enrollment), _reentry_form())
+
+
+def _reentry_form() -> ReentryForm:
+    form = ReentryForm()
+    form.cohort_id.choices = [("", "Choose…"), *queries.cohort_choices()]
+    return form
+
+
+def _enrollment_page(enrollment: Enrollment, status_form, reentry_form, code: int = 200):  # type: ignore[no-untyped-def]
+    history = queries.student_enrollments(enrollment.student_id)
+    return (
+        render_template(
+            "cohorts/enrollment_detail.html",
+            enrollment=enrollment,
+            history=history,
+            status_form=status_form,
+            reentry_form=reentry_form,
+        ),
+        code,
+    )
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/status", methods=["POST"])
+@roles_required(Role.ADMIN)
+def change_status(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = _status_form(enrollment)
+    if form.validate_on_submit():
+        raw = form.to_status.data
+        try:
+            services.change_enrollment_status(
+                enrollment=enrollment,
+                to_status=EnrollmentStatus(raw) if raw in set(EnrollmentStatus) else None,
+                effective_date=form.effective_date.data,
+                reason=form.reason.data or "",
+                last_attendance_date=form.last_attendance_date.data,
+                by=current_user._get_current_object(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash("Status changed.", "success")
+            return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    return _enrollment_page(enrollment, form, _reentry_form(), 200)
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/reentry", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reentry(enrollment_id: int):
+    earlier = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = _reentry_form()
+    if form.validate_on_submit():
+        cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
+        try:
+            new = services.reenter_student(
+                earlier=earlier,
+                cohort=cohort,
+                start_date=form.start_date.data,
+                by=current_user._get_current_object(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Re-entry recorded in {new.cohort.code}.", "success")
+            return redirect(url_for("cohorts.enrollment_detail", enrollment_id=new.id))
+    earlier = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    return _enrollment_page(earlier, _status_form(earlier), form, 200)

@@ -1,0 +1,241 @@
+"""Enrollments and their lifecycle: enroll, leave of absence, return, withdrawal, re-entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, update
+
+from school.audit import AuditEvent
+from school.auth.models import Role, User
+from school.cohorts import services
+from school.cohorts.models import Enrollment, EnrollmentChange, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db
+from tests.factories import make_cohort, make_enrollment, make_user
+
+START = dt.date(2026, 9, 14)
+
+
+def _cohort(app, code="MBC-2026-01"):
+    with app.app_context():
+        cohort = make_cohort(code=code, start=START)
+        db.session.commit()
+        return cohort.id
+
+
+def test_enrolling_a_new_email_creates_a_student_and_invites_them(client, login_as, app, mailbox):
+    login_as("admin")
+    cohort_id = _cohort(app)
+    response = client.submit(
+        f"/admin/cohorts/{cohort_id}/enroll",
+        {"email": "Alicia.Moreno@Example.com", "name": "Alicia Moreno", "start_date": "2026-09-14"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        enrollment = db.session.scalar(select(Enrollment))
+        assert enrollment.student.role == Role.STUDENT
+        assert enrollment.student.email == "alicia.moreno@example.com"
+        assert enrollment.status == EnrollmentStatus.ACTIVE
+        assert [(c.from_status, c.to_status) for c in enrollment.changes] == [
+            (None, EnrollmentStatus.ACTIVE)
+        ]
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"user.invited", "enrollment.created"} <= actions
+    assert mailbox.to("alicia.moreno@example.com")
+    page = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    assert "Alicia Moreno" in page and "1 active" in page
+
+
+def test_enrollment_refusals_are_listed(client, login_as, app):
+    login_as("admin")
+    cohort_id = _cohort(app)
+    with app.app_context():
+        make_user(role=Role.INSTRUCTOR, email="teacher@example.com")
+        student = make_user(role=Role.STUDENT, email="already@example.com")
+        cohort = db.session.get(type(make_cohort()), cohort_id)
+        make_enrollment(cohort=cohort, student=student)
+        db.session.commit()
+    cases = [
+        (
+            {"email": "teacher@example.com", "start_date": "2026-09-14"},
+            "is not a student account (instructor)",
+        ),
+        ({"email": "already@example.com", "start_date": "2026-09-14"}, "is already enrolled"),
+        ({"email": "new@example.com", "name": "", "start_date": "2026-09-14"}, "Enter the student"),
+        ({"email": "new@example.com", "name": "N", "start_date": "2030-01-01"}, "ends on"),
+        (
+            {"email": "new@example.com", "name": "N", "start_date": ""},
+            "Enter the student&#39;s first day",
+        ),
+    ]
+    for data, message in cases:
+        html = client.submit(f"/admin/cohorts/{cohort_id}/enroll", data).get_data(as_text=True)
+        assert message in html, message
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "new@example.com")) is None
+
+
+def _enrolled(app):
+    with app.app_context():
+        enrollment = make_enrollment(cohort=make_cohort(start=START))
+        db.session.commit()
+        return enrollment.id
+
+
+def _change(client, enrollment_id, **data):
+    return client.submit(
+        f"/admin/enrollments/{enrollment_id}/status",
+        data,
+        page=f"/admin/enrollments/{enrollment_id}",
+    )
+
+
+def test_leave_of_absence_and_return(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    html = _change(client, enrollment_id, to_status="leave_of_absence", effective_date="2026-11-02")
+    text = html.get_data(as_text=True)
+    assert "Enter the reason" in text and "Enter the last day the student attended." in text
+
+    response = _change(
+        client,
+        enrollment_id,
+        to_status="leave_of_absence",
+        effective_date="2026-11-02",
+        last_attendance_date="2026-10-30",
+        reason="Medical leave",
+    )
+    assert response.status_code == 302
+    response = _change(client, enrollment_id, to_status="active", effective_date="2026-12-07")
+    assert response.status_code == 302
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        assert enrollment.status == EnrollmentStatus.ACTIVE
+        assert enrollment.status_date == dt.date(2026, 12, 7)
+        loa = enrollment.changes[1]
+        assert (loa.to_status, loa.reason, loa.last_attendance_date) == (
+            EnrollmentStatus.LEAVE_OF_ABSENCE,
+            "Medical leave",
+            dt.date(2026, 10, 30),
+        )
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert "Active → Leave of absence" in page and "Medical leave" in page
+
+
+def test_refused_changes(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    cases = [
+        ({"to_status": "graduated", "effective_date": "2026-10-01"}, "the possible changes are"),
+        ({"to_status": "active", "effective_date": "2026-10-01"}, "the possible changes are"),
+        (
+            {"to_status": "withdrawn", "effective_date": "2026-09-01", "reason": "Moved",
+             "last_attendance_date": "2026-09-01"},
+            "cannot take effect before 2026-09-14",
+        ),
+        (
+            {"to_status": "withdrawn", "effective_date": "2026-10-01", "reason": "Moved",
+             "last_attendance_date": "2026-10-05"},
+            "cannot be after the change",
+        ),
+    ]  # fmt: skip
+    for data, message in cases:
+        assert message in _change(client, enrollment_id, **data).get_data(as_text=True), message
+    with app.app_context():
+        assert db.session.get(Enrollment, enrollment_id).status == EnrollmentStatus.ACTIVE
+
+
+def test_withdrawal_is_final_and_a_reentry_links_back(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    other_cohort = _cohort(app, code="MBC-2027-01")
+    response = _change(
+        client,
+        enrollment_id,
+        to_status="withdrawn",
+        effective_date="2026-10-15",
+        last_attendance_date="2026-10-09",
+        reason="Family relocation",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert "Change status" not in page and "Re-entry" in page
+
+    response = client.submit(
+        f"/admin/enrollments/{enrollment_id}/reentry",
+        {"cohort_id": str(other_cohort), "start_date": "2027-01-11"},
+        page=f"/admin/enrollments/{enrollment_id}",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(select(Enrollment).where(Enrollment.id != enrollment_id))
+        assert new.reentry_of_id == enrollment_id and new.status == EnrollmentStatus.ACTIVE
+        assert new.changes[0].reason == "Re-entry"
+        new_id = new.id
+    page = client.get(f"/admin/enrollments/{new_id}").get_data(as_text=True)
+    assert "Re-entry of" in page and "MBC-2026" in page and "Family relocation" in page
+
+
+def test_reentry_needs_a_withdrawn_enrollment(app):
+    enrollment_id = _enrolled(app)
+    with app.test_request_context("/", method="POST"):
+        earlier = db.session.get(Enrollment, enrollment_id)
+        with pytest.raises(DomainError, match="Only a withdrawn enrollment"):
+            services.reenter_student(
+                earlier=earlier, cohort=earlier.cohort, start_date=START, by=None
+            )
+
+
+def test_a_change_made_meanwhile_wins_and_the_late_one_is_refused(app):
+    enrollment_id = _enrolled(app)
+    with app.test_request_context("/", method="POST"):
+        enrollment = db.session.get(Enrollment, enrollment_id)  # read: active
+        db.session.execute(  # ...another admin withdraws the student meanwhile
+            update(Enrollment)
+            .where(Enrollment.id == enrollment_id)
+            .values(status=EnrollmentStatus.WITHDRAWN)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(DomainError, match="changed by someone else"):
+            services.change_enrollment_status(
+                enrollment=enrollment,
+                to_status=EnrollmentStatus.LEAVE_OF_ABSENCE,
+                effective_date=dt.date(2026, 10, 1),
+                reason="x",
+                last_attendance_date=dt.date(2026, 9, 30),
+                by=None,
+            )
+        db.session.rollback()
+        assert (
+            db.session.scalar(
+                select(EnrollmentChange.id).where(EnrollmentChange.from_status.is_not(None))
+            )
+            is None
+        )
+
+
+def test_roster_and_list_query_counts_do_not_grow(client, login_as, app, count_queries):
+    login_as("admin")
+    with app.app_context():
+        cohort = make_cohort(start=START)
+        for _ in range(10):
+            make_enrollment(cohort=cohort)
+        db.session.commit()
+        cohort_id = cohort.id
+    with count_queries() as few:
+        client.get(f"/admin/cohorts/{cohort_id}")
+    with count_queries() as few_list:
+        client.get("/admin/cohorts")
+    with app.app_context():
+        cohort = db.session.get(type(cohort), cohort_id)
+        for _ in range(40):
+            make_enrollment(cohort=cohort)
+        db.session.commit()
+    with count_queries() as many:
+        html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    with count_queries() as many_list:
+        client.get("/admin/cohorts")
+    assert "50 active" in html
+    assert many.count == few.count and many_list.count == few_list.count
