@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 
 from school.errors import DomainError, ProblemList
+from school.extensions import db
+
+T = TypeVar("T")
 
 
 def apply_problems(form: FlaskForm, error: DomainError | ProblemList) -> None:
@@ -20,6 +24,20 @@ def apply_problems(form: FlaskForm, error: DomainError | ProblemList) -> None:
             form.form_errors.extend(messages)
         elif not field.errors or isinstance(error, DomainError):
             field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
+
+
+def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a service for a submitted form. When it succeeds, commit and return (True, its
+    result); when it refuses, roll back, put its problems beside the fields and return
+    (False, None)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        apply_problems(form, exc)
+        return False, None
+    db.session.commit()
+    return True, result
 
 
 def validate_all(form: FlaskForm, problems_of: Callable[[], ProblemList]) -> bool:

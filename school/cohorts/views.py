@@ -28,7 +28,7 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import apply_problems, validate_all
+from school.web import commit_or_show, validate_all
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -75,13 +75,10 @@ def programs():
 def new_program():
     form = ProgramForm()
     if validate_all(form, lambda: services.program_problems(_program_data(form), current=None)):
-        try:
-            program = services.create_program(data=_program_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, program = commit_or_show(
+            form, lambda: services.create_program(data=_program_data(form))
+        )
+        if ok:
             flash(f"Program {program.code} created. Now add its courses.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=program.id))
     return render_template("cohorts/program_form.html", form=form, program=None)
@@ -100,13 +97,10 @@ def edit_program(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = ProgramForm(obj=program)
     if validate_all(form, lambda: services.program_problems(_program_data(form), current=program)):
-        try:
-            services.update_program(program=program, data=_program_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, _ = commit_or_show(
+            form, lambda: services.update_program(program=program, data=_program_data(form))
+        )
+        if ok:
             flash("Program saved.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/program_form.html", form=form, program=program)
@@ -120,13 +114,10 @@ def new_course(program_id: int):
     if validate_all(
         form, lambda: services.course_problems(program, _course_data(form), current=None)
     ):
-        try:
-            course = services.add_course(program=program, data=_course_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, course = commit_or_show(
+            form, lambda: services.add_course(program=program, data=_course_data(form))
+        )
+        if ok:
             flash(f"Course {course.code} added.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/course_form.html", form=form, program=program, course=None)
@@ -140,13 +131,10 @@ def edit_course(course_id: int):
     if validate_all(
         form, lambda: services.course_problems(course.program, _course_data(form), current=course)
     ):
-        try:
-            services.update_course(course=course, data=_course_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, _ = commit_or_show(
+            form, lambda: services.update_course(course=course, data=_course_data(form))
+        )
+        if ok:
             flash("Course saved.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=course.program_id))
     return render_template(
@@ -224,13 +212,8 @@ def cohorts():
 def new_cohort():
     form = _cohort_form()
     if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=None)):
-        try:
-            cohort = services.create_cohort(data=_cohort_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, cohort = commit_or_show(form, lambda: services.create_cohort(data=_cohort_data(form)))
+        if ok:
             flash(f"Cohort {cohort.code} created.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort.id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=None)
@@ -256,13 +239,10 @@ def edit_cohort(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = _cohort_form(cohort)
     if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=cohort)):
-        try:
-            services.update_cohort(cohort=cohort, data=_cohort_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+        ok, _ = commit_or_show(
+            form, lambda: services.update_cohort(cohort=cohort, data=_cohort_data(form))
+        )
+        if ok:
             flash("Cohort saved.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
@@ -279,19 +259,17 @@ def enroll(cohort_id: int):
     if request.method == "GET":
         form.start_date.data = max(cohort.start_date, school_today())
     if form.validate_on_submit():
-        try:
-            enrollment = services.enroll_student(
+        ok, enrollment = commit_or_show(
+            form,
+            lambda: services.enroll_student(
                 cohort=cohort,
                 email=form.email.data or "",
                 name=form.name.data or "",
                 start_date=form.start_date.data,
                 by=current_user._get_current_object(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash(f"{enrollment.student.name} is enrolled in {cohort.code}.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/enroll.html", form=form, cohort=cohort)
@@ -317,17 +295,15 @@ def _reentry_form() -> ReentryForm:
     return form
 
 
-def _enrollment_page(enrollment: Enrollment, status_form, reentry_form, code: int = 200):  # type: ignore[no-untyped-def]
-    history = queries.student_enrollments(enrollment.student_id)
-    return (
-        render_template(
-            "cohorts/enrollment_detail.html",
-            enrollment=enrollment,
-            history=history,
-            status_form=status_form,
-            reentry_form=reentry_form,
-        ),
-        code,
+def _enrollment_page(
+    enrollment: Enrollment, status_form: StatusChangeForm, reentry_form: ReentryForm
+) -> str:
+    return render_template(
+        "cohorts/enrollment_detail.html",
+        enrollment=enrollment,
+        history=queries.student_enrollments(enrollment.student_id),
+        status_form=status_form,
+        reentry_form=reentry_form,
     )
 
 
@@ -338,24 +314,21 @@ def change_status(enrollment_id: int):
     form = _status_form(enrollment)
     if form.validate_on_submit():
         raw = form.to_status.data
-        try:
-            services.change_enrollment_status(
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.change_enrollment_status(
                 enrollment=enrollment,
                 to_status=EnrollmentStatus(raw) if raw in set(EnrollmentStatus) else None,
                 effective_date=form.effective_date.data,
                 reason=form.reason.data or "",
                 last_attendance_date=form.last_attendance_date.data,
                 by=current_user._get_current_object(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash("Status changed.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
-    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
-    return _enrollment_page(enrollment, form, _reentry_form(), 200)
+    return _enrollment_page(enrollment, form, _reentry_form())
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/reentry", methods=["POST"])
@@ -365,19 +338,16 @@ def reentry(enrollment_id: int):
     form = _reentry_form()
     if form.validate_on_submit():
         cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
-        try:
-            new = services.reenter_student(
+        ok, new = commit_or_show(
+            form,
+            lambda: services.reenter_student(
                 earlier=earlier,
                 cohort=cohort,
                 start_date=form.start_date.data,
                 by=current_user._get_current_object(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash(f"Re-entry recorded in {new.cohort.code}.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=new.id))
-    earlier = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
-    return _enrollment_page(earlier, _status_form(earlier), form, 200)
+    return _enrollment_page(earlier, _status_form(earlier), form)
