@@ -62,3 +62,17 @@ def safe_next_url(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+MAX_ID = 2**31 - 1
+
+
+def db_id(value: object) -> int | None:
+    """An id from a form or query string: None for blanks, ValueError for anything that is
+    not an id a database row can have (so a huge number never reaches the database)."""
+    if value in ("", None):
+        return None
+    number = int(value)  # type: ignore[call-overload]
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not a valid id")
+    return number

@@ -69,6 +69,7 @@ def upgrade():
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
         batch_op.create_index("ix_enrollments_cohort_status", ["cohort_id", "status"], unique=False)
         batch_op.create_index("ix_enrollments_student_id", ["student_id"], unique=False)
+        batch_op.create_index("ix_enrollments_reentry_of_id", ["reentry_of_id"], unique=True)
 
     op.create_table(
         "enrollment_changes",
@@ -134,6 +135,7 @@ def downgrade():
     op.drop_table("enrollment_changes")
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
         batch_op.drop_index("ix_enrollments_student_id")
+        batch_op.drop_index("ix_enrollments_reentry_of_id")
         batch_op.drop_index("ix_enrollments_cohort_status")
 
     op.drop_table("enrollments")

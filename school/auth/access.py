@@ -85,6 +85,8 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 def get_authorized(model: type[M], ident: Any, policy: Callable[[User, M], bool]) -> M:
     """Load ``model`` by primary key for the signed-in user, or answer 404 when it does not
     exist or ``policy(current_user, record)`` is false."""
+    if isinstance(ident, int) and not 1 <= ident <= 2**31 - 1:
+        abort(404)  # no row has such an id (and the database would refuse the number)
     record = db.session.get(model, ident)
     if record is None or not policy(current_user._get_current_object(), record):
         abort(404)

@@ -12,6 +12,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,15 @@ from school.security import external_url
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why ``email`` cannot be an account's address, or None."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return f"{email!r} is not a valid email address, like name@example.com."
+    return None
 
 
 # --- sign-in and throttling -------------------------------------------------------------
@@ -382,6 +392,9 @@ def invite_user(*, email: str, name: str, role: Role, invited_by: User | None) -
     problems = DomainError.collect()
     if not name:
         problems.add("name", "Enter the person's name.")
+    bad_email = email_problem(email)
+    if bad_email:
+        problems.add("email", bad_email)
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problems.add("email", f"{email} already has an account.")
     problems.raise_if_any()

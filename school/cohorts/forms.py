@@ -13,7 +13,9 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from school.web import db_id
 
 NUMBER = "Enter a number."
 
@@ -96,26 +98,27 @@ class PlainDateField(DateField):
             raise ValueError("Enter a date like 2026-09-14.") from None
 
 
-def _optional_int(value: object) -> int | None:
-    if value in ("", None):
-        return None
-    return int(value)  # type: ignore[call-overload]
-
-
 class CohortForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=30)])
-    program_id = SelectField("Program", coerce=_optional_int, validate_choice=False)
+    program_id = SelectField("Program", coerce=db_id, validate_choice=False)
     start_date = PlainDateField("First day of class", validators=[Optional()])
     end_date = PlainDateField("Last day", validators=[Optional()])
     instructor_ids = SelectMultipleField(
-        "Instructors", coerce=int, validate_choice=False, default=[]
+        "Instructors", coerce=db_id, validate_choice=False, default=[]
     )
 
 
 class EnrollForm(FlaskForm):
     name = StringField("Student's full name", validators=[Length(max=120)])
     email = StringField(
-        "Email", validators=[InputRequired("Enter the student's email."), Length(max=254)]
+        "Email",
+        validators=[
+            InputRequired("Enter the student's email."),
+            Email(
+                "Enter a valid email address, like name@example.com.", check_deliverability=False
+            ),
+            Length(max=254),
+        ],
     )
     start_date = PlainDateField("First day", validators=[Optional()])
 
@@ -128,5 +131,5 @@ class StatusChangeForm(FlaskForm):
 
 
 class ReentryForm(FlaskForm):
-    cohort_id = SelectField("Returns to cohort", coerce=_optional_int, validate_choice=False)
+    cohort_id = SelectField("Returns to cohort", coerce=db_id, validate_choice=False)
     start_date = PlainDateField("First day back", validators=[Optional()])

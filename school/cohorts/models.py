@@ -153,6 +153,8 @@ class Enrollment(db.Model):
     __table_args__ = (
         Index("ix_enrollments_cohort_status", "cohort_id", "status"),
         Index("ix_enrollments_student_id", "student_id"),
+        # An enrollment is re-entered at most once.
+        Index("ix_enrollments_reentry_of_id", "reentry_of_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

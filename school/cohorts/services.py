@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from school.audit import record_event
 from school.auth.models import Role, User
-from school.auth.services import invite_user, normalize_email
+from school.auth.services import email_problem, invite_user, normalize_email
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -22,6 +22,7 @@ from school.cohorts.models import (
     EnrollmentStatus,
     Program,
 )
+from school.database import school_today
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 
@@ -54,6 +55,12 @@ class CourseData:
 
 
 NUMBER = "Enter a number."
+
+
+def _too_precise(value: Decimal, places: int) -> bool:
+    """More decimal places than the column keeps (it would round them silently)."""
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -places
 
 
 def _clean_code(code: str) -> str:
@@ -96,6 +103,9 @@ def program_problems(data: ProgramData, *, current: Program | None) -> ProblemLi
         problems.add("daily_hour_cap", "A day's cap must be more than 0 and at most 24 hours.")
     if data.pass_mark is not None and not Decimal("0") <= data.pass_mark <= Decimal("100"):
         problems.add("pass_mark", "The pass mark is a percentage from 0 to 100.")
+    for name, value in numbers.items():
+        if isinstance(value, Decimal) and _too_precise(value, 2):
+            problems.add(name, "Use at most 2 decimal places.")
     scale = [data.scale_a, data.scale_b, data.scale_c, data.scale_d]
     if None not in scale and not (
         scale[0] <= 100 and scale[-1] >= 0 and all(a > b for a, b in itertools.pairwise(scale))
@@ -153,6 +163,8 @@ def course_problems(program: Program, data: CourseData, *, current: Course | Non
         problems.add("credit_hours", NUMBER)
     elif not Decimal("0") <= data.credit_hours <= Decimal("99"):
         problems.add("credit_hours", "Credit hours go from 0 to 99.")
+    elif _too_precise(data.credit_hours, 1):
+        problems.add("credit_hours", "Use at most 1 decimal place, e.g. 3.5.")
     if data.clock_hours is None:
         problems.add("clock_hours", NUMBER)
     elif not 0 <= data.clock_hours <= 2000:
@@ -243,6 +255,18 @@ def cohort_problems(data: CohortData, *, current: Cohort | None) -> ProblemList:
         problems.add("end_date", "Enter the last day.")
     if data.start_date and data.end_date and data.end_date <= data.start_date:
         problems.add("end_date", "The last day must come after the first day.")
+    if current is not None:
+        latest_start = db.session.scalar(
+            select(func.max(Enrollment.start_date)).where(Enrollment.cohort_id == current.id)
+        )
+        if latest_start is not None:
+            if data.program_id != current.program_id:
+                problems.add("program_id", "Students are enrolled: the cohort keeps its program.")
+            if data.end_date is not None and data.end_date < latest_start:
+                problems.add(
+                    "end_date",
+                    f"A student starts on {latest_start:%Y-%m-%d}; the cohort cannot end before.",
+                )
     if data.instructor_ids:
         found = db.session.scalars(
             select(User.id).where(
@@ -327,20 +351,22 @@ def enroll_student(
             )
         elif not student.active:
             problems.add("email", f"{email} is deactivated; reactivate the account first.")
-        elif db.session.scalar(
-            select(Enrollment.id).where(
-                Enrollment.cohort_id == cohort.id,
-                Enrollment.student_id == student.id,
-                Enrollment.status.in_(OPEN_STATUSES),
-            )
-        ):
-            problems.add("email", f"{student.name} is already enrolled in {cohort.code}.")
-    elif not name.strip():
-        problems.add("name", "Enter the student's name (a new account is created).")
+        else:
+            _check_enrollment_history(student, reentry_of, start_date, problems)
+    else:
+        bad_email = email_problem(email)
+        if bad_email:
+            problems.add("email", bad_email)
+        if not name.strip():
+            problems.add("name", "Enter the student's name (a new account is created).")
     if start_date is None:
         problems.add("start_date", "Enter the student's first day.")
     elif start_date > cohort.end_date:
         problems.add("start_date", f"{cohort.code} ends on {cohort.end_date:%Y-%m-%d}.")
+    elif start_date < cohort.start_date:
+        problems.add(
+            "start_date", f"{cohort.code} starts on {cohort.start_date:%Y-%m-%d}; not earlier."
+        )
     problems.raise_if_any()
     assert start_date is not None
     if student is None:
@@ -373,6 +399,41 @@ def enroll_student(
     return enrollment
 
 
+def _check_enrollment_history(
+    student: User,
+    reentry_of: Enrollment | None,
+    start_date: dt.date | None,
+    problems: ProblemList,
+) -> None:
+    """One enrollment at a time; a student who withdrew comes back only as a re-entry of
+    their latest enrollment, once, after the withdrawal."""
+    latest = db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.student_id == student.id)
+        .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        if reentry_of is not None:
+            problems.add("", "A re-entry needs an earlier enrollment.")
+        return
+    if latest.status in OPEN_STATUSES:
+        problems.add("email", f"{student.name} is already enrolled in {latest.cohort.code}.")
+    elif latest.status == EnrollmentStatus.WITHDRAWN and reentry_of is None:
+        problems.add(
+            "email",
+            f"{student.name} withdrew from {latest.cohort.code} on "
+            f"{latest.status_date:%Y-%m-%d}: record a re-entry from that enrollment instead.",
+        )
+    elif reentry_of is not None and reentry_of.id != latest.id:
+        problems.add("", "Only the student's latest enrollment can lead to a re-entry.")
+    if reentry_of is not None and start_date is not None and start_date <= reentry_of.status_date:
+        problems.add(
+            "start_date",
+            f"A re-entry starts after the withdrawal ({reentry_of.status_date:%Y-%m-%d}).",
+        )
+
+
 def change_enrollment_status(
     *,
     enrollment: Enrollment,
@@ -393,6 +454,8 @@ def change_enrollment_status(
         )
     if effective_date is None:
         problems.add("effective_date", "Enter the date the change takes effect.")
+    elif effective_date > school_today():
+        problems.add("effective_date", "Record a change on or after the day it takes effect.")
     elif effective_date < enrollment.status_date:
         problems.add(
             "effective_date",
@@ -410,6 +473,17 @@ def change_enrollment_status(
             problems.add(
                 "last_attendance_date", "The last day attended cannot be after the change."
             )
+        elif current == EnrollmentStatus.LEAVE_OF_ABSENCE:
+            on_leave_since = max(
+                (c.last_attendance_date for c in enrollment.changes if c.last_attendance_date),
+                default=None,
+            )
+            if on_leave_since and last_attendance_date > on_leave_since:
+                problems.add(
+                    "last_attendance_date",
+                    "The student has been on leave since; their last day attended was "
+                    f"{on_leave_since:%Y-%m-%d}.",
+                )
     problems.raise_if_any()
     assert to_status is not None and effective_date is not None
     # Guarded: if someone else changed this enrollment meanwhile, nothing happens here.

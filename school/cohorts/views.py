@@ -28,7 +28,7 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import commit_or_show, validate_all
+from school.web import commit_or_show, db_id, validate_all
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -186,7 +186,7 @@ def _cohort_data(form: CohortForm) -> services.CohortData:
 @roles_required(Role.ADMIN)
 def cohorts():
     args = request.args
-    program_id = args.get("program", type=int)
+    program_id = args.get("program", type=db_id)
     status = args.get("status") if args.get("status") in queries.COHORT_STATUSES else None
     page = queries.list_cohorts(
         page=parse_page(args.get("page")),

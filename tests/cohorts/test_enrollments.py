@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
@@ -16,6 +16,13 @@ from school.extensions import db
 from tests.factories import make_cohort, make_enrollment, make_user
 
 START = dt.date(2026, 9, 14)
+TODAY = dt.date(2027, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def school_today(monkeypatch):
+    """These tests record changes up to TODAY; changes cannot be dated in the future."""
+    monkeypatch.setattr("school.cohorts.services.school_today", lambda: TODAY)
 
 
 def _cohort(app, code="MBC-2026-01"):
@@ -225,9 +232,9 @@ def test_roster_and_list_query_counts_do_not_grow(client, login_as, app, count_q
         db.session.commit()
         cohort_id = cohort.id
     with count_queries() as few:
-        client.get(f"/admin/cohorts/{cohort_id}")
+        assert client.get(f"/admin/cohorts/{cohort_id}").status_code == 200
     with count_queries() as few_list:
-        client.get("/admin/cohorts")
+        assert client.get("/admin/cohorts").status_code == 200
     with app.app_context():
         cohort = db.session.get(type(cohort), cohort_id)
         for _ in range(40):
@@ -236,6 +243,129 @@ def test_roster_and_list_query_counts_do_not_grow(client, login_as, app, count_q
     with count_queries() as many:
         html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
     with count_queries() as many_list:
-        client.get("/admin/cohorts")
+        assert client.get("/admin/cohorts").status_code == 200
     assert "50 active" in html
     assert many.count == few.count and many_list.count == few_list.count
+
+
+def test_changes_cannot_be_dated_in_the_future(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    html = _change(
+        client, enrollment_id, to_status="withdrawn", effective_date="2099-10-15",
+        last_attendance_date="2026-10-09", reason="Moved",
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Record a change on or after the day it takes effect." in html
+
+
+def test_withdrawal_from_leave_keeps_the_last_day_attended_before_the_leave(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    _change(
+        client, enrollment_id, to_status="leave_of_absence", effective_date="2026-10-15",
+        last_attendance_date="2026-10-09", reason="Medical",
+    )  # fmt: skip
+    html = _change(
+        client, enrollment_id, to_status="withdrawn", effective_date="2026-12-15",
+        last_attendance_date="2026-12-10", reason="Did not return",
+    ).get_data(as_text=True)  # fmt: skip
+    assert "their last day attended was 2026-10-09" in html
+    ok = _change(
+        client, enrollment_id, to_status="withdrawn", effective_date="2026-12-15",
+        last_attendance_date="2026-10-09", reason="Did not return",
+    )  # fmt: skip
+    assert ok.status_code == 302
+
+
+def _withdrawn(client, app) -> tuple[int, str]:
+    enrollment_id = _enrolled(app)
+    _change(
+        client, enrollment_id, to_status="withdrawn", effective_date="2026-10-15",
+        last_attendance_date="2026-10-09", reason="Moved",
+    )  # fmt: skip
+    with app.app_context():
+        return enrollment_id, db.session.get(Enrollment, enrollment_id).student.email
+
+
+def test_a_withdrawn_enrollment_is_re_entered_once_and_after_the_withdrawal(client, login_as, app):
+    login_as("admin")
+    enrollment_id, _email = _withdrawn(client, app)
+    later = _cohort(app, code="MBC-2027-01")
+    page = f"/admin/enrollments/{enrollment_id}"
+    too_early = client.submit(
+        f"/admin/enrollments/{enrollment_id}/reentry",
+        {"cohort_id": str(later), "start_date": "2026-10-01"}, page=page,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "A re-entry starts after the withdrawal (2026-10-15)." in too_early
+    first = client.submit(
+        f"/admin/enrollments/{enrollment_id}/reentry",
+        {"cohort_id": str(later), "start_date": "2026-10-20"}, page=page,
+    )  # fmt: skip
+    assert first.status_code == 302
+    with app.app_context():
+        earlier = db.session.get(Enrollment, enrollment_id)
+        with app.test_request_context("/", method="POST"), pytest.raises(DomainError):
+            services.reenter_student(
+                earlier=earlier, cohort=earlier.cohort, start_date=dt.date(2026, 11, 1), by=None
+            )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 2
+
+
+def test_a_withdrawn_student_returns_only_as_a_reentry(client, login_as, app):
+    login_as("admin")
+    _enrollment_id, email = _withdrawn(client, app)
+    other = _cohort(app, code="MBC-2027-01")
+    html = client.submit(
+        f"/admin/cohorts/{other}/enroll", {"email": email, "start_date": "2026-10-20"}
+    ).get_data(as_text=True)
+    assert "record a re-entry from that enrollment instead" in html
+
+
+def test_a_student_is_enrolled_in_one_cohort_at_a_time(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    other = _cohort(app, code="MBC-2027-01")
+    with app.app_context():
+        email = db.session.get(Enrollment, enrollment_id).student.email
+    html = client.submit(
+        f"/admin/cohorts/{other}/enroll", {"email": email, "start_date": "2026-10-20"}
+    ).get_data(as_text=True)
+    assert "is already enrolled in" in html
+
+
+def test_enrollment_email_must_be_an_email(client, login_as, app):
+    login_as("admin")
+    cohort_id = _cohort(app)
+    html = client.submit(
+        f"/admin/cohorts/{cohort_id}/enroll",
+        {"email": "not an email", "name": "N", "start_date": "2026-09-14"},
+    ).get_data(as_text=True)
+    assert "Enter a valid email address" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1  # the admin
+
+
+def test_huge_ids_are_not_found_rather_than_errors(client, login_as):
+    login_as("admin")
+    huge = 10**20
+    assert client.get(f"/admin/programs/{huge}").status_code == 404
+    assert client.get(f"/admin/cohorts?program={huge}").status_code == 200
+    assert client.get(f"/admin/users/{huge}").status_code == 404
+
+
+def test_a_cohort_with_students_keeps_its_program_and_its_students_dates(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        cohort_id, code = enrollment.cohort_id, enrollment.cohort.code
+        other_program = make_cohort().program_id
+        db.session.commit()
+    html = client.submit(
+        f"/admin/cohorts/{cohort_id}/edit",
+        {"code": code, "program_id": str(other_program), "start_date": "2026-09-01",
+         "end_date": "2026-09-10"},
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Students are enrolled: the cohort keeps its program." in html
+    assert "A student starts on 2026-09-14; the cohort cannot end before." in html

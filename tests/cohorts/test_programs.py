@@ -171,3 +171,21 @@ def test_numbers_that_are_not_finite_or_too_large_are_refused(client, login_as, 
     assert "Clock hours go from 0 to 10,000." in html
     with app.app_context():
         assert db.session.scalar(select(Program.id)) is None
+
+
+def test_more_decimal_places_than_kept_are_refused(client, login_as, app):
+    login_as("admin")
+    html = client.submit(
+        "/admin/programs/new", {**GOOD, "daily_hour_cap": "0.001", "scale_a": "90.004"}
+    ).get_data(as_text=True)
+    for name in ("daily_hour_cap", "scale_a"):  # beside each field (and in the summary)
+        error = html[html.index(f'id="{name}-error"') :]
+        assert error[: error.index("</p>")].endswith("Use at most 2 decimal places.")
+    with app.app_context():
+        program_id = make_program().id
+        db.session.commit()
+    html = client.submit(
+        f"/admin/programs/{program_id}/courses/new",
+        {"code": "X1", "title": "X", "credit_hours": "3.25", "clock_hours": "10"},
+    ).get_data(as_text=True)
+    assert "Use at most 1 decimal place, e.g. 3.5." in html
