@@ -31,7 +31,7 @@ from school.errors import DomainError, TooManyAttempts
 from school.extensions import db
 from school.pagination import parse_page
 from school.security import client_ip, no_referrer
-from school.web import apply_problems, safe_next_url
+from school.web import apply_problems, commit_or_show, safe_next_url
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -287,18 +287,16 @@ def invite():
     if request.method == "GET" and request.args.get("role") in {r.value for r in Role}:
         form.role.data = request.args["role"]
     if form.validate_on_submit():
-        try:
-            user = services.invite_user(
+        ok, user = commit_or_show(
+            form,
+            lambda: services.invite_user(
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
                 invited_by=current_user._get_current_object(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
     return render_template("auth/invite.html", form=form)

@@ -203,6 +203,7 @@ def cohorts():
         statuses=list(EnrollmentStatus),
         programs=queries.program_choices(),
         filters={"program": program_id, "status": status or ""},
+        cohort_statuses=queries.COHORT_STATUSES,
         today=school_today(),
     )
 
