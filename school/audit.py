@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from school.database import UTCDateTime, utcnow
@@ -53,32 +53,62 @@ def record_event(
     ``subject`` may be a model instance (its table name and id are used). The actor defaults
     to the signed-in user, the client address and user agent to the current request's.
     """
-    from school.security import client_ip, user_agent
-
     if subject is not None:
         subject_type = subject_type or subject.__tablename__
         if subject_id is None:
             db.session.flush()
             subject_id = subject.id
+    event_row = AuditEvent(
+        **_who(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id) if subject_id is not None else None,
+        details=details or {},
+    )
+    db.session.add(event_row)
+    return event_row
+
+
+def _who(actor: Any) -> dict[str, Any]:
+    """When, by whom and from where, for an event recorded now."""
+    from school.security import client_ip, user_agent
+
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if actor is not None:
         label = f"{actor.name} <{actor.email}>"
     else:
         label = "someone not signed in" if has_request_context() else "command line"
-    event_row = AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=actor.id if actor is not None else None,
-        actor_label=label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        ip=client_ip() if has_request_context() else None,
-        user_agent=user_agent() if has_request_context() else None,
-        details=details or {},
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor.id if actor is not None else None,
+        "actor_label": label,
+        "ip": client_ip() if has_request_context() else None,
+        "user_agent": user_agent() if has_request_context() else None,
+    }
+
+
+def record_events(
+    action: str, subject_type: str, items: list[tuple[Any, dict[str, Any]]], *, actor: Any = None
+) -> None:
+    """Many events of one action at once (bulk imports): ``items`` are (subject id, details).
+    One INSERT statement, in the current transaction."""
+    if not items:
+        return
+    who = _who(actor)
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                **who,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": str(sid),
+                "details": details,
+            }
+            for sid, details in items
+        ],
     )
-    db.session.add(event_row)
-    return event_row
 
 
 # How an action reads on admin pages; later features add theirs. Unknown codes show as is.
@@ -95,6 +125,14 @@ ACTION_LABELS = {
     "user.invitation_accepted": "Accepted invitation",
     "user.deactivated": "Deactivated account",
     "user.reactivated": "Reactivated account",
+    "program.created": "Created program",
+    "enrollment.created": "Enrolled student",
+    "enrollment.reentered": "Recorded re-entry",
+    "enrollment.status_changed": "Changed enrollment status",
+    "gradebook.assessments_saved": "Saved assessments",
+    "gradebook.grades_saved": "Saved grades",
+    "roster.imported": "Imported roster",
+    "student.updated": "Updated student details (import)",
 }
 
 

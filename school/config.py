@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_TTL_MINUTES": 60,
     "PASSWORD_MIN_LENGTH": 10,
     "PER_PAGE": 25,
+    # Largest request body (roster uploads): 8 MB holds a 20,000-row roster several times.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,

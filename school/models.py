@@ -2,18 +2,30 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
-from school.cohorts.models import Cohort, Course, Enrollment, EnrollmentChange, Program
+from school.cohorts.models import (
+    Assessment,
+    Cohort,
+    Course,
+    CourseMark,
+    Enrollment,
+    EnrollmentChange,
+    Program,
+    Score,
+)
 from school.mail import OutboxMessage
 
 __all__ = [
+    "Assessment",
     "AuditEvent",
     "AuthToken",
     "Cohort",
     "Course",
+    "CourseMark",
     "Enrollment",
     "EnrollmentChange",
     "LoginThrottle",
     "OutboxMessage",
     "Program",
+    "Score",
     "User",
 ]

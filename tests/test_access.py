@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from school.auth.access import AccessRule
-from school.auth.models import Role
+from school.auth.models import Role, User
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
@@ -28,6 +28,21 @@ def expect(admin, others, anonymous=LOGIN):
         "employer": others,
     }
 
+
+def answers(*, admin, instructor, student, employer, anonymous=LOGIN):
+    return {
+        "anonymous": anonymous,
+        "admin": admin,
+        "instructor": instructor,
+        "student": student,
+        "employer": employer,
+    }
+
+
+# Teaching pages: administrators, and instructors of that cohort only ({taught} is a cohort
+# the signed-in instructor teaches; {cohort} one they do not).
+TAUGHT = answers(admin=200, instructor=200, student=403, employer=403)
+NOT_TAUGHT = answers(admin=200, instructor=404, student=403, employer=403)
 
 # endpoint, method, url, expected answer per role
 MATRIX = [
@@ -87,6 +102,86 @@ MATRIX = [
     ("cohorts.enrollment_detail", "GET", "/admin/enrollments/999999", expect(404, 403)),
     ("cohorts.change_status", "POST", "/admin/enrollments/{enrollment}/status", expect(200, 403)),
     ("cohorts.reentry", "POST", "/admin/enrollments/{enrollment}/reentry", expect(200, 403)),
+    ("cohorts.overview", "GET", "/cohorts/{taught}/overview", TAUGHT),
+    ("cohorts.overview", "GET", "/cohorts/{cohort}/overview", NOT_TAUGHT),
+    (
+        "cohorts.overview",
+        "GET",
+        "/cohorts/999999/overview",
+        answers(admin=404, instructor=404, student=403, employer=403),
+    ),
+    ("cohorts.gradebook", "GET", "/cohorts/{taught}/gradebook", TAUGHT),
+    ("cohorts.gradebook", "GET", "/cohorts/{cohort}/gradebook", NOT_TAUGHT),
+    (
+        "cohorts.assessments",
+        "GET",
+        "/cohorts/{taught}/gradebook/{taught_course}/assessments",
+        TAUGHT,
+    ),
+    ("cohorts.assessments", "GET", "/cohorts/{cohort}/gradebook/{course}/assessments", NOT_TAUGHT),
+    (
+        "cohorts.assessments",
+        "GET",
+        "/cohorts/{taught}/gradebook/{course}/assessments",
+        answers(admin=404, instructor=404, student=403, employer=403),
+    ),
+    (
+        "cohorts.assessments",
+        "POST",
+        "/cohorts/{taught}/gradebook/{taught_course}/assessments",
+        answers(admin=302, instructor=302, student=403, employer=403),
+    ),
+    (
+        "cohorts.assessments",
+        "POST",
+        "/cohorts/{cohort}/gradebook/{course}/assessments",
+        answers(admin=302, instructor=404, student=403, employer=403),
+    ),
+    ("cohorts.grades_grid", "GET", "/cohorts/{taught}/gradebook/{taught_course}", TAUGHT),
+    ("cohorts.grades_grid", "GET", "/cohorts/{cohort}/gradebook/{course}", NOT_TAUGHT),
+    (
+        "cohorts.grades_grid",
+        "GET",
+        "/cohorts/{taught}/gradebook/9999999999",
+        answers(admin=404, instructor=404, student=403, employer=403),
+    ),
+    (
+        "cohorts.grades_grid",
+        "POST",
+        "/cohorts/{taught}/gradebook/{taught_course}",
+        answers(admin=302, instructor=302, student=403, employer=403),
+    ),
+    (
+        "cohorts.grades_grid",
+        "POST",
+        "/cohorts/{cohort}/gradebook/{course}",
+        answers(admin=302, instructor=404, student=403, employer=403),
+    ),
+    (
+        "cohorts.progress",
+        "GET",
+        "/enrollments/{mine}/progress",
+        answers(admin=200, instructor=200, student=200, employer=404),
+    ),
+    (
+        "cohorts.progress",
+        "GET",
+        "/enrollments/{enrollment}/progress",
+        answers(admin=200, instructor=404, student=404, employer=404),
+    ),
+    (
+        "cohorts.progress",
+        "GET",
+        "/enrollments/999999/progress",
+        answers(admin=404, instructor=404, student=404, employer=404),
+    ),
+    ("cohorts.import_roster", "GET", "/admin/cohorts/{cohort}/roster/import", expect(200, 403)),
+    ("cohorts.import_roster", "POST", "/admin/cohorts/{cohort}/roster/import", expect(400, 403)),
+    ("cohorts.import_roster", "GET", "/admin/cohorts/999999/roster/import", expect(404, 403)),
+    ("cohorts.export_roster", "GET", "/cohorts/{taught}/roster.csv", TAUGHT),
+    ("cohorts.export_roster", "GET", "/cohorts/{cohort}/roster.csv", NOT_TAUGHT),
+    ("cohorts.export_grades", "GET", "/cohorts/{taught}/grades.csv", TAUGHT),
+    ("cohorts.export_grades", "GET", "/cohorts/{cohort}/grades.csv", NOT_TAUGHT),
 ]
 
 
@@ -100,6 +195,17 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         program = make_program()
         cohort = make_cohort(program=program)
         enrollment = make_enrollment(cohort=cohort, student=other)
+        # A cohort the signed-in instructor teaches, with the signed-in student's enrollment
+        # (or, for other roles, someone else's).
+        me = db.session.get(User, user.id) if user else None
+        taught_program = make_program()
+        taught = make_cohort(
+            program=taught_program, instructors=[me] if role == "instructor" else []
+        )
+        mine = make_enrollment(
+            cohort=taught,
+            student=me if role == "student" else make_user(role=Role.STUDENT, password=None),
+        )
         db.session.commit()
         return {
             "other": other.id,
@@ -109,6 +215,9 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "course": program.courses[0].id,
             "cohort": cohort.id,
             "enrollment": enrollment.id,
+            "taught": taught.id,
+            "taught_course": taught_program.courses[0].id,
+            "mine": mine.id,
         }
 
 

@@ -62,6 +62,12 @@ class User(db.Model):
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Students only: the school's own number (matches roster imports), the name split as the
+    # registrar keeps it, and a phone number.
+    student_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(60))
+    last_name: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(30))
 
     invited_by: Mapped[User | None] = relationship(remote_side=[id])
 

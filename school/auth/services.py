@@ -408,6 +408,16 @@ def invite_user(*, email: str, name: str, role: Role, invited_by: User | None) -
     return user
 
 
+def send_invitation(*, user: User, by: User | None) -> None:
+    """Email a first invitation to an account created without one (a roster import)."""
+    ttl = dt.timedelta(hours=int(current_app.config["INVITATION_TTL_HOURS"]))
+    secret = issue_token(user=user, purpose=TokenPurpose.INVITATION, ttl=ttl, created_by=by)
+    _send_invitation(user, secret, by)
+    record_event(
+        "user.invited", subject=user, details={"email": user.email, "role": user.role.value}
+    )
+
+
 def resend_invitation(*, user: User, by: User) -> None:
     """A fresh invitation link (the earlier one stops working)."""
     problems = DomainError.collect()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -133,3 +135,8 @@ class StatusChangeForm(FlaskForm):
 class ReentryForm(FlaskForm):
     cohort_id = SelectField("Returns to cohort", coerce=db_id, validate_choice=False)
     start_date = PlainDateField("First day back", validators=[Optional()])
+
+
+class RosterImportForm(FlaskForm):
+    file = FileField("Roster file (CSV)", validators=[FileRequired("Choose a CSV file.")])
+    invite = BooleanField("Email each new student an invitation to choose a password")

@@ -199,3 +199,82 @@ class EnrollmentChange(db.Model):
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="changes")
     recorded_by: Mapped[User | None] = relationship()
+
+
+class Assessment(db.Model):
+    """One graded piece of a course as a cohort takes it (a quiz, an assignment, an exam).
+
+    The weights of a course's assessments in a cohort sum to 100 (percent); a score is points
+    out of ``max_points``.
+    """
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint(
+            "cohort_id", "course_id", "name", name="uq_assessments_cohort_course_name"
+        ),
+        CheckConstraint("weight > 0 AND weight <= 100", name="weight_range"),
+        CheckConstraint("max_points > 0", name="max_points_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="RESTRICT"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80))
+    weight: Mapped[Decimal] = mapped_column(PERCENT)
+    max_points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+    course: Mapped[Course] = relationship()
+
+
+class Score(db.Model):
+    """An enrollment's points on one assessment (exact decimal, 0 ≤ points ≤ max_points)."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        Index("ix_scores_enrollment_id", "enrollment_id"),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+    )
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SpecialResult(enum.StrEnum):
+    """A course result that is not a letter grade; none counts in the GPA."""
+
+    WITHDREW = "W"
+    INCOMPLETE = "I"
+    TRANSFER_CREDIT = "TC"
+
+    @property
+    def label(self) -> str:
+        return {
+            SpecialResult.WITHDREW: "W — withdrew from the course",
+            SpecialResult.INCOMPLETE: "I — incomplete",
+            SpecialResult.TRANSFER_CREDIT: "TC — transfer credit",
+        }[self]
+
+
+class CourseMark(db.Model):
+    """A special result (W, I, TC) of one enrollment in one course; it replaces the scores."""
+
+    __tablename__ = "course_marks"
+
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="RESTRICT"), primary_key=True
+    )
+    result: Mapped[SpecialResult] = mapped_column(enum_column(SpecialResult, "special_result"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from school.audit import record_event
 from school.auth.models import Role, User
 from school.auth.services import email_problem, invite_user, normalize_email
+from school.cohorts.grades import unmet_requirements
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -318,7 +319,7 @@ def update_cohort(*, cohort: Cohort, data: CohortData) -> None:
 ALLOWED_CHANGES: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
     # Graduation arrives with the gradebook, which can tell whether every course is passed.
     EnrollmentStatus.ACTIVE: frozenset(
-        {EnrollmentStatus.LEAVE_OF_ABSENCE, EnrollmentStatus.WITHDRAWN}
+        {EnrollmentStatus.LEAVE_OF_ABSENCE, EnrollmentStatus.WITHDRAWN, EnrollmentStatus.GRADUATED}
     ),
     EnrollmentStatus.LEAVE_OF_ABSENCE: frozenset(
         {EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWN}
@@ -484,6 +485,9 @@ def change_enrollment_status(
                     "The student has been on leave since; their last day attended was "
                     f"{on_leave_since:%Y-%m-%d}.",
                 )
+    if to_status == EnrollmentStatus.GRADUATED:
+        for missing in unmet_requirements(enrollment):
+            problems.add("to_status", f"Not yet met: {missing}")
     problems.raise_if_any()
     assert to_status is not None and effective_date is not None
     # Guarded: if someone else changed this enrollment meanwhile, nothing happens here.

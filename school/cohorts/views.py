@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from school.auth.access import get_authorized, roles_required
+from school.auth.access import get_authorized, login_required, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
-from school.cohorts import queries, services
+from school.cohorts import grades, queries, roster, services, standings
 from school.cohorts.forms import (
     CohortForm,
     CourseForm,
     EnrollForm,
     ProgramForm,
     ReentryForm,
+    RosterImportForm,
     StatusChangeForm,
 )
-from school.cohorts.models import Cohort, Course, Enrollment, EnrollmentStatus, Program
+from school.cohorts.models import (
+    Cohort,
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    Program,
+    SpecialResult,
+)
 from school.cohorts.policies import (
     can_manage_cohort,
     can_manage_course,
     can_manage_enrollment,
     can_manage_program,
+    can_teach_cohort,
+    can_view_progress,
 )
 from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import commit_or_show, db_id, validate_all
+from school.web import MAX_ID, commit_or_show, db_id, validate_all
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -352,3 +372,255 @@ def reentry(enrollment_id: int):
             flash(f"Re-entry recorded in {new.cohort.code}.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=new.id))
     return _enrollment_page(earlier, _status_form(earlier), form)
+
+
+# --- gradebook and progress (administrators and the cohort's instructors) -------------------
+
+TEACHERS = (Role.ADMIN, Role.INSTRUCTOR)
+
+
+def _course_of(cohort: Cohort, course_id: int) -> Course:
+    course = db.session.get(Course, course_id) if course_id <= MAX_ID else None
+    if course is None or course.program_id != cohort.program_id:
+        abort(404)
+    return course
+
+
+@bp.route("/cohorts/<int:cohort_id>/overview")
+@roles_required(*TEACHERS)
+def overview(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    args = request.args
+    result = standings.cohort_overview(
+        cohort,
+        page=parse_page(args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=args.get("sort"),
+        direction=args.get("dir"),
+    )
+    return render_template(
+        "cohorts/overview.html", cohort=cohort, overview=result, today=school_today()
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/gradebook")
+@roles_required(*TEACHERS)
+def gradebook(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    return render_template(
+        "cohorts/gradebook.html",
+        cohort=cohort,
+        courses=standings.gradebook_courses(cohort),
+        today=school_today(),
+    )
+
+
+def _assessment_rows(form_data) -> list[grades.AssessmentInput]:  # type: ignore[no-untyped-def]
+    rows = []
+    for i in range(grades.MAX_ASSESSMENTS + ASSESSMENT_BLANKS):
+        prefix = f"rows-{i}-"
+        if prefix + "name" not in form_data:
+            break
+        try:
+            ident = db_id(form_data.get(prefix + "id"))
+        except ValueError:
+            abort(400)
+        rows.append(
+            grades.AssessmentInput(
+                id=ident,
+                name=form_data.get(prefix + "name", ""),
+                weight=form_data.get(prefix + "weight", ""),
+                max_points=form_data.get(prefix + "max_points", ""),
+                remove=bool(form_data.get(prefix + "remove")),
+            )
+        )
+    return rows
+
+
+ASSESSMENT_BLANKS = 3
+
+
+@bp.route("/cohorts/<int:cohort_id>/gradebook/<int:course_id>/assessments", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def assessments(cohort_id: int, course_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    course = _course_of(cohort, course_id)
+    form = ConfirmForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        rows = _assessment_rows(request.form)
+        try:
+            grades.save_assessments(
+                cohort=cohort, course=course, rows=rows, by=current_user._get_current_object()
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            flash(f"Assessments of {course.code} saved.", "success")
+            return redirect(
+                url_for("cohorts.grades_grid", cohort_id=cohort_id, course_id=course_id)
+            )
+    else:
+        current = standings.gradebook_grid(cohort, course).assessments
+        rows = [
+            grades.AssessmentInput(
+                id=a.id,
+                name=a.name,
+                weight=f"{a.weight.normalize():f}",
+                max_points=f"{a.max_points.normalize():f}",
+            )
+            for a in current
+        ]
+    blanks = [grades.AssessmentInput(None, "", "", "") for _ in range(ASSESSMENT_BLANKS)]
+    rows = [r for r in rows if not r.blank] + blanks
+    return render_template(
+        "cohorts/assessments.html",
+        cohort=cohort,
+        course=course,
+        form=form,
+        rows=rows,
+        errors=errors,
+    ), (400 if errors else 200)
+
+
+@bp.route("/cohorts/<int:cohort_id>/gradebook/<int:course_id>", methods=["GET", "POST"])
+@roles_required(*TEACHERS)
+def grades_grid(cohort_id: int, course_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    course = _course_of(cohort, course_id)
+    form = ConfirmForm()
+    errors: dict[str, list[str]] = {}
+    typed: dict[str, str] = {}
+    if form.validate_on_submit():
+        scores: dict[tuple[int, int], grades.Cell] = {}
+        marks: dict[int, grades.Cell] = {}
+        for key, value in request.form.items():
+            parts = key.split("-")
+            try:
+                if parts[0] == "score" and len(parts) == 3:
+                    cell = (int(parts[1]), int(parts[2]))
+                    scores[cell] = grades.Cell(
+                        request.form.get(f"was-{parts[1]}-{parts[2]}", ""), value
+                    )
+                elif parts[0] == "mark" and len(parts) == 2:
+                    marks[int(parts[1])] = grades.Cell(
+                        request.form.get(f"wasmark-{parts[1]}", ""), value
+                    )
+                else:
+                    continue
+            except ValueError:
+                abort(400)
+            typed[key] = value
+        try:
+            changed = grades.save_grades(
+                cohort=cohort,
+                course=course,
+                scores=scores,
+                marks=marks,
+                by=current_user._get_current_object(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            flash(
+                f"{changed} change{'s' if changed != 1 else ''} saved in {course.code}."
+                if changed
+                else "Nothing had changed.",
+                "success",
+            )
+            return redirect(
+                url_for("cohorts.grades_grid", cohort_id=cohort_id, course_id=course_id)
+            )
+    grid = standings.gradebook_grid(cohort, course)
+    return render_template(
+        "cohorts/grades.html",
+        cohort=cohort,
+        grid=grid,
+        form=form,
+        errors=errors,
+        typed=typed,
+        special_results=list(SpecialResult),
+    ), (400 if errors else 200)
+
+
+@bp.route("/enrollments/<int:enrollment_id>/progress")
+@login_required
+def progress(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_view_progress)
+    loaded = standings.enrollment_standing(enrollment.id)
+    assert loaded is not None
+    return render_template(
+        "cohorts/progress.html", enrollment=loaded[0], standing=loaded[1], own=False
+    )
+
+
+# --- roster import and export ---------------------------------------------------------------
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/roster/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_roster(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    form = RosterImportForm()
+    problems: list[roster.LineProblem] = []
+    if form.validate_on_submit():
+        try:
+            summary = roster.import_roster(
+                cohort=cohort,
+                data=form.file.data.read(),
+                by=current_user._get_current_object(),
+                invite=bool(form.invite.data),
+            )
+        except roster.RosterRejected as exc:
+            db.session.rollback()
+            problems = exc.lines
+            form.file.errors = [
+                f"Nothing was imported: {len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''} in the file (listed below)."
+            ]
+        else:
+            db.session.commit()
+            flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
+            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "cohorts/roster_import.html",
+        form=form,
+        cohort=cohort,
+        problems=problems[:PROBLEMS_SHOWN],
+        more=max(0, len(problems) - PROBLEMS_SHOWN),
+        columns=roster.COLUMNS,
+        required=roster.REQUIRED,
+    ), status
+
+
+PROBLEMS_SHOWN = 200
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/roster.csv")
+@roles_required(*TEACHERS)
+def export_roster(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    return _csv_response(roster.roster_csv(cohort), f"{cohort.code}-roster.csv")
+
+
+@bp.route("/cohorts/<int:cohort_id>/grades.csv")
+@roles_required(*TEACHERS)
+def export_grades(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    return _csv_response(roster.grades_csv(cohort), f"{cohort.code}-grades.csv")

@@ -9,7 +9,9 @@ from sqlalchemy import text
 from school.auth import queries as auth_queries
 from school.auth.access import login_required, public, roles_required
 from school.auth.models import Role
+from school.cohorts import standings
 from school.core import queries
+from school.database import school_today
 from school.extensions import db
 from school.mail import OutboxMessage, mail_configured
 from school.pagination import parse_page
@@ -28,6 +30,14 @@ def dashboard():
             "unsent_mail": queries.count_unsent_mail(),
             "recent_events": queries.recent_audit_events(),
         }
+    elif current_user.role == Role.INSTRUCTOR:
+        today = school_today()
+        context = {"teaching": standings.instructor_cohorts(current_user.id, today), "today": today}
+    elif current_user.role == Role.STUDENT:
+        latest = standings.current_enrollment(current_user.id)
+        if latest is not None:
+            enrollment, standing = standings.enrollment_standing(latest.id) or (None, None)
+            context = {"enrollment": enrollment, "standing": standing}
     return render_template("core/dashboard.html", **context)
 
 

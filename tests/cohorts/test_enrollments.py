@@ -135,7 +135,7 @@ def test_refused_changes(client, login_as, app):
     login_as("admin")
     enrollment_id = _enrolled(app)
     cases = [
-        ({"to_status": "graduated", "effective_date": "2026-10-01"}, "the possible changes are"),
+        ({"to_status": "graduated", "effective_date": "2026-10-01"}, "Not yet met: C"),
         ({"to_status": "active", "effective_date": "2026-10-01"}, "the possible changes are"),
         (
             {"to_status": "withdrawn", "effective_date": "2026-09-01", "reason": "Moved",

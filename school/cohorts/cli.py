@@ -1,0 +1,81 @@
+"""``flask roster ...``: import a cohort's roster from CSV, export roster and grades."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from school.cohorts import roster
+from school.cohorts.models import Cohort
+from school.extensions import db
+from school.mail import deliver_queued
+
+
+@click.group("roster", help="Import and export cohort rosters (CSV).")
+def roster_cli() -> None:
+    pass
+
+
+def _cohort(code: str) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code.strip().upper()))
+    if cohort is None:
+        click.echo(f"error: no cohort has the code {code!r}.", err=True)
+        raise SystemExit(2)
+    return cohort
+
+
+@roster_cli.command("import")
+@click.option("--cohort", "code", required=True, help="Cohort code, e.g. MBC-2026-01.")
+@click.option("--invite", is_flag=True, help="Email each new student an invitation.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(code: str, invite: bool, file: Path) -> None:
+    """Enroll the students of FILE (CSV, UTF-8) in a cohort. All or nothing: when any line is
+    wrong, every problem is printed with its line and column and nothing is written."""
+    cohort = _cohort(code)
+    started = time.perf_counter()
+    data = file.read_bytes()
+    with click.progressbar(length=3, label=f"Importing {file.name}", file=sys.stderr) as bar:
+        try:
+            bar.update(1)
+            summary = roster.import_roster(cohort=cohort, data=data, by=None, invite=invite)
+            bar.update(1)
+        except roster.RosterRejected as exc:
+            db.session.rollback()
+            bar.update(2)
+            for problem in exc.lines:
+                click.echo(f"{file.name}: {problem}", err=True)
+            click.echo(f"Nothing was imported ({len(exc.lines)} problems).", err=True)
+            raise SystemExit(1)
+        db.session.commit()
+        bar.update(1)
+    if invite:
+        deliver_queued()
+    seconds = time.perf_counter() - started
+    click.echo(f"{cohort.code}: {summary.describe()} ({seconds:.2f} s)")
+
+
+@roster_cli.command("export")
+@click.option("--cohort", "code", required=True, help="Cohort code, e.g. MBC-2026-01.")
+@click.option("--grades", is_flag=True, help="Course results, credits and GPA instead of contacts.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@with_appcontext
+def export_command(code: str, grades: bool, out: Path | None) -> None:
+    """Write a cohort's roster (or its grades) as CSV (RFC 4180, formulas neutralised)."""
+    cohort = _cohort(code)
+    text = roster.grades_csv(cohort) if grades else roster.roster_csv(cohort)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_bytes(text.encode("utf-8"))
+        click.echo(f"Wrote {out} ({text.count(chr(10)) - 1} students).", err=True)

@@ -1,0 +1,334 @@
+"""Reads for grades: course results, standings (GPA, credits), the gradebook grid and the
+cohort overview. A fixed number of statements whatever the number of students; the
+arithmetic is :mod:`school.cohorts.grading` (exact decimals in Python, never SQL floats)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import joinedload
+
+from school.auth.models import User
+from school.cohorts.grading import CourseResult, Item, Scale, Standing, course_result, standing
+from school.cohorts.models import (
+    Assessment,
+    Cohort,
+    Course,
+    CourseMark,
+    Enrollment,
+    EnrollmentStatus,
+    Program,
+    Score,
+    cohort_instructors,
+)
+from school.extensions import db
+from school.pagination import Page
+
+
+def program_scale(program: Program) -> Scale:
+    return Scale(
+        a=program.scale_a,
+        b=program.scale_b,
+        c=program.scale_c,
+        d=program.scale_d,
+        pass_mark=program.pass_mark,
+    )
+
+
+def cohort_assessments(cohort_id: int) -> dict[int, list[Assessment]]:
+    """A cohort's assessments by course id, in order (one statement)."""
+    by_course: dict[int, list[Assessment]] = defaultdict(list)
+    for a in db.session.scalars(
+        select(Assessment)
+        .where(Assessment.cohort_id == cohort_id)
+        .order_by(Assessment.course_id, Assessment.sequence, Assessment.id)
+    ):
+        by_course[a.course_id].append(a)
+    return by_course
+
+
+def _standings(
+    enrollments: Sequence[Enrollment], which: ColumnElement[bool]
+) -> dict[int, Standing]:
+    """Standings of ``enrollments`` (cohort and program loaded); ``which`` selects the same
+    enrollments in SQL so that scores load without a long IN list. Three statements."""
+    if not enrollments:
+        return {}
+    cohort_ids = {e.cohort_id for e in enrollments}
+    assessments: dict[tuple[int, int], list[Assessment]] = defaultdict(list)
+    for a in db.session.scalars(
+        select(Assessment)
+        .where(Assessment.cohort_id.in_(cohort_ids))
+        .order_by(Assessment.sequence, Assessment.id)
+    ):
+        assessments[(a.cohort_id, a.course_id)].append(a)
+    ids = select(Enrollment.id).where(which)
+    points: dict[tuple[int, int], Decimal] = {
+        (eid, aid): p
+        for aid, eid, p in db.session.execute(
+            select(Score.assessment_id, Score.enrollment_id, Score.points).where(
+                Score.enrollment_id.in_(ids)
+            )
+        )
+    }
+    marks: dict[tuple[int, int], str] = {
+        (eid, cid): r.value
+        for eid, cid, r in db.session.execute(
+            select(CourseMark.enrollment_id, CourseMark.course_id, CourseMark.result).where(
+                CourseMark.enrollment_id.in_(ids)
+            )
+        )
+    }
+    out: dict[int, Standing] = {}
+    for e in enrollments:
+        program = e.cohort.program
+        scale = program_scale(program)
+        results = []
+        for course in program.courses:
+            items = [
+                Item(a.weight, a.max_points, points.get((e.id, a.id)))
+                for a in assessments.get((e.cohort_id, course.id), ())
+            ]
+            results.append(
+                course_result(
+                    course_id=course.id,
+                    code=course.code,
+                    title=course.title,
+                    credit_hours=course.credit_hours,
+                    scale=scale,
+                    items=items,
+                    special=marks.get((e.id, course.id)),
+                )
+            )
+        out[e.id] = standing(results)
+    return out
+
+
+def _with_program() -> Any:
+    return joinedload(Enrollment.cohort).joinedload(Cohort.program).selectinload(Program.courses)
+
+
+def enrollment_standing(enrollment_id: int) -> tuple[Enrollment, Standing] | None:
+    """One enrollment with its cohort, program, student and standing."""
+    enrollment = db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .options(_with_program(), joinedload(Enrollment.student))
+    )
+    if enrollment is None:
+        return None
+    return enrollment, _standings([enrollment], Enrollment.id == enrollment_id)[enrollment.id]
+
+
+def current_enrollment(student_id: int) -> Enrollment | None:
+    """The student's latest enrollment (the one their home page is about)."""
+    return db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.student_id == student_id)
+        .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    enrollment: Enrollment
+    standing: Standing
+
+    @property
+    def name_key(self) -> tuple[str, str]:
+        s = self.enrollment.student
+        return ((s.last_name or s.name).casefold(), s.name.casefold())
+
+
+OVERVIEW_SORTS = ("name", "number", "status", "gpa", "credits", "failing", "risk")
+
+
+def _sort_key(sort: str) -> Any:
+    def gpa(r: OverviewRow) -> tuple[bool, Decimal]:
+        # No GPA yet sorts after every GPA when ascending.
+        return (r.standing.gpa is None, r.standing.gpa or Decimal(0))
+
+    return {
+        "name": lambda r: r.name_key,
+        "number": lambda r: (r.enrollment.student.student_number or "", r.name_key),
+        "status": lambda r: (r.enrollment.status.value, r.name_key),
+        "gpa": lambda r: (*gpa(r), r.name_key),
+        "credits": lambda r: (r.standing.credits_earned, r.name_key),
+        "failing": lambda r: (len(r.standing.failing), r.name_key),
+        "risk": lambda r: (r.standing.at_risk, r.name_key),
+    }[sort]
+
+
+@dataclass(frozen=True)
+class Overview:
+    page: Page[OverviewRow]
+    students: int
+    at_risk: int
+    average_gpa: Decimal | None
+
+
+def cohort_overview(
+    cohort: Cohort, *, page: int, per_page: int, sort: str | None, direction: str | None
+) -> Overview:
+    """One row per enrollment of ``cohort``: GPA, credits, failing courses, at-risk flag;
+    sorted by any column and cut to a page. Five statements at any cohort size (standings
+    need every score of the cohort, so sorting by GPA happens after they are computed)."""
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort.id)
+            .options(_with_program(), joinedload(Enrollment.student))
+        ).unique()
+    )
+    standings = _standings(enrollments, Enrollment.cohort_id == cohort.id)
+    rows = [OverviewRow(e, standings[e.id]) for e in enrollments]
+    key = sort if sort in OVERVIEW_SORTS else "name"
+    desc = direction == "desc"
+    rows.sort(key=_sort_key(key), reverse=desc)
+    total = len(rows)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    chunk = rows[(page - 1) * per_page : page * per_page]
+    gpas = [r.standing.gpa for r in rows if r.standing.gpa is not None]
+    average = (sum(gpas, Decimal(0)) / len(gpas)).quantize(Decimal("0.01")) if gpas else None
+    return Overview(
+        page=Page(chunk, page, per_page, total, key, "desc" if desc else "asc"),
+        students=total,
+        at_risk=sum(1 for r in rows if r.standing.at_risk),
+        average_gpa=average,
+    )
+
+
+@dataclass(frozen=True)
+class GridRow:
+    enrollment: Enrollment
+    points: dict[int, Decimal]  # assessment id → points
+    mark: str | None
+    result: CourseResult
+    locked: bool  # graduated: the record is closed
+
+
+@dataclass(frozen=True)
+class Grid:
+    cohort: Cohort
+    course: Course
+    assessments: list[Assessment]
+    rows: list[GridRow]
+
+    @property
+    def weight_total(self) -> Decimal:
+        return sum((a.weight for a in self.assessments), Decimal(0))
+
+
+def gradebook_grid(cohort: Cohort, course: Course) -> Grid:
+    """Every enrollment of ``cohort`` (by last name) with its points on each assessment of
+    ``course``, its special result and its course result. Four statements."""
+    assessments = list(
+        db.session.scalars(
+            select(Assessment)
+            .where(Assessment.cohort_id == cohort.id, Assessment.course_id == course.id)
+            .order_by(Assessment.sequence, Assessment.id)
+        )
+    )
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .join(Enrollment.student)
+            .where(Enrollment.cohort_id == cohort.id)
+            .options(joinedload(Enrollment.student))
+            .order_by(User.last_name, User.name, Enrollment.id)
+        )
+    )
+    ids = select(Enrollment.id).where(Enrollment.cohort_id == cohort.id)
+    points: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if assessments:
+        for aid, eid, p in db.session.execute(
+            select(Score.assessment_id, Score.enrollment_id, Score.points).where(
+                Score.assessment_id.in_([a.id for a in assessments])
+            )
+        ):
+            points[eid][aid] = p
+    marks = {
+        eid: r.value
+        for eid, r in db.session.execute(
+            select(CourseMark.enrollment_id, CourseMark.result).where(
+                CourseMark.course_id == course.id, CourseMark.enrollment_id.in_(ids)
+            )
+        )
+    }
+    scale = program_scale(cohort.program)
+    rows = []
+    for e in enrollments:
+        mine = points.get(e.id, {})
+        result = course_result(
+            course_id=course.id,
+            code=course.code,
+            title=course.title,
+            credit_hours=course.credit_hours,
+            scale=scale,
+            items=[Item(a.weight, a.max_points, mine.get(a.id)) for a in assessments],
+            special=marks.get(e.id),
+        )
+        rows.append(
+            GridRow(e, mine, marks.get(e.id), result, e.status == EnrollmentStatus.GRADUATED)
+        )
+    return Grid(cohort, course, assessments, rows)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    assessments: int
+    weight_total: Decimal
+    scores: int
+
+
+def gradebook_courses(cohort: Cohort) -> list[CourseProgress]:
+    """The cohort's courses with how far their gradebooks are set up (two statements)."""
+    counts = {
+        cid: (n, w)
+        for cid, n, w in db.session.execute(
+            select(Assessment.course_id, func.count(Assessment.id), func.sum(Assessment.weight))
+            .where(Assessment.cohort_id == cohort.id)
+            .group_by(Assessment.course_id)
+        )
+    }
+    scores = dict(
+        db.session.execute(
+            select(Assessment.course_id, func.count())
+            .join(Score, Score.assessment_id == Assessment.id)
+            .where(Assessment.cohort_id == cohort.id)
+            .group_by(Assessment.course_id)
+        ).all()
+    )
+    return [
+        CourseProgress(
+            course=c,
+            assessments=counts.get(c.id, (0, 0))[0],
+            weight_total=Decimal(counts.get(c.id, (0, 0))[1] or 0),
+            scores=scores.get(c.id, 0),
+        )
+        for c in cohort.program.courses
+    ]
+
+
+def instructor_cohorts(user_id: int, today: dt.date) -> list[Cohort]:
+    """The cohorts an instructor teaches, running first, then upcoming, then finished."""
+    cohorts = list(
+        db.session.scalars(
+            select(Cohort)
+            .join(cohort_instructors, cohort_instructors.c.cohort_id == Cohort.id)
+            .where(cohort_instructors.c.user_id == user_id)
+            .options(joinedload(Cohort.program))
+            .order_by(Cohort.start_date.desc())
+        )
+    )
+    order = {"running": 0, "upcoming": 1, "finished": 2}
+    return sorted(cohorts, key=lambda c: order[c.status(today)])
