@@ -31,6 +31,7 @@ from school.extensions import db
 REQUIRED = ("student_number", "first_name", "last_name", "email")
 OPTIONAL = ("phone", "start_date")
 COLUMNS = REQUIRED + OPTIONAL
+IGNORED = ("status", "status_date")  # our export's read-only columns, so it imports back
 MAX_ROWS = 20_000
 STUDENT_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
 PHONE_RE = re.compile(r"^[0-9 +().\-x]{7,30}$")
@@ -149,6 +150,8 @@ def parse_rows(text: str, cohort: Cohort, problems: list[LineProblem]) -> list[R
         return []
     names = [h.strip().lower().replace(" ", "_") for h in header]
     for i, name in enumerate(names):
+        if name in IGNORED:
+            continue
         if name not in COLUMNS:
             problems.append(
                 LineProblem(
