@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import click
@@ -12,7 +13,9 @@ from sqlalchemy import func, select
 
 from school.auth.models import Role, User
 from school.auth.services import create_user
-from school.cohorts.models import EnrollmentStatus
+from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.roster import import_roster
 from school.cohorts.services import (
     CohortData,
     CourseData,
@@ -129,6 +132,11 @@ def load_demo() -> list[User]:
         for u in users
         if u.role == Role.STUDENT
     ]
+    for number, enrollment in enumerate(enrollments, start=1):
+        student = enrollment.student
+        student.student_number = f"S{running:%Y}-{number:04d}"
+        student.first_name, _, student.last_name = student.name.partition(" ")
+    import_roster(cohort=cohorts[0], data=_demo_roster(running), by=None)
     change_enrollment_status(  # one student is on a leave of absence
         enrollment=enrollments[-1],
         to_status=EnrollmentStatus.LEAVE_OF_ABSENCE,
@@ -137,7 +145,64 @@ def load_demo() -> list[User]:
         last_attendance_date=today - dt.timedelta(weeks=2, days=3),
         by=None,
     )
+    _demo_grades(cohorts[0], teacher=db.session.get(User, instructors["p.raman@demo.school"]))
     return users
+
+
+DEMO_ROSTER_NAMES = [
+    ("Fatima", "Al-Sayed"), ("Jamal", "Brooks"), ("Siobhán", "O'Connor"), ("Minh", "Tran"),
+    ("Rosa", "Delgado"), ("Kevin", "Walsh"), ("Aisha", "Bello"), ("Lukas", "Schmidt"),
+    ("Priscilla", "Owusu"), ("Hiroshi", "Tanaka"), ("Maria José", "Gómez"), ("Tyler", "Reed"),
+    ("Nadia", "Petrova"), ("Samuel", "Adeyemi"), ("Emily", "Chen"), ("José", "Ramírez"),
+]  # fmt: skip
+
+
+def _demo_roster(start: dt.date) -> bytes:
+    """The rest of the running cohort, as a registrar's CSV (it goes through the import)."""
+    lines = ["student_number,first_name,last_name,email,phone,start_date"]
+    for i, (first, last) in enumerate(DEMO_ROSTER_NAMES, start=5):
+        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        local = local.encode("ascii", "ignore").decode()
+        lines.append(
+            f"S{start:%Y}-{i:04d},{first},{last},{local}@demo.school,"
+            f"(555) 010-{1000 + i},{start.isoformat()}"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# Three assessments per course, as most of the demo school's instructors set them up.
+DEMO_ASSESSMENTS = (("Quizzes", "20", "50"), ("Assignments", "30", "100"), ("Exams", "50", "100"))
+
+
+def _demo_grades(cohort: Cohort, *, teacher: User) -> None:
+    """Ten weeks in: two courses finished, the third half-way (quizzes and assignments);
+    Chloe has transfer credit for Medical Terminology; a few students are struggling."""
+    rng = random.Random(2026)  # noqa: S311 (demo data, not a secret)
+    enrollments = list(
+        db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id))
+    )
+    struggling = {e.id for e in enrollments[1::6]}  # Ben Carter and every sixth after him
+    for index, course in enumerate(cohort.program.courses[:3]):
+        assessments = save_assessments(
+            cohort=cohort,
+            course=course,
+            rows=[AssessmentInput(None, n, w, m) for n, w, m in DEMO_ASSESSMENTS],
+            by=teacher,
+        )
+        scored = assessments if index < 2 else assessments[:2]
+        scores = {}
+        for e in enrollments:
+            level = rng.uniform(0.48, 0.7) if e.id in struggling else rng.uniform(0.72, 0.99)
+            for a in scored:
+                points = a.max_points * Decimal(str(round(level + rng.uniform(-0.05, 0.05), 3)))
+                points = min(a.max_points, points.quantize(Decimal("0.5")))
+                scores[(e.id, a.id)] = Cell("", f"{points:f}")
+        marks = {}
+        if index == 0:
+            chloe = next(e for e in enrollments if e.student.email == "chloe.nguyen@demo.school")
+            marks[chloe.id] = Cell("", "TC")
+            scores = {k: v for k, v in scores.items() if k[0] != chloe.id}
+        save_grades(cohort=cohort, course=course, scores=scores, marks=marks, by=teacher)
 
 
 @click.command("demo", help="Fill an empty database with a small demo school.")

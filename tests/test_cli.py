@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
-from school.cli import DEMO_PASSWORD, DEMO_USERS
+from school.cli import DEMO_PASSWORD, DEMO_ROSTER_NAMES, DEMO_USERS
+from school.cohorts.grading import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
+from school.cohorts.standings import cohort_overview
 from school.database import school_today
 from school.extensions import db
 from tests.conftest import login
@@ -89,7 +91,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     assert f"password for all: {DEMO_PASSWORD}" in result.output
     for _role, _name, email in DEMO_USERS:
         assert email in result.output
-    assert _users(app) == len(DEMO_USERS)
+    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES)  # the rest came by import
     roles = {role for role, _n, _e in DEMO_USERS}
     assert roles == set(Role)
 
@@ -97,7 +99,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     assert again.exit_code == 1 and "needs an empty database" in again.output
     quiet = runner.invoke(args=["demo", "--if-empty"])
     assert quiet.exit_code == 0 and "not loaded" in quiet.output
-    assert _users(app) == len(DEMO_USERS)
+    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES)
 
     with app.app_context():
         programs = {p.code: p for p in db.session.scalars(select(Program))}
@@ -111,7 +113,20 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert [c.status(today) for c in cohorts] == ["running", "upcoming"]
         assert [u.email for u in cohorts[0].instructors] == ["p.raman@demo.school"]
         statuses = db.session.scalars(select(Enrollment.status).order_by(Enrollment.id)).all()
-        assert statuses == [EnrollmentStatus.ACTIVE] * 3 + [EnrollmentStatus.LEAVE_OF_ABSENCE]
+        assert statuses == (
+            [EnrollmentStatus.ACTIVE] * 3
+            + [EnrollmentStatus.LEAVE_OF_ABSENCE]
+            + [EnrollmentStatus.ACTIVE] * len(DEMO_ROSTER_NAMES)
+        )
+        # Grades: two finished courses, one half-way; Chloe has transfer credit; some at risk.
+        overview = cohort_overview(cohorts[0], page=1, per_page=100, sort="name", direction="asc")
+        by_email = {r.enrollment.student.email: r.standing for r in overview.page.items}
+        chloe = by_email["chloe.nguyen@demo.school"]
+        assert [r.letter for r in chloe.results[:1]] == ["TC"]
+        assert chloe.results[2].state == ResultState.IN_PROGRESS
+        assert all(s.gpa is not None for s in by_email.values())
+        assert 0 < overview.at_risk < len(by_email)
+        assert by_email["ben.carter@demo.school"].at_risk
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

@@ -149,7 +149,7 @@ def cohort_roster(cohort_id: int) -> list[Enrollment]:
             .join(Enrollment.student)
             .where(Enrollment.cohort_id == cohort_id)
             .options(joinedload(Enrollment.student))
-            .order_by(User.name, Enrollment.id)
+            .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
         )
     )
 

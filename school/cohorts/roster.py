@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 from school.audit import record_event, record_events
@@ -537,7 +537,7 @@ def roster_csv(cohort: Cohort) -> str:
         .join(Enrollment.student)
         .where(Enrollment.cohort_id == cohort.id)
         .options(joinedload(Enrollment.student))
-        .order_by(User.last_name, User.name, Enrollment.id)
+        .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
     )
     return _csv(
         [*COLUMNS, "status", "status_date"],

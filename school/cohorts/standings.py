@@ -243,7 +243,7 @@ def gradebook_grid(cohort: Cohort, course: Course) -> Grid:
             .join(Enrollment.student)
             .where(Enrollment.cohort_id == cohort.id)
             .options(joinedload(Enrollment.student))
-            .order_by(User.last_name, User.name, Enrollment.id)
+            .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
         )
     )
     ids = select(Enrollment.id).where(Enrollment.cohort_id == cohort.id)
