@@ -7,6 +7,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -26,6 +27,24 @@ def apply_problems(form: FlaskForm, error: DomainError | ProblemList) -> None:
             field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
 
 
+CONFLICT = (
+    "Someone else saved a conflicting change at the same moment (for example the same code "
+    "or the same record). Nothing of yours was saved; check the page and try again."
+)
+
+
+def commit_or_conflict() -> str | None:
+    """Commit; when the database refuses because a concurrent request got there first (a
+    unique key, a guarded row), roll back and return the message to show instead of a 500.
+    Services check these rules first; this covers the moment between check and commit."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return CONFLICT
+    return None
+
+
 def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
     """Run a service for a submitted form. When it succeeds, commit and return (True, its
     result); when it refuses, roll back, put its problems beside the fields and return
@@ -36,7 +55,14 @@ def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | 
         db.session.rollback()
         apply_problems(form, exc)
         return False, None
-    db.session.commit()
+    except IntegrityError:  # flushed inside the service, raced by another request
+        db.session.rollback()
+        apply_problems(form, DomainError(CONFLICT))
+        return False, None
+    conflict = commit_or_conflict()
+    if conflict:
+        apply_problems(form, DomainError(conflict))
+        return False, None
     return True, result
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from school.cohorts import roster
 from school.cohorts.models import Cohort
 from school.extensions import db
 from school.mail import deliver_queued
+from school.web import CONFLICT, commit_or_conflict
 
 
 @click.group("roster", help="Import and export cohort rosters (CSV).")
@@ -52,7 +54,14 @@ def import_command(code: str, invite: bool, file: Path) -> None:
                 click.echo(f"{file.name}: {problem}", err=True)
             click.echo(f"Nothing was imported ({len(exc.lines)} problems).", err=True)
             raise SystemExit(1)
-        db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            click.echo(f"error: {CONFLICT}", err=True)
+            raise SystemExit(1)
+        conflict = commit_or_conflict()
+        if conflict:
+            click.echo(f"error: {conflict}", err=True)
+            raise SystemExit(1)
         bar.update(1)
     if invite:
         deliver_queued()

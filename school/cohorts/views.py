@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     Response,
@@ -14,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from school.auth.access import get_authorized, login_required, roles_required
 from school.auth.forms import ConfirmForm
@@ -48,7 +52,14 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import MAX_ID, commit_or_show, db_id, validate_all
+from school.web import (
+    CONFLICT,
+    MAX_ID,
+    commit_or_conflict,
+    commit_or_show,
+    db_id,
+    validate_all,
+)
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -377,6 +388,22 @@ def reentry(enrollment_id: int):
 # --- gradebook and progress (administrators and the cohort's instructors) -------------------
 
 TEACHERS = (Role.ADMIN, Role.INSTRUCTOR)
+T = TypeVar("T")
+
+
+def _save_or_problems(action: Callable[[], T]) -> tuple[T | None, dict[str, list[str]]]:
+    """Run a grid form's service and commit: (its result, {}), or (None, its problems by
+    field or cell) when refused."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc.problems
+    except IntegrityError:
+        db.session.rollback()
+        return None, {"": [CONFLICT]}
+    conflict = commit_or_conflict()
+    return (None, {"": [conflict]}) if conflict else (result, {})
 
 
 def _course_of(cohort: Cohort, course_id: int) -> Course:
@@ -449,15 +476,12 @@ def assessments(cohort_id: int, course_id: int):
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         rows = _assessment_rows(request.form)
-        try:
-            grades.save_assessments(
+        _, errors = _save_or_problems(
+            lambda: grades.save_assessments(
                 cohort=cohort, course=course, rows=rows, by=current_user._get_current_object()
             )
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.problems
-        else:
-            db.session.commit()
+        )
+        if not errors:
             flash(f"Assessments of {course.code} saved.", "success")
             return redirect(
                 url_for("cohorts.grades_grid", cohort_id=cohort_id, course_id=course_id)
@@ -513,19 +537,16 @@ def grades_grid(cohort_id: int, course_id: int):
             except ValueError:
                 abort(400)
             typed[key] = value
-        try:
-            changed = grades.save_grades(
+        changed, errors = _save_or_problems(
+            lambda: grades.save_grades(
                 cohort=cohort,
                 course=course,
                 scores=scores,
                 marks=marks,
                 by=current_user._get_current_object(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.problems
-        else:
-            db.session.commit()
+        )
+        if not errors:
             flash(
                 f"{changed} change{'s' if changed != 1 else ''} saved in {course.code}."
                 if changed
@@ -582,10 +603,15 @@ def import_roster(cohort_id: int):
                 f"Nothing was imported: {len(problems)} problem"
                 f"{'s' if len(problems) != 1 else ''} in the file (listed below)."
             ]
+        except IntegrityError:
+            db.session.rollback()
+            form.file.errors = [CONFLICT]
         else:
-            db.session.commit()
-            flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
-            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+            conflict = commit_or_conflict()
+            if conflict is None:
+                flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
+                return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+            form.file.errors = [conflict]
     status = 400 if form.errors else 200
     return render_template(
         "cohorts/roster_import.html",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.cohorts.models import Course, Program
+from school.errors import DomainError
 from school.extensions import db
 from tests.factories import make_program
 
@@ -189,3 +190,29 @@ def test_more_decimal_places_than_kept_are_refused(client, login_as, app):
         {"code": "X1", "title": "X", "credit_hours": "3.25", "clock_hours": "10"},
     ).get_data(as_text=True)
     assert "Use at most 1 decimal place, e.g. 3.5." in html
+
+
+def test_a_code_taken_at_the_same_moment_is_a_message_not_a_500(client, login_as, app, monkeypatch):
+    """Two admins creating MBC-DIP at once: both pass the check, the database refuses the
+    second INSERT; the second admin is told so, and nothing of theirs is saved."""
+    login_as("admin")
+    with app.app_context():
+        make_program(code="MBC-DIP")
+        db.session.commit()
+    monkeypatch.setattr(
+        "school.cohorts.services.program_problems", lambda *a, **k: DomainError.collect()
+    )
+    response = client.submit(
+        "/admin/programs/new",
+        {
+            "code": "MBC-DIP", "name": "Again", "target_credential": "CPC", "clock_hours": "10",
+            "externship_hours": "0", "daily_hour_cap": "10", "pass_mark": "70",
+            "scale_a": "90", "scale_b": "80", "scale_c": "70", "scale_d": "60",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Someone else saved a conflicting change at the same moment" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Program)) == 1
