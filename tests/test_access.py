@@ -178,6 +178,8 @@ MATRIX = [
     ("cohorts.import_roster", "GET", "/admin/cohorts/{cohort}/roster/import", expect(200, 403)),
     ("cohorts.import_roster", "POST", "/admin/cohorts/{cohort}/roster/import", expect(400, 403)),
     ("cohorts.import_roster", "GET", "/admin/cohorts/999999/roster/import", expect(404, 403)),
+    ("cohorts.invite_waiting", "POST", "/admin/cohorts/{cohort}/invite-waiting", expect(302, 403)),
+    ("cohorts.invite_waiting", "POST", "/admin/cohorts/999999/invite-waiting", expect(404, 403)),
     ("cohorts.export_roster", "GET", "/cohorts/{taught}/roster.csv", TAUGHT),
     ("cohorts.export_roster", "GET", "/cohorts/{cohort}/roster.csv", NOT_TAUGHT),
     ("cohorts.export_grades", "GET", "/cohorts/{taught}/grades.csv", TAUGHT),

@@ -123,6 +123,7 @@ class EnrollForm(FlaskForm):
         ],
     )
     start_date = PlainDateField("First day", validators=[Optional()])
+    student_number = StringField("Student number", validators=[Length(max=20)])
 
 
 class StatusChangeForm(FlaskForm):

@@ -174,3 +174,21 @@ def cohort_choices() -> list[tuple[int, str]]:
         (c.id, c.code)
         for c in db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc()))
     ]
+
+
+def count_waiting_students(cohort_id: int) -> int:
+    """Open enrollments of the cohort whose student has not set a password yet."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .join(User, User.id == Enrollment.student_id)
+            .where(
+                Enrollment.cohort_id == cohort_id,
+                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)),
+                User.password_hash.is_(None),
+                User.active,
+            )
+        )
+        or 0
+    )

@@ -22,7 +22,7 @@ from school.audit import record_event, record_events
 from school.auth.models import Role, User
 from school.auth.services import email_problem, normalize_email, send_invitation
 from school.cohorts.models import Cohort, Enrollment, EnrollmentChange, EnrollmentStatus
-from school.cohorts.services import OPEN_STATUSES
+from school.cohorts.services import OPEN_STATUSES, STUDENT_NUMBER_RE
 from school.cohorts.standings import cohort_overview
 from school.database import school_today, utcnow
 from school.errors import DomainError
@@ -33,7 +33,6 @@ OPTIONAL = ("phone", "start_date")
 COLUMNS = REQUIRED + OPTIONAL
 IGNORED = ("status", "status_date")  # our export's read-only columns, so it imports back
 MAX_ROWS = 20_000
-STUDENT_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
 PHONE_RE = re.compile(r"^[0-9 +().\-x]{7,30}$")
 CHUNK = 500  # ids per IN list: far below every database's parameter limit
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from school.audit import record_event
-from school.auth.models import Role, User
-from school.auth.services import email_problem, invite_user, normalize_email
+from school.auth.models import AuthToken, Role, TokenPurpose, User
+from school.auth.services import email_problem, invite_user, normalize_email, send_invitation
 from school.cohorts.grades import unmet_requirements
 from school.cohorts.models import (
     Cohort,
@@ -23,11 +23,12 @@ from school.cohorts.models import (
     EnrollmentStatus,
     Program,
 )
-from school.database import school_today
+from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
+STUDENT_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")  # compared upper-case
 
 
 @dataclass(frozen=True)
@@ -339,12 +340,27 @@ def enroll_student(
     start_date: dt.date | None,
     by: User | None,
     reentry_of: Enrollment | None = None,
+    student_number: str = "",
 ) -> Enrollment:
     """Enroll a student in ``cohort``. An email without an account gets a student account
-    and an invitation to set its password."""
+    and an invitation to set its password. ``student_number`` (optional) is given to a
+    student who has none."""
     email = normalize_email(email)
     problems = DomainError.collect()
     student = db.session.scalar(select(User).where(User.email == email))
+    number = student_number.strip().upper()
+    if number:
+        if not STUDENT_NUMBER_RE.match(number):
+            problems.add("student_number", "Use 1–20 letters, digits or dashes, e.g. S2026-0042.")
+        else:
+            holder = db.session.scalar(select(User).where(User.student_number == number))
+            if holder is not None and holder is not student:
+                problems.add("student_number", f"{number} is the number of {holder.name}.")
+            elif student is not None and student.student_number not in (None, number):
+                problems.add(
+                    "student_number",
+                    f"{student.name} already has the number {student.student_number}.",
+                )
     if student is not None:
         if student.role != Role.STUDENT:
             problems.add(
@@ -372,6 +388,8 @@ def enroll_student(
     assert start_date is not None
     if student is None:
         student = invite_user(email=email, name=name, role=Role.STUDENT, invited_by=by)
+    if number and student.student_number is None:
+        student.student_number = number
     enrollment = Enrollment(
         cohort=cohort,
         student=student,
@@ -537,3 +555,39 @@ def reenter_student(
         by=by,
         reentry_of=earlier,
     )
+
+
+def invite_waiting_students(*, cohort: Cohort, by: User | None) -> int:
+    """Email an invitation to each active or on-leave student of ``cohort`` who has not set
+    a password and holds no live invitation link (a roster import creates accounts without
+    one). Returns how many were invited; a student with a live link is left alone, so
+    pressing twice sends nothing twice."""
+    now = utcnow()
+    live = (
+        select(AuthToken.id)
+        .where(
+            AuthToken.user_id == User.id,
+            AuthToken.purpose == TokenPurpose.INVITATION,
+            AuthToken.used_at.is_(None),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > now,
+        )
+        .exists()
+    )
+    students = list(
+        db.session.scalars(
+            select(User)
+            .join(Enrollment, Enrollment.student_id == User.id)
+            .where(
+                Enrollment.cohort_id == cohort.id,
+                Enrollment.status.in_(OPEN_STATUSES),
+                User.password_hash.is_(None),
+                User.active,
+                ~live,
+            )
+            .order_by(User.id)
+        )
+    )
+    for student in students:
+        send_invitation(user=student, by=by)
+    return len(students)

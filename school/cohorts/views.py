@@ -260,6 +260,7 @@ def cohort_detail(cohort_id: int):
         cohort=cohort,
         today=school_today(),
         roster=queries.cohort_roster(cohort_id),
+        waiting=queries.count_waiting_students(cohort_id),
         counts=queries.enrollment_counts([cohort_id])[cohort_id],
         statuses=list(EnrollmentStatus),
     )
@@ -299,6 +300,7 @@ def enroll(cohort_id: int):
                 name=form.name.data or "",
                 start_date=form.start_date.data,
                 by=current_user._get_current_object(),
+                student_number=form.student_number.data or "",
             ),
         )
         if ok:
@@ -577,6 +579,25 @@ def progress(enrollment_id: int):
     return render_template(
         "cohorts/progress.html", enrollment=loaded[0], standing=loaded[1], own=False
     )
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/invite-waiting", methods=["POST"])
+@roles_required(Role.ADMIN)
+def invite_waiting(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        sent = services.invite_waiting_students(
+            cohort=cohort, by=current_user._get_current_object()
+        )
+        conflict = commit_or_conflict()
+        if conflict:
+            flash(conflict, "error")
+        elif sent:
+            flash(f"Invitations sent to {sent} student{'s' if sent != 1 else ''}.", "success")
+        else:
+            flash("Every student has a password or a live invitation; nothing sent.", "info")
+    return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id) + "#students")
 
 
 # --- roster import and export ---------------------------------------------------------------

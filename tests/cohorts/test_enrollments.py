@@ -369,3 +369,23 @@ def test_a_cohort_with_students_keeps_its_program_and_its_students_dates(client,
     ).get_data(as_text=True)  # fmt: skip
     assert "Students are enrolled: the cohort keeps its program." in html
     assert "A student starts on 2026-09-14; the cohort cannot end before." in html
+
+
+def test_enrolling_with_a_student_number(client, login_as, app):
+    login_as("admin")
+    cohort_id = _cohort(app)
+    with app.app_context():
+        holder = make_user(role=Role.STUDENT, email="holder@example.com", password=None)
+        holder.student_number = "S-1"
+        db.session.commit()
+    url = f"/admin/cohorts/{cohort_id}/enroll"
+    form = {"email": "new@example.com", "name": "New Person", "start_date": "2026-09-14"}
+    page = client.submit(url, form | {"student_number": "S-1"}).get_data(as_text=True)
+    assert "S-1 is the number of" in page
+    page = client.submit(url, form | {"student_number": "S 1!"}).get_data(as_text=True)
+    assert "Use 1–20 letters, digits or dashes" in page
+    assert client.submit(url, form | {"student_number": "s-2"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(
+            select(User.student_number).where(User.email == "new@example.com")
+        ) == ("S-2")

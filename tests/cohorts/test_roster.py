@@ -317,3 +317,19 @@ def test_grades_export_has_each_course_and_the_gpa(app, cohort_id, client, login
     assert rows[0][5:7] == ["C001 percent", "C001 grade"]
     assert rows[0][-3:] == ["credits_attempted", "credits_earned", "gpa"]
     assert [r[0] for r in rows[1:]] == ["S-002", "S-003", "S-001"]  # O'Brien, Smith, Ångström
+
+
+def test_students_imported_without_invitations_are_invited_later_once(
+    client, login_as, app, cohort_id, mailbox
+):
+    _import(app, cohort_id, CLEAN)
+    login_as("admin")
+    page = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    assert "3 students have not chosen a password yet." in page
+    url = f"/admin/cohorts/{cohort_id}/invite-waiting"
+    response = client.button(url, page=f"/admin/cohorts/{cohort_id}", follow_redirects=True)
+    assert "Invitations sent to 3 students." in response.get_data(as_text=True)
+    assert mailbox.to("zoe@example.com") and mailbox.to("mary@example.com")
+    again = client.button(url, page=f"/admin/cohorts/{cohort_id}", follow_redirects=True)
+    assert "nothing sent" in again.get_data(as_text=True)
+    assert len(mailbox.to("zoe@example.com")) == 1
