@@ -242,6 +242,16 @@ def _same(text: str, value: Decimal | None) -> bool:
         return False
 
 
+def _untouched(cell: Cell) -> bool:
+    """The person left this cell as the page showed it."""
+    if cell.typed.strip() == cell.original.strip():
+        return True
+    try:
+        return Decimal(cell.typed.strip()) == Decimal(cell.original.strip())
+    except InvalidOperation:
+        return False
+
+
 def save_grades(
     *,
     cohort: Cohort,
@@ -252,9 +262,10 @@ def save_grades(
 ) -> int:
     """Save a gradebook grid: ``scores`` by (enrollment id, assessment id), ``marks`` (W, I,
     TC or blank) by enrollment id. All or nothing: a problem is keyed ``score-<e>-<a>`` or
-    ``mark-<e>``, beside its cell. A cell someone else changed since the page was loaded is
-    refused, not overwritten; a graduated student's record is closed. Returns the number of
-    cells changed."""
+    ``mark-<e>``, beside its cell. Only cells edited on the page are written: a cell edited
+    here that someone else changed since the page was loaded is refused, not overwritten, and
+    a cell not edited here keeps whatever is stored now. A graduated student's record is
+    closed. Returns the number of cells changed."""
     problems = DomainError.collect()
     assessments = {
         a.id: a
@@ -293,8 +304,8 @@ def save_grades(
             continue
         current = stored.get((eid, aid))
         current_points = current.points if current else None
-        if _same(cell.typed, current_points):
-            continue
+        if _untouched(cell) or _same(cell.typed, current_points):
+            continue  # not edited here (a newer value saved by someone else stays)
         enrollment, assessment = enrollments[eid], assessments[aid]
         if enrollment.status == EnrollmentStatus.GRADUATED:
             problems.add(key, "This student has graduated; their record is closed.")
@@ -331,7 +342,7 @@ def save_grades(
         current_mark = stored_marks.get(eid)
         current_value = current_mark.result.value if current_mark else ""
         typed = cell.typed.strip()
-        if typed == current_value:
+        if typed == cell.original.strip() or typed == current_value:
             continue
         if typed and typed not in {r.value for r in SpecialResult}:
             problems.add(key, "Choose W, I, TC or none.")

@@ -523,22 +523,21 @@ def grades_grid(cohort_id: int, course_id: int):
         scores: dict[tuple[int, int], grades.Cell] = {}
         marks: dict[int, grades.Cell] = {}
         for key, value in request.form.items():
-            parts = key.split("-")
+            kind, _, rest = key.partition("-")
             try:
-                if parts[0] == "score" and len(parts) == 3:
-                    cell = (int(parts[1]), int(parts[2]))
-                    scores[cell] = grades.Cell(
-                        request.form.get(f"was-{parts[1]}-{parts[2]}", ""), value
-                    )
-                elif parts[0] == "mark" and len(parts) == 2:
-                    marks[int(parts[1])] = grades.Cell(
-                        request.form.get(f"wasmark-{parts[1]}", ""), value
-                    )
+                if kind == "score":
+                    was = request.form.get(f"was-{rest}", "")
+                    enrollment_id, _, assessment_id = rest.partition("-")
+                    scores[(int(enrollment_id), int(assessment_id))] = grades.Cell(was, value)
+                elif kind == "mark":
+                    was = request.form.get(f"wasmark-{rest}", "")
+                    marks[int(rest)] = grades.Cell(was, value)
                 else:
                     continue
             except ValueError:
                 abort(400)
-            typed[key] = value
+            if value.strip() != was.strip():
+                typed[key] = value  # edited here: shown again if the grid comes back
         changed, errors = _save_or_problems(
             lambda: grades.save_grades(
                 cohort=cohort,

@@ -300,6 +300,47 @@ def test_a_cell_changed_meanwhile_is_not_overwritten(client, login_as, app):
     assert _scores(app, ids) == []
 
 
+def test_cells_not_edited_here_keep_a_newer_value_saved_meanwhile(client, login_as, app):
+    login_as("admin")
+    ids = _setup(app, students=1)
+    quiz, final = _assessments(app, ids["cohort"], ids["courses"][0])
+    (e1,) = ids["enrollments"]
+    page = client.get(_grid_url(ids)).get_data(as_text=True)  # both cells blank
+    with app.app_context():  # meanwhile a colleague scores the final
+        db.session.add(Score(assessment_id=final, enrollment_id=e1, points=D(40)))
+        db.session.commit()
+    response = client.submit(
+        _grid_url(ids),
+        {
+            f"score-{e1}-{quiz}": "88", f"was-{e1}-{quiz}": "",
+            f"score-{e1}-{final}": "", f"was-{e1}-{final}": "",  # left as the page showed it
+        },
+        page=_grid_url(ids),
+    )  # fmt: skip
+    assert response.status_code == 302, page
+    assert _scores(app, ids) == [(e1, "Quizzes", D(88)), (e1, "Final", D(40))]
+
+
+def test_after_a_conflict_the_grid_shows_the_stored_value_as_the_new_baseline(
+    client, login_as, app
+):
+    login_as("admin")
+    ids = _setup(app, students=1)
+    quiz, _final = _assessments(app, ids["cohort"], ids["courses"][0])
+    (e1,) = ids["enrollments"]
+    with app.app_context():
+        db.session.add(Score(assessment_id=quiz, enrollment_id=e1, points=D(70)))
+        db.session.commit()
+    response = client.submit(_grid_url(ids), {f"score-{e1}-{quiz}": "95", f"was-{e1}-{quiz}": ""})
+    page = response.get_data(as_text=True)
+    assert f'name="score-{e1}-{quiz}" value="95"' in page  # what this person typed
+    assert f'name="was-{e1}-{quiz}" value="70"' in page  # compared with what is stored now
+    # Seen the message, they save again on purpose: their value wins.
+    again = client.submit(_grid_url(ids), {f"score-{e1}-{quiz}": "95", f"was-{e1}-{quiz}": "70"})
+    assert again.status_code == 302
+    assert _scores(app, ids) == [(e1, "Quizzes", D(95))]
+
+
 def test_a_graduated_students_record_is_closed(app):
     ids = _setup(app, students=1)
     quiz, _ = _assessments(app, ids["cohort"], ids["courses"][0])
