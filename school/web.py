@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -27,6 +28,7 @@ def apply_problems(form: FlaskForm, error: DomainError | ProblemList) -> None:
             field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
 
 
+RACED = (IntegrityError, StaleDataError)
 CONFLICT = (
     "Someone else saved a conflicting change at the same moment (for example the same code "
     "or the same record). Nothing of yours was saved; check the page and try again."
@@ -39,7 +41,7 @@ def commit_or_conflict() -> str | None:
     Services check these rules first; this covers the moment between check and commit."""
     try:
         db.session.commit()
-    except IntegrityError:
+    except RACED:
         db.session.rollback()
         return CONFLICT
     return None
@@ -55,7 +57,7 @@ def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | 
         db.session.rollback()
         apply_problems(form, exc)
         return False, None
-    except IntegrityError:  # flushed inside the service, raced by another request
+    except RACED:  # flushed in the service, raced by another
         db.session.rollback()
         apply_problems(form, DomainError(CONFLICT))
         return False, None

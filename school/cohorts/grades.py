@@ -50,6 +50,13 @@ def parse_amount(text: str, *, places: int = 2, maximum: Decimal | None = None) 
     return value
 
 
+def lock_gradebook(cohort_id: int) -> None:
+    """Serialise gradebook writes of one cohort (and graduations checking them): a row lock
+    on the cohort on PostgreSQL; on SQLite every write transaction is already exclusive
+    (BEGIN IMMEDIATE). Reads after the lock see what a concurrent writer committed."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
+
+
 # --- assessments --------------------------------------------------------------------------
 
 
@@ -93,6 +100,7 @@ def save_assessments(
     problems = DomainError.collect()
     if course.program_id != cohort.program_id:
         raise DomainError(f"{course.code} is not a course of {cohort.code}'s program.")
+    lock_gradebook(cohort.id)
     existing = {
         a.id: a
         for a in db.session.scalars(
@@ -110,14 +118,17 @@ def save_assessments(
     )
     if sum(1 for r in rows if not r.blank and not r.remove) > MAX_ASSESSMENTS:
         problems.add("", f"A course can have at most {MAX_ASSESSMENTS} assessments.")
+    if {r.id for r in rows if r.id is not None} != set(existing):
+        # Someone saved these assessments after this page was loaded.
+        raise DomainError(
+            "Someone changed these assessments since this page was loaded; nothing was saved. "
+            "Reload the page and make your change again."
+        )
     kept: list[tuple[int, AssessmentInput, Decimal, Decimal]] = []
     seen_names: dict[str, int] = {}
     removed: list[Assessment] = []
     for i, row in enumerate(rows):
         if row.blank:
-            continue
-        if row.id is not None and row.id not in existing:
-            problems.add("", "The form is out of date (an assessment is gone); reload the page.")
             continue
         if row.remove:
             if row.id is None:
@@ -267,6 +278,7 @@ def save_grades(
     a cell not edited here keeps whatever is stored now. A graduated student's record is
     closed. Returns the number of cells changed."""
     problems = DomainError.collect()
+    lock_gradebook(cohort.id)
     assessments = {
         a.id: a
         for a in db.session.scalars(

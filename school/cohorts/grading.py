@@ -103,7 +103,8 @@ class CourseResult:
         return self.credit_hours if self.passed else Decimal(0)
 
 
-def round_percent(value: Decimal) -> Decimal:
+def round_half_up(value: Decimal) -> Decimal:
+    """To 2 decimals, half up: percents, GPAs and their averages."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -121,7 +122,7 @@ def weighted_percent(items: Iterable[Item]) -> Decimal | None:
             weight += item.weight
         if weight == 0:
             return None
-        return round_percent(earned / weight * HUNDRED)
+        return round_half_up(earned / weight * HUNDRED)
 
 
 def course_result(
@@ -195,7 +196,7 @@ def standing(results: Sequence[CourseResult]) -> Standing:
             if r.in_gpa and r.points is not None:
                 quality += r.points * r.credit_hours
                 graded_credits += r.credit_hours
-        gpa = round_percent(quality / graded_credits) if graded_credits else None
+        gpa = round_half_up(quality / graded_credits) if graded_credits else None
     return Standing(
         results=tuple(results),
         gpa=gpa,

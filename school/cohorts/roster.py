@@ -12,8 +12,9 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
@@ -64,7 +65,6 @@ class ImportSummary:
     unchanged: int = 0
     updated: int = 0
     invited: int = 0
-    enrollment_ids: list[int] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"{self.rows} row{'s' if self.rows != 1 else ''} read"]
@@ -106,6 +106,10 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch)[0] == "C" for ch in value)
+
+
 def _unneutralise(value: str) -> str:
     """Undo this app's own export guard: a leading apostrophe before = + - @."""
     if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
@@ -124,7 +128,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             raise RosterRejected(
-                [LineProblem(reader.line_num, "", f"the CSV cannot be read here ({exc}).")]
+                [LineProblem(line, "", f"the CSV cannot be read from this line on ({exc}).")]
             ) from None
         yield line, cells
         line = reader.line_num + 1
@@ -149,7 +153,7 @@ def parse_rows(text: str, cohort: Cohort, problems: list[LineProblem]) -> list[R
         return []
     names = [h.strip().lower().replace(" ", "_") for h in header]
     for i, name in enumerate(names):
-        if name in IGNORED:
+        if name in IGNORED or not name:  # a nameless column must stay empty (checked below)
             continue
         if name not in COLUMNS:
             problems.append(
@@ -168,6 +172,7 @@ def parse_rows(text: str, cohort: Cohort, problems: list[LineProblem]) -> list[R
     if problems:
         return []
     position = {name: names.index(name) for name in COLUMNS if name in names}
+    nameless = [i for i, name in enumerate(names) if not name]
     default_start = min(max(cohort.start_date, school_today()), cohort.end_date)
     rows: list[Row] = []
     seen_numbers: dict[str, int] = {}
@@ -187,6 +192,11 @@ def parse_rows(text: str, cohort: Cohort, problems: list[LineProblem]) -> list[R
                 )
             )
             continue
+        for i in nameless:
+            if i < len(cells) and cells[i].strip():
+                problems.append(
+                    LineProblem(line, f"#{i + 1}", "a value in a column without a header name.")
+                )
         values = {
             name: _unneutralise(cells[i].strip()) if i < len(cells) else ""
             for name, i in position.items()
@@ -207,9 +217,14 @@ def parse_rows(text: str, cohort: Cohort, problems: list[LineProblem]) -> list[R
                 bad("student_number", f"{number} is also on line {seen_numbers[number]}.")
             else:
                 seen_numbers[number] = line
+        for name in COLUMNS:
+            if _has_control(values.get(name, "")):
+                bad(name, "contains a line break or another control character.")
         for name in ("first_name", "last_name"):
             if len(values[name]) > 60:
                 bad(name, "at most 60 characters.")
+        if len(values["first_name"]) + len(values["last_name"]) > 119:
+            bad("last_name", "first and last name together are at most 119 characters.")
         email = normalize_email(values["email"]) if values["email"] else ""
         if email:
             problem = email_problem(email)
@@ -475,7 +490,6 @@ def _write(
             ],
             actor=by,
         )
-        summary.enrollment_ids = [enrollment_of[sid] for sid in student_ids]
     summary.enrolled = len(to_enroll)
     if invite and new_rows:
         for user in db.session.scalars(select(User).where(User.id.in_(list(new_ids.values())))):

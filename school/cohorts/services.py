@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from school.audit import record_event
 from school.auth.models import AuthToken, Role, TokenPurpose, User
 from school.auth.services import email_problem, invite_user, normalize_email, send_invitation
-from school.cohorts.grades import unmet_requirements
+from school.cohorts.grades import lock_gradebook, unmet_requirements
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -115,7 +115,39 @@ def program_problems(data: ProgramData, *, current: Program | None) -> ProblemLi
         problems.add(
             "scale_a", "The scale must go down from A to D, within 0–100 (e.g. 90, 80, 70, 60)."
         )
+    if current is not None:
+        grading = ("pass_mark", "scale_a", "scale_b", "scale_c", "scale_d")
+        changed = [
+            f for f in grading if numbers[f] is not None and numbers[f] != getattr(current, f)
+        ]
+        closed = _closed(graduates_of(current.id), current.code) if changed else ""
+        for name in changed if closed else ():
+            problems.add(name, closed)
     return problems
+
+
+def graduates_of(program_id: int) -> int:
+    """Graduated enrollments of a program: their results follow its scale and curriculum, so
+    these stay as they were once someone has graduated."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Cohort.program_id == program_id, Enrollment.status == EnrollmentStatus.GRADUATED)
+        )
+        or 0
+    )
+
+
+def _closed(graduates: int, code: str) -> str:
+    if not graduates:
+        return ""
+    return (
+        f"{graduates} student{'s' if graduates != 1 else ''} of {code} graduated under the "
+        "current scale and curriculum; changing it would change their records. Create a new "
+        f"program (e.g. {code}-2) for a new one."
+    )
 
 
 def _apply(program: Program, data: ProgramData) -> None:
@@ -171,6 +203,16 @@ def course_problems(program: Program, data: CourseData, *, current: Course | Non
         problems.add("clock_hours", NUMBER)
     elif not 0 <= data.clock_hours <= 2000:
         problems.add("clock_hours", "Clock hours go from 0 to 2,000.")
+    adding = current is None
+    recrediting = (
+        current is not None
+        and data.credit_hours is not None
+        and data.credit_hours != current.credit_hours
+    )
+    if adding or recrediting:
+        closed = _closed(graduates_of(program.id), program.code)
+        if closed:
+            problems.add("" if adding else "credit_hours", closed)
     return problems
 
 
@@ -504,6 +546,7 @@ def change_enrollment_status(
                     f"{on_leave_since:%Y-%m-%d}.",
                 )
     if to_status == EnrollmentStatus.GRADUATED:
+        lock_gradebook(enrollment.cohort_id)  # no grade changes between check and graduation
         for missing in unmet_requirements(enrollment):
             problems.add("to_status", f"Not yet met: {missing}")
     problems.raise_if_any()

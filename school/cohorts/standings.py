@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
-from school.cohorts.grading import CourseResult, Item, Scale, Standing, course_result, standing
+from school.cohorts.grading import (
+    CourseResult,
+    Item,
+    Scale,
+    Standing,
+    course_result,
+    round_half_up,
+    standing,
+)
 from school.cohorts.models import (
     Assessment,
     Cohort,
@@ -147,6 +155,7 @@ class OverviewRow:
         return ((s.last_name or s.name).casefold(), s.name.casefold())
 
 
+OPEN = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
 OVERVIEW_SORTS = ("name", "number", "status", "gpa", "credits", "failing", "risk")
 
 
@@ -168,6 +177,8 @@ def _sort_key(sort: str) -> Any:
 
 @dataclass(frozen=True)
 class Overview:
+    """``at_risk`` and ``average_gpa`` cover current students (active or on leave)."""
+
     page: Page[OverviewRow]
     students: int
     at_risk: int
@@ -196,12 +207,13 @@ def cohort_overview(
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     chunk = rows[(page - 1) * per_page : page * per_page]
-    gpas = [r.standing.gpa for r in rows if r.standing.gpa is not None]
-    average = (sum(gpas, Decimal(0)) / len(gpas)).quantize(Decimal("0.01")) if gpas else None
+    current = [r for r in rows if r.enrollment.status in OPEN]
+    gpas = [r.standing.gpa for r in current if r.standing.gpa is not None]
+    average = round_half_up(sum(gpas, Decimal(0)) / len(gpas)) if gpas else None
     return Overview(
         page=Page(chunk, page, per_page, total, key, "desc" if desc else "asc"),
         students=total,
-        at_risk=sum(1 for r in rows if r.standing.at_risk),
+        at_risk=sum(1 for r in current if r.standing.at_risk),
         average_gpa=average,
     )
 

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from school.auth.access import get_authorized, login_required, roles_required
 from school.auth.forms import ConfirmForm
@@ -55,6 +54,7 @@ from school.pagination import parse_page
 from school.web import (
     CONFLICT,
     MAX_ID,
+    RACED,
     commit_or_conflict,
     commit_or_show,
     db_id,
@@ -401,7 +401,7 @@ def _save_or_problems(action: Callable[[], T]) -> tuple[T | None, dict[str, list
     except DomainError as exc:
         db.session.rollback()
         return None, exc.problems
-    except IntegrityError:
+    except RACED:
         db.session.rollback()
         return None, {"": [CONFLICT]}
     conflict = commit_or_conflict()
@@ -489,7 +489,7 @@ def assessments(cohort_id: int, course_id: int):
                 url_for("cohorts.grades_grid", cohort_id=cohort_id, course_id=course_id)
             )
     else:
-        current = standings.gradebook_grid(cohort, course).assessments
+        current = standings.cohort_assessments(cohort.id).get(course.id, [])
         rows = [
             grades.AssessmentInput(
                 id=a.id,
@@ -575,9 +575,7 @@ def progress(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_view_progress)
     loaded = standings.enrollment_standing(enrollment.id)
     assert loaded is not None
-    return render_template(
-        "cohorts/progress.html", enrollment=loaded[0], standing=loaded[1], own=False
-    )
+    return render_template("cohorts/progress.html", enrollment=loaded[0], standing=loaded[1])
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/invite-waiting", methods=["POST"])
@@ -623,7 +621,7 @@ def import_roster(cohort_id: int):
                 f"Nothing was imported: {len(problems)} problem"
                 f"{'s' if len(problems) != 1 else ''} in the file (listed below)."
             ]
-        except IntegrityError:
+        except RACED:
             db.session.rollback()
             form.file.errors = [CONFLICT]
         else:

@@ -18,6 +18,7 @@ from school.cohorts.models import (
     CourseMark,
     Enrollment,
     EnrollmentStatus,
+    Program,
     Score,
     SpecialResult,
 )
@@ -341,9 +342,94 @@ def test_after_a_conflict_the_grid_shows_the_stored_value_as_the_new_baseline(
     assert _scores(app, ids) == [(e1, "Quizzes", D(95))]
 
 
+def test_two_saves_at_the_same_moment_never_lose_an_update(client, login_as, app):
+    """A colleague's save is in flight (its transaction holds the gradebook) when this one
+    arrives: this one waits, then sees the colleague's 85 and refuses to overwrite it with
+    90, on SQLite (exclusive write transactions) and PostgreSQL (a row lock on the cohort;
+    without it the second UPDATE would silently win)."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from tests.conftest import csrf_token_from
+
+    login_as("admin")
+    ids = _setup(app, students=1)
+    quiz, _final = _assessments(app, ids["cohort"], ids["courses"][0])
+    (e1,) = ids["enrollments"]
+    with app.app_context():
+        db.session.add(Score(assessment_id=quiz, enrollment_id=e1, points=D(80)))
+        db.session.commit()
+    token = csrf_token_from(client.get(_grid_url(ids)).get_data(as_text=True))
+    results = []
+
+    def save_90() -> None:
+        data = {"csrf_token": token, f"score-{e1}-{quiz}": "90", f"was-{e1}-{quiz}": "80"}
+        results.append(client.post(_grid_url(ids), data=data))
+
+    with app.app_context():
+        colleague = db.engine.connect()
+        try:
+            colleague.begin()  # on SQLite outside a request: BEGIN IMMEDIATE (the write lock)
+            if colleague.dialect.name != "sqlite":
+                colleague.execute(
+                    text("SELECT id FROM cohorts WHERE id = :id FOR UPDATE"), {"id": ids["cohort"]}
+                )
+            colleague.execute(
+                text(
+                    "UPDATE scores SET points = 85 WHERE assessment_id = :a AND enrollment_id = :e"
+                ),
+                {"a": quiz, "e": e1},
+            )
+            thread = threading.Thread(target=save_90)
+            thread.start()
+            time.sleep(0.6)  # the request is now waiting for the colleague
+            assert thread.is_alive()
+            colleague.commit()
+        finally:
+            colleague.close()
+        thread.join(20)
+    (response,) = results
+    assert response.status_code == 400
+    assert "Changed by someone else meanwhile (now 85)" in response.get_data(as_text=True)
+    assert _scores(app, ids) == [(e1, "Quizzes", D(85))]
+
+
+def test_assessments_changed_since_the_page_was_loaded_are_not_overwritten(app):
+    ids = _setup(app)
+    quiz, final = _assessments(app, ids["cohort"], ids["courses"][0])
+    with app.app_context():
+        cohort = db.session.get(Cohort, ids["cohort"])
+        # This page showed only Quizzes and Final; a colleague has since replaced Final.
+        db.session.delete(db.session.get(Assessment, final))
+        db.session.add(
+            Assessment(
+                cohort_id=cohort.id,
+                course_id=ids["courses"][0],
+                sequence=2,
+                name="Project",
+                weight=D(60),
+                max_points=D(10),
+            )
+        )
+        db.session.commit()
+        with pytest.raises(DomainError, match="Someone changed these assessments"):
+            grades.save_assessments(
+                cohort=cohort,
+                course=cohort.program.courses[0],
+                rows=[
+                    grades.AssessmentInput(quiz, "Quizzes", "40", "100"),
+                    grades.AssessmentInput(final, "Final", "30", "50"),
+                    grades.AssessmentInput(None, "Lab", "30", "10"),
+                ],
+                by=None,
+            )
+
+
 def test_a_graduated_students_record_is_closed(app):
     ids = _setup(app, students=1)
-    quiz, _ = _assessments(app, ids["cohort"], ids["courses"][0])
+    quiz, final = _assessments(app, ids["cohort"], ids["courses"][0])
     (e1,) = ids["enrollments"]
     with app.app_context():
         db.session.get(Enrollment, e1).status = EnrollmentStatus.GRADUATED
@@ -362,7 +448,10 @@ def test_a_graduated_students_record_is_closed(app):
             grades.save_assessments(
                 cohort=cohort,
                 course=cohort.program.courses[0],
-                rows=[grades.AssessmentInput(quiz, "Quizzes", "100", "100")],
+                rows=[
+                    grades.AssessmentInput(quiz, "Quizzes", "50", "100"),
+                    grades.AssessmentInput(final, "Final", "50", "50"),
+                ],
                 by=None,
             )
 
@@ -588,3 +677,34 @@ def test_another_domain_adds_a_graduation_requirement_through_the_hook(app):
             ]
         finally:
             app.extensions[grades.CHECKS_KEY].clear()
+
+
+def test_a_program_with_graduates_keeps_its_scale_and_curriculum(client, login_as, app):
+    """A graduate's record is computed from the program's scale and courses: once someone
+    has graduated, changing those would rewrite their record."""
+    login_as("admin")
+    ids = _setup(app, students=1, courses=1)
+    (e1,) = ids["enrollments"]
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, e1)
+        enrollment.status = EnrollmentStatus.GRADUATED
+        program = enrollment.cohort.program
+        program_id, code = program.id, program.code
+        db.session.commit()
+    form = {
+        "code": code, "name": "Medical Billing and Coding Diploma", "target_credential": "CPC",
+        "clock_hours": "720", "externship_hours": "160", "daily_hour_cap": "10",
+        "pass_mark": "80", "scale_a": "90", "scale_b": "80", "scale_c": "70", "scale_d": "60",
+    }  # fmt: skip
+    page = client.submit(f"/admin/programs/{program_id}/edit", form).get_data(as_text=True)
+    assert f"1 student of {code} graduated under the current scale and curriculum" in page
+    assert (
+        client.submit(f"/admin/programs/{program_id}/edit", form | {"pass_mark": "70"}).status_code
+        == 302
+    )
+    course = {"code": "NEW1", "title": "New course", "credit_hours": "3", "clock_hours": "45"}
+    page = client.submit(f"/admin/programs/{program_id}/courses/new", course).get_data(True)
+    assert "graduated under the current scale" in page
+    with app.app_context():
+        assert db.session.get(Program, program_id).pass_mark == D(70)
+        assert len(db.session.get(Program, program_id).courses) == 1

@@ -333,3 +333,28 @@ def test_students_imported_without_invitations_are_invited_later_once(
     again = client.button(url, page=f"/admin/cohorts/{cohort_id}", follow_redirects=True)
     assert "nothing sent" in again.get_data(as_text=True)
     assert len(mailbox.to("zoe@example.com")) == 1
+
+
+def test_names_and_shapes_a_spreadsheet_can_produce(app, cohort_id):
+    long_first, long_last = "A" * 60, "B" * 60
+    text = (
+        "student_number,first_name,last_name,email,\n"  # a trailing empty column, as saved
+        f"S-1,{long_first},{long_last},long@example.com,\n"
+        'S-2,"Bo\r\nB",Ray,bo@example.com,\n'
+        "S-3,Cy,Ro,cy@example.com,oops\n"
+    )
+    assert _rejected(app, cohort_id, text) == [
+        "Line 2, column last_name: first and last name together are at most 119 characters.",
+        "Line 3, column first_name: contains a line break or another control character.",
+        "Line 5, column #5: a value in a column without a header name.",
+    ]
+    ok = "student_number,first_name,last_name,email,,\nS-1,Ann,Lee,ann@example.com,,\n"
+    assert _import(app, cohort_id, ok).enrolled == 1
+
+
+def test_an_unreadable_record_is_reported_where_it_starts(app, cohort_id):
+    text = (
+        HEADER + "S-1,Ann,Lee,ann@example.com\n" + 'S-2,"Bob,Ray,bob@example.com\nS-3,C,D,c@x.org\n'
+    )
+    (problem,) = _rejected(app, cohort_id, text)
+    assert problem.startswith("Line 3: the CSV cannot be read from this line on")
