@@ -97,7 +97,7 @@ def record_events(
         return
     who = _who(actor)
     db.session.execute(
-        insert(AuditEvent),
+        insert(AuditEvent).execution_options(render_nulls=True),
         [
             {
                 **who,
