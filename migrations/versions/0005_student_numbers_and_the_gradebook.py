@@ -3,7 +3,8 @@
 Reviewed: autogenerate output. Students get a unique (nullable) student number, first and
 last name and phone. Assessments belong to a course as one cohort takes it; scores and
 special results (W, I, TC) are kept per enrollment and never deleted through a cohort,
-course or enrollment (RESTRICT). Weights, points and percents are exact decimals.
+course or enrollment (RESTRICT). Weights, points and percents are exact decimals. A partial
+unique index keeps one open (active or on-leave) enrollment per student under concurrency.
 
 Revision ID: 0005
 Revises: 0004
@@ -124,6 +125,16 @@ def upgrade():
     with op.batch_alter_table("scores", schema=None) as batch_op:
         batch_op.create_index("ix_scores_enrollment_id", ["enrollment_id"], unique=False)
 
+    open_sql = sa.text("status IN ('active', 'leave_of_absence')")
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_enrollments_open_student",
+            ["student_id"],
+            unique=True,
+            sqlite_where=open_sql,
+            postgresql_where=open_sql,
+        )
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("student_number", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("first_name", sa.String(length=60), nullable=True))
@@ -133,6 +144,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_index("uq_enrollments_open_student")
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_users_student_number"), type_="unique")
         batch_op.drop_column("phone")

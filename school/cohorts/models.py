@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -145,6 +146,9 @@ class EnrollmentStatus(enum.StrEnum):
         }[self]
 
 
+OPEN_SQL = "status IN ('active', 'leave_of_absence')"
+
+
 class Enrollment(db.Model):
     """A student in a cohort. A withdrawn student who returns gets a new enrollment (a
     re-entry) that points to the earlier one; the earlier one is never reopened."""
@@ -155,6 +159,14 @@ class Enrollment(db.Model):
         Index("ix_enrollments_student_id", "student_id"),
         # An enrollment is re-entered at most once.
         Index("ix_enrollments_reentry_of_id", "reentry_of_id", unique=True),
+        # One open enrollment per student, even when two requests enroll them at once.
+        Index(
+            "uq_enrollments_open_student",
+            "student_id",
+            unique=True,
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -389,3 +389,22 @@ def test_enrolling_with_a_student_number(client, login_as, app):
         assert db.session.scalar(
             select(User.student_number).where(User.email == "new@example.com")
         ) == ("S-2")
+
+
+def test_the_database_keeps_one_open_enrollment_per_student(app):
+    """The service checks first; the partial unique index holds when two requests pass the
+    check at the same moment (the second gets the conflict message, see web.CONFLICT)."""
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        student = make_user(role=Role.STUDENT, password=None)
+        first = make_enrollment(cohort=make_cohort(), student=student)
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            make_enrollment(cohort=make_cohort(), student=student)
+        db.session.rollback()
+        first = db.session.get(Enrollment, first.id)
+        first.status = EnrollmentStatus.WITHDRAWN  # a closed one does not count
+        db.session.commit()
+        make_enrollment(cohort=make_cohort(), student=db.session.get(User, student.id))
+        db.session.commit()
