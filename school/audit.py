@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Index, String, event, insert
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from school.database import UTCDateTime, utcnow
+from school.database import UTCDateTime, bulk_insert, utcnow
 from school.extensions import db
 
 
@@ -96,8 +96,8 @@ def record_events(
     if not items:
         return
     who = _who(actor)
-    db.session.execute(
-        insert(AuditEvent).execution_options(render_nulls=True),
+    bulk_insert(
+        AuditEvent,
         [
             {
                 **who,
