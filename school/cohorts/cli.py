@@ -42,22 +42,32 @@ def import_command(code: str, invite: bool, file: Path) -> None:
     cohort = _cohort(code)
     started = time.perf_counter()
     data = file.read_bytes()
-    with click.progressbar(length=3, label=f"Importing {file.name}", file=sys.stderr) as bar:
+    # Steps: the three of the import, then the commit.
+    with click.progressbar(
+        length=len(roster.STEPS) + 1, label=f"Importing {file.name}", file=sys.stderr
+    ) as bar:
+
+        def step(name: str) -> None:
+            if name != roster.STEPS[0]:
+                bar.update(1)
+            bar.label = f"{file.name}: {name}"
+
         try:
-            bar.update(1)
-            summary = roster.import_roster(cohort=cohort, data=data, by=None, invite=invite)
-            bar.update(1)
+            summary = roster.import_roster(
+                cohort=cohort, data=data, by=None, invite=invite, step=step
+            )
         except roster.RosterRejected as exc:
             db.session.rollback()
-            bar.update(2)
-            for problem in exc.lines:
-                click.echo(f"{file.name}: {problem}", err=True)
-            click.echo(f"Nothing was imported ({len(exc.lines)} problems).", err=True)
+            bar.label = f"{file.name}: refused"
+            bar.update(len(roster.STEPS) + 1)
+            _print_problems(file.name, exc.lines)
             raise SystemExit(1)
         except IntegrityError:
             db.session.rollback()
             click.echo(f"error: {CONFLICT}", err=True)
             raise SystemExit(1)
+        bar.update(1)
+        bar.label = f"{file.name}: saving"
         conflict = commit_or_conflict()
         if conflict:
             click.echo(f"error: {conflict}", err=True)
@@ -67,6 +77,14 @@ def import_command(code: str, invite: bool, file: Path) -> None:
         deliver_queued()
     seconds = time.perf_counter() - started
     click.echo(f"{cohort.code}: {summary.describe()} ({seconds:.2f} s)")
+
+
+def _print_problems(name: str, problems: list[roster.LineProblem]) -> None:
+    click.echo("", err=True)
+    for problem in problems:
+        click.echo(f"{name}: {problem}", err=True)
+    n = len(problems)
+    click.echo(f"Nothing was imported ({n} problem{'s' if n != 1 else ''}).", err=True)
 
 
 @roster_cli.command("export")

@@ -14,7 +14,7 @@ import functools
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -290,8 +290,16 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[i : i + CHUNK]
 
 
+STEPS = ("checking the file", "matching students", "writing")
+
+
 def import_roster(
-    *, cohort: Cohort, data: bytes, by: User | None, invite: bool = False
+    *,
+    cohort: Cohort,
+    data: bytes,
+    by: User | None,
+    invite: bool = False,
+    step: Callable[[str], None] = lambda _name: None,
 ) -> ImportSummary:
     """Enroll every student of a roster CSV in ``cohort``, all or nothing.
 
@@ -299,9 +307,12 @@ def import_roster(
     an email already known without a number gets the number. Refused, with every problem:
     a number that belongs to another email, an email that belongs to another number or to a
     staff account, a student enrolled elsewhere or withdrawn (a re-entry is recorded one by
-    one). ``invite`` emails an invitation to each new account."""
+    one). ``invite`` emails an invitation to each new account. ``step(name)`` is called as
+    each of :data:`STEPS` begins (a progress bar)."""
     problems: list[LineProblem] = []
+    step(STEPS[0])
     rows = parse_rows(decode(data), cohort, problems)
+    step(STEPS[1])
     by_number: dict[str, User] = {}
     by_email: dict[str, User] = {}
     numbers = [r.student_number for r in rows]
@@ -377,6 +388,7 @@ def import_roster(
             on_roster.add(r.line)
     if problems:
         raise RosterRejected(problems)
+    step(STEPS[2])
     return _write(cohort, rows, matched, on_roster, by=by, invite=invite)
 
 
@@ -639,6 +651,10 @@ def grades_csv(cohort: Cohort) -> str:
         ]
         for r in s.results:
             line += [r.percent if r.percent is not None else "", r.letter or ""]
-        line += [s.credits_attempted, s.credits_earned, s.gpa if s.gpa is not None else ""]
+        line += [
+            f"{s.credits_attempted.normalize():f}",
+            f"{s.credits_earned.normalize():f}",
+            s.gpa if s.gpa is not None else "",
+        ]
         lines.append(line)
     return _csv(header, lines)
