@@ -152,7 +152,7 @@ def test_each_assessment_row_is_checked_beside_its_field(client, login_as, app):
     ):
         assert message in page, message
     assert (
-        'id="0-name" name="rows-0-name" value="" class="wide" maxlength="80" aria-invalid="true"'
+        'id="row-0-name" name="rows-0-name" value="" class="wide" maxlength="80" aria-invalid="true"'
         in page
     )
 
