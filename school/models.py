@@ -12,9 +12,11 @@ from school.cohorts.models import (
     Program,
     Score,
 )
+from school.internships.models import Agreement, HourLog, Placement, Site
 from school.mail import OutboxMessage
 
 __all__ = [
+    "Agreement",
     "Assessment",
     "AuditEvent",
     "AuthToken",
@@ -23,9 +25,12 @@ __all__ = [
     "CourseMark",
     "Enrollment",
     "EnrollmentChange",
+    "HourLog",
     "LoginThrottle",
     "OutboxMessage",
+    "Placement",
     "Program",
     "Score",
+    "Site",
     "User",
 ]

@@ -18,6 +18,15 @@ from school.cohorts.models import (
 )
 from school.database import utcnow
 from school.extensions import db
+from school.internships.models import (
+    Agreement,
+    HourLog,
+    LogStatus,
+    Placement,
+    PlacementStatus,
+    SettingType,
+    Site,
+)
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -127,3 +136,73 @@ def make_enrollment(
     )
     db.session.flush()
     return enrollment
+
+
+def make_site(
+    *,
+    name: str | None = None,
+    supervisors: list[User] | None = None,
+    signed: dt.date | None = dt.date(2026, 1, 1),
+    expires: dt.date | None = dt.date(2028, 12, 31),
+    active: bool = True,
+) -> Site:
+    """A site with an agreement in force from ``signed`` to ``expires`` (none if None)."""
+    n = next(_seq)
+    site = Site(
+        name=name or f"Site {n}",
+        setting_type=SettingType.HOSPITAL,
+        address=f"{n} Main Street",
+        contact_name="Site Contact",
+        active=active,
+        supervisors=supervisors or [],
+    )
+    db.session.add(site)
+    if signed is not None and expires is not None:
+        db.session.add(Agreement(site=site, signed_on=signed, expires_on=expires))
+    db.session.flush()
+    return site
+
+
+def make_placement(
+    *,
+    enrollment: Enrollment | None = None,
+    site: Site | None = None,
+    supervisor: User | None = None,
+    start: dt.date = dt.date(2027, 3, 1),
+    end: dt.date = dt.date(2027, 6, 30),
+    required_hours: Decimal = Decimal("160"),
+) -> Placement:
+    supervisor = supervisor or make_user(role=Role.EMPLOYER, password=None)
+    site = site or make_site(supervisors=[supervisor])
+    placement = Placement(
+        enrollment=enrollment or make_enrollment(),
+        site=site,
+        supervisor=supervisor,
+        start_date=start,
+        end_date=end,
+        required_hours=required_hours,
+        status=PlacementStatus.ACTIVE,
+    )
+    db.session.add(placement)
+    db.session.flush()
+    return placement
+
+
+def make_log(
+    *,
+    placement: Placement,
+    day: dt.date,
+    hours: Decimal = Decimal("8"),
+    status: LogStatus = LogStatus.PENDING,
+) -> HourLog:
+    log = HourLog(
+        placement=placement,
+        work_date=day,
+        hours=hours,
+        activities="Coded outpatient charts",
+        status=status,
+        version=1,
+    )
+    db.session.add(log)
+    db.session.flush()
+    return log

@@ -1,0 +1,514 @@
+"""Writes for externships: sites and agreements, supervisors, placements, hour logs and their
+decisions. Validate first, raise one DomainError listing every problem, flush, never commit.
+Decisions are guarded UPDATEs (``WHERE status = 'pending'``), so a log is decided once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select, update
+
+from school.audit import record_event
+from school.auth.models import Role, User
+from school.auth.services import email_problem, invite_user, normalize_email
+from school.cohorts.models import Enrollment, EnrollmentStatus
+from school.database import school_today, utcnow
+from school.errors import DomainError, ProblemList
+from school.extensions import db
+from school.internships.models import (
+    Agreement,
+    DecisionChannel,
+    HourLog,
+    LogStatus,
+    Placement,
+    PlacementStatus,
+    SettingType,
+    Site,
+    site_supervisors,
+)
+
+# --- sites and agreements -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteData:
+    name: str
+    setting_type: str
+    address: str
+    contact_name: str
+    contact_email: str = ""
+    contact_phone: str = ""
+    active: bool = True
+
+
+def site_problems(data: SiteData, *, current: Site | None) -> ProblemList:
+    problems = DomainError.collect()
+    name = " ".join(data.name.split())
+    if not name:
+        problems.add("name", "Enter the site's name, e.g. Mercy General Hospital HIM.")
+    else:
+        taken = db.session.scalar(select(Site.id).where(func.lower(Site.name) == name.lower()))
+        if taken is not None and (current is None or taken != current.id):
+            problems.add("name", f"{name} is already a site.")
+    if data.setting_type not in {s.value for s in SettingType}:
+        problems.add("setting_type", "Choose the kind of setting.")
+    if not data.address.strip():
+        problems.add("address", "Enter the site's address (or “Remote”).")
+    if not data.contact_name.strip():
+        problems.add("contact_name", "Enter the name of the school's contact at the site.")
+    if data.contact_email.strip():
+        bad = email_problem(normalize_email(data.contact_email))
+        if bad:
+            problems.add("contact_email", bad)
+    return problems
+
+
+def _apply_site(site: Site, data: SiteData) -> None:
+    site.name = " ".join(data.name.split())
+    site.setting_type = SettingType(data.setting_type)
+    site.address = data.address.strip()
+    site.contact_name = data.contact_name.strip()
+    site.contact_email = normalize_email(data.contact_email) or None
+    site.contact_phone = data.contact_phone.strip() or None
+    site.active = data.active
+
+
+def create_site(*, data: SiteData) -> Site:
+    site_problems(data, current=None).raise_if_any()
+    site = Site()
+    _apply_site(site, data)
+    db.session.add(site)
+    db.session.flush()
+    record_event("site.created", subject=site, details={"name": site.name})
+    return site
+
+
+def update_site(*, site: Site, data: SiteData) -> None:
+    site_problems(data, current=site).raise_if_any()
+    _apply_site(site, data)
+    db.session.flush()
+    record_event("site.updated", subject=site, details={"name": site.name})
+
+
+def add_agreement(
+    *, site: Site, signed_on: dt.date | None, expires_on: dt.date | None, note: str
+) -> Agreement:
+    """Record a signed affiliation agreement (a renewal is a new one)."""
+    problems = DomainError.collect()
+    if signed_on is None:
+        problems.add("signed_on", "Enter the date the agreement was signed.")
+    elif signed_on > school_today():
+        problems.add("signed_on", "Record an agreement once it is signed.")
+    if expires_on is None:
+        problems.add("expires_on", "Enter the date the agreement expires.")
+    elif signed_on is not None and expires_on <= signed_on:
+        problems.add("expires_on", "An agreement expires after it is signed.")
+    if len(note) > 300:
+        problems.add("note", "Use at most 300 characters.")
+    problems.raise_if_any()
+    agreement = Agreement(site=site, signed_on=signed_on, expires_on=expires_on, note=note or None)
+    db.session.add(agreement)
+    db.session.flush()
+    record_event(
+        "site.agreement_added",
+        subject=site,
+        details={"signed_on": str(signed_on), "expires_on": str(expires_on)},
+    )
+    return agreement
+
+
+def agreement_in_force(site: Site, on: dt.date) -> Agreement | None:
+    """The agreement covering ``on`` (signed on or before, expiring on or after)."""
+    return db.session.scalar(
+        select(Agreement)
+        .where(Agreement.site_id == site.id, Agreement.signed_on <= on, Agreement.expires_on >= on)
+        .order_by(Agreement.expires_on.desc())
+        .limit(1)
+    )
+
+
+# --- supervisors ----------------------------------------------------------------------------
+
+
+def add_supervisor(*, site: Site, email: str, name: str, by: User | None) -> User:
+    """Attach a supervisor to ``site``: an existing employer account, or a new one invited
+    by email."""
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = invite_user(email=email, name=name, role=Role.EMPLOYER, invited_by=by)
+    elif user.role != Role.EMPLOYER:
+        raise DomainError({"email": [f"{email} is a {user.role.label.lower()} account."]})
+    elif not user.active:
+        raise DomainError({"email": [f"{email} is deactivated; reactivate it first."]})
+    elif any(u.id == user.id for u in site.supervisors):
+        raise DomainError({"email": [f"{user.name} already supervises at {site.name}."]})
+    site.supervisors.append(user)
+    db.session.flush()
+    record_event("site.supervisor_added", subject=site, details={"supervisor": email})
+    return user
+
+
+def supervises(user: User, site_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(site_supervisors)
+            .where(site_supervisors.c.user_id == user.id, site_supervisors.c.site_id == site_id)
+        )
+        or 0
+    ) > 0
+
+
+# --- placements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlacementData:
+    site_id: int | None
+    supervisor_id: int | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    required_hours: Decimal | None
+
+
+def create_placement(*, enrollment: Enrollment, data: PlacementData, by: User | None) -> Placement:
+    """Place an enrollment at a site. Refused while the enrollment has an open placement,
+    at an inactive site or one without an agreement in force on the start date, with a
+    supervisor who is not attached to the site."""
+    problems = DomainError.collect()
+    if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE):
+        problems.add("", f"The enrollment is {enrollment.status.label.lower()}.")
+    open_one = db.session.scalar(
+        select(Placement).where(
+            Placement.enrollment_id == enrollment.id, Placement.status == PlacementStatus.ACTIVE
+        )
+    )
+    if open_one is not None:
+        problems.add(
+            "",
+            f"{enrollment.student.name} already has an open placement at {open_one.site.name}; "
+            "end it first.",
+        )
+    site = db.session.get(Site, data.site_id) if data.site_id else None
+    if site is None:
+        problems.add("site_id", "Choose the site.")
+    elif not site.active:
+        problems.add("site_id", f"{site.name} is marked inactive.")
+    if data.start_date is None:
+        problems.add("start_date", "Enter the first day at the site.")
+    if data.end_date is None:
+        problems.add("end_date", "Enter the last day at the site.")
+    elif data.start_date is not None and data.end_date < data.start_date:
+        problems.add("end_date", "The last day is on or after the first.")
+    uncovered = (
+        site is not None
+        and site.active
+        and data.start_date is not None
+        and agreement_in_force(site, data.start_date) is None
+    )
+    if uncovered:
+        assert site is not None and data.start_date is not None
+        problems.add(*_agreement_problem(site, data.start_date))
+    supervisor = db.session.get(User, data.supervisor_id) if data.supervisor_id else None
+    if supervisor is None:
+        problems.add("supervisor_id", "Choose the supervisor.")
+    elif site is not None and not supervises(supervisor, site.id):
+        problems.add("supervisor_id", f"{supervisor.name} does not supervise at {site.name}.")
+    hours = data.required_hours
+    if hours is None:
+        problems.add("required_hours", "Enter the hours required.")
+    elif not Decimal(0) < hours <= Decimal(2000) or hours % Decimal("0.25"):
+        problems.add("required_hours", "Enter 0.25 to 2,000 hours, in quarter hours.")
+    problems.raise_if_any()
+    placement = Placement(
+        enrollment=enrollment,
+        site=site,
+        supervisor=supervisor,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        required_hours=hours,
+        status=PlacementStatus.ACTIVE,
+    )
+    db.session.add(placement)
+    db.session.flush()
+    record_event(
+        "placement.created",
+        subject=placement,
+        details={"site": site.name if site else "", "student": enrollment.student.email},
+    )
+    return placement
+
+
+def _agreement_problem(site: Site, start: dt.date) -> tuple[str, str]:
+    """Why no agreement covers ``start``: none on file, expired, or not yet signed."""
+    latest = site.agreements[0] if site.agreements else None
+    if latest is None:
+        return "site_id", f"{site.name} has no affiliation agreement on file."
+    if latest.expires_on < start:
+        return (
+            "site_id",
+            f"The agreement with {site.name} expired on {latest.expires_on:%Y-%m-%d}; "
+            "record the renewed agreement first.",
+        )
+    return "start_date", f"The agreement with {site.name} starts on {latest.signed_on:%Y-%m-%d}."
+
+
+def end_placement(*, placement: Placement, ended_on: dt.date | None, reason: str) -> None:
+    """End a placement before it is complete (the student left the site, the site closed)."""
+    problems = DomainError.collect()
+    if placement.status != PlacementStatus.ACTIVE:
+        problems.add("", f"This placement is already {placement.status.value.replace('_', ' ')}.")
+    if ended_on is None:
+        problems.add("ended_on", "Enter the last day at the site.")
+    elif ended_on > school_today():
+        problems.add("ended_on", "Record the end on or after the day it happens.")
+    if not reason.strip():
+        problems.add("reason", "Enter the reason (kept in the record).")
+    problems.raise_if_any()
+    changed = db.session.execute(
+        update(Placement)
+        .where(Placement.id == placement.id, Placement.status == PlacementStatus.ACTIVE)
+        .values(status=PlacementStatus.ENDED_EARLY, ended_on=ended_on, end_reason=reason.strip())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        raise DomainError("This placement was changed by someone else; reload and try again.")
+    record_event("placement.ended_early", subject=placement, details={"reason": reason.strip()})
+
+
+# --- hour logs (students) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogData:
+    work_date: dt.date | None
+    hours: str
+    activities: str
+
+
+QUARTER = Decimal("0.25")
+COUNTED = (LogStatus.PENDING, LogStatus.CONFIRMED, LogStatus.NEEDS_INFO)  # toward the day cap
+
+
+def parse_hours(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError("Enter the hours as a number, e.g. 7.5.") from None
+    if not value.is_finite():
+        raise ValueError("Enter the hours as a number, e.g. 7.5.")
+    if value <= 0:
+        raise ValueError("Enter more than 0 hours.")
+    if value % QUARTER:
+        raise ValueError("Use quarter hours: .25, .5 or .75.")
+    return value
+
+
+def log_problems(
+    placement: Placement, data: LogData, *, current: HourLog | None
+) -> tuple[ProblemList, Decimal | None]:
+    """Every rule a day's log breaks, and the hours as a number when they are one."""
+    problems = DomainError.collect()
+    today = school_today()
+    if placement.status != PlacementStatus.ACTIVE:
+        problems.add("", "This placement is closed; hours can no longer be logged.")
+    elif today < placement.start_date:
+        problems.add("", f"The placement starts on {placement.start_date:%Y-%m-%d}.")
+    day = data.work_date
+    if day is None:
+        problems.add("work_date", "Enter the day you worked.")
+    elif day > today:
+        problems.add("work_date", "Log a day once it has happened (not in the future).")
+    elif not placement.start_date <= day <= placement.end_date:
+        problems.add(
+            "work_date",
+            f"The placement runs from {placement.start_date:%Y-%m-%d} to "
+            f"{placement.end_date:%Y-%m-%d}.",
+        )
+    hours: Decimal | None = None
+    try:
+        hours = parse_hours(data.hours)
+    except ValueError as exc:
+        problems.add("hours", str(exc))
+    cap = placement.enrollment.cohort.program.daily_hour_cap
+    if hours is not None and hours > cap:
+        problems.add("hours", f"At most {cap.normalize():f} hours in one day.")
+    elif hours is not None and day is not None:
+        already = db.session.scalar(
+            select(func.coalesce(func.sum(HourLog.hours), 0))
+            .join(Placement, Placement.id == HourLog.placement_id)
+            .where(
+                Placement.enrollment_id == placement.enrollment_id,
+                HourLog.work_date == day,
+                HourLog.status.in_(COUNTED),
+                HourLog.id != (current.id if current else 0),
+            )
+        )
+        already = Decimal(str(already))
+        if already + hours > cap:
+            problems.add(
+                "hours",
+                f"{already.normalize():f} hours are already logged on {day:%Y-%m-%d}; a day "
+                f"holds at most {cap.normalize():f}.",
+            )
+    activities = data.activities.strip()
+    if not activities:
+        problems.add("activities", "Describe what you did, e.g. coded 40 outpatient charts.")
+    elif len(activities) > 2000:
+        problems.add("activities", "Use at most 2,000 characters.")
+    return problems, hours
+
+
+def add_log(*, placement: Placement, data: LogData, by: User) -> HourLog:
+    problems, hours = log_problems(placement, data, current=None)
+    problems.raise_if_any()
+    log = HourLog(
+        placement=placement,
+        work_date=data.work_date,
+        hours=hours,
+        activities=data.activities.strip(),
+        status=LogStatus.PENDING,
+        version=1,
+    )
+    db.session.add(log)
+    db.session.flush()
+    record_event(
+        "hours.logged",
+        subject=log,
+        actor=by,
+        details={"date": str(data.work_date), "hours": f"{hours}"},
+    )
+    return log
+
+
+EDITABLE = (LogStatus.PENDING, LogStatus.NEEDS_INFO)
+
+
+def edit_log(*, log: HourLog, data: LogData, by: User) -> None:
+    """Change a pending or needs-info log; it goes back to the supervisor as pending."""
+    if log.status not in EDITABLE:
+        raise DomainError(f"A {log.status.value.replace('_', ' ')} log cannot be changed.")
+    problems, hours = log_problems(log.placement, data, current=log)
+    problems.raise_if_any()
+    changed = db.session.execute(
+        update(HourLog)
+        .where(HourLog.id == log.id, HourLog.version == log.version, HourLog.status.in_(EDITABLE))
+        .values(
+            work_date=data.work_date,
+            hours=hours,
+            activities=data.activities.strip(),
+            status=LogStatus.PENDING,
+            version=HourLog.version + 1,
+            submitted_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        raise DomainError("Your supervisor decided this log meanwhile; it was not changed.")
+    record_event(
+        "hours.edited",
+        subject=log,
+        actor=by,
+        details={"date": str(data.work_date), "hours": f"{hours}"},
+    )
+
+
+def withdraw_log(*, log: HourLog, by: User) -> None:
+    changed = db.session.execute(
+        update(HourLog)
+        .where(HourLog.id == log.id, HourLog.status.in_(EDITABLE))
+        .values(status=LogStatus.WITHDRAWN, version=HourLog.version + 1)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        raise DomainError(
+            "Only a log waiting for the supervisor (or for more information) can be withdrawn."
+        )
+    record_event("hours.withdrawn", subject=log, actor=by)
+
+
+# --- decisions (supervisors) ----------------------------------------------------------------
+
+DECISIONS = {
+    "confirm": LogStatus.CONFIRMED,
+    "reject": LogStatus.REJECTED,
+    "needs_info": LogStatus.NEEDS_INFO,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decided: list[int]
+    already: list[int]  # decided by someone else first (or changed): left as they were
+
+
+def decide_logs(
+    *,
+    log_ids: Sequence[int],
+    decision: str,
+    note: str,
+    by: User,
+    via: DecisionChannel,
+    ip: str | None,
+    user_agent: str | None,
+    signature: str | None = None,
+    versions: dict[int, int] | None = None,
+) -> Outcome:
+    """Confirm, reject or ask for more information on pending logs, each exactly once: a
+    guarded UPDATE takes only a log still pending (and, with ``versions``, unchanged since it
+    was shown), so of two people deciding one log at once, one wins and the other's log is
+    reported in ``already``. Rejecting and asking for information need a note. The caller
+    has checked the logs belong to ``by``'s sites."""
+    status = DECISIONS.get(decision)
+    problems = DomainError.collect()
+    if status is None:
+        problems.add("decision", "Choose confirm, reject or needs more information.")
+    note = note.strip()
+    if status in (LogStatus.REJECTED, LogStatus.NEEDS_INFO) and not note:
+        problems.add("note", "Say why, for the student (a note is required).")
+    if len(note) > 1000:
+        problems.add("note", "Use at most 1,000 characters.")
+    if not log_ids:
+        problems.add("", "Choose at least one log.")
+    problems.raise_if_any()
+    assert status is not None
+    now = utcnow()
+    decided: list[int] = []
+    already: list[int] = []
+    for log_id in log_ids:
+        guard = [HourLog.id == log_id, HourLog.status == LogStatus.PENDING]
+        if versions is not None:
+            guard.append(HourLog.version == versions.get(log_id, -1))
+        changed = db.session.execute(
+            update(HourLog)
+            .where(*guard)
+            .values(
+                status=status,
+                version=HourLog.version + 1,
+                decided_at=now,
+                decided_by_id=by.id,
+                decided_via=via,
+                decision_note=note or None,
+                decision_signature=signature,
+                decision_ip=ip,
+                decision_user_agent=(user_agent or "")[:400] or None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed == 1:
+            decided.append(log_id)
+            record_event(
+                f"hours.{status.value}",
+                subject_type="hour_logs",
+                subject_id=log_id,
+                actor=by,
+                details={"via": via.value, "note": note, "signature": signature or ""},
+            )
+        else:
+            already.append(log_id)
+    db.session.expire_all()
+    return Outcome(decided=decided, already=already)

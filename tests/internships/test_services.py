@@ -1,0 +1,330 @@
+"""Externship rules: agreements, placements, hour-log validation, the log state machine and
+decisions taken exactly once (also under concurrency, on both databases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select
+
+from school.audit import AuditEvent
+from school.auth.models import Role, User
+from school.cohorts.models import Enrollment
+from school.errors import DomainError
+from school.extensions import db
+from school.internships import services
+from school.internships.models import DecisionChannel, HourLog, LogStatus, Placement, Site
+from tests.factories import (
+    make_enrollment,
+    make_log,
+    make_placement,
+    make_site,
+    make_user,
+)
+
+TODAY = dt.date(2027, 4, 15)
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
+
+
+def _problems(call) -> dict[str, list[str]]:
+    with pytest.raises(DomainError) as refused:
+        call()
+    db.session.rollback()
+    return refused.value.problems
+
+
+# --- placements ---------------------------------------------------------------------------
+
+
+def _placement_data(site, supervisor, **overrides):
+    values = {
+        "site_id": site.id,
+        "supervisor_id": supervisor.id,
+        "start_date": dt.date(2027, 3, 1),
+        "end_date": dt.date(2027, 6, 30),
+        "required_hours": D(160),
+    } | overrides
+    return services.PlacementData(**values)
+
+
+def test_no_placement_at_a_site_whose_agreement_expired(app):
+    with app.app_context():
+        boss = make_user(role=Role.EMPLOYER, password=None)
+        expired = make_site(
+            name="Lakeside",
+            supervisors=[boss],
+            signed=dt.date(2024, 1, 1),
+            expires=dt.date(2027, 1, 31),
+        )
+        none = make_site(name="Nowhere", supervisors=[boss], signed=None, expires=None)
+        enrollment = make_enrollment()
+        db.session.commit()
+        problems = _problems(
+            lambda: services.create_placement(
+                enrollment=enrollment, data=_placement_data(expired, boss), by=None
+            )
+        )
+        assert problems["site_id"] == [
+            "The agreement with Lakeside expired on 2027-01-31; record the renewed agreement first."
+        ]
+        problems = _problems(
+            lambda: services.create_placement(
+                enrollment=db.session.get(Enrollment, enrollment.id),
+                data=_placement_data(db.session.get(Site, none.id), db.session.get(User, boss.id)),
+                by=None,
+            )
+        )
+        assert problems["site_id"] == ["Nowhere has no affiliation agreement on file."]
+
+
+def test_placement_rules_and_one_open_placement_per_enrollment(app):
+    with app.app_context():
+        boss = make_user(role=Role.EMPLOYER, password=None)
+        stranger = make_user(role=Role.EMPLOYER, password=None, name="Stranger")
+        site = make_site(name="Mercy", supervisors=[boss])
+        enrollment = make_enrollment()
+        db.session.commit()
+        problems = _problems(
+            lambda: services.create_placement(
+                enrollment=enrollment,
+                data=_placement_data(
+                    site,
+                    stranger,
+                    end_date=dt.date(2027, 2, 1),
+                    required_hours=D("10.1"),
+                ),
+                by=None,
+            )
+        )
+        assert problems == {
+            "end_date": ["The last day is on or after the first."],
+            "supervisor_id": ["Stranger does not supervise at Mercy."],
+            "required_hours": ["Enter 0.25 to 2,000 hours, in quarter hours."],
+        }
+        enrollment = db.session.get(Enrollment, enrollment.id)
+        site, boss = db.session.get(Site, site.id), db.session.get(User, boss.id)
+        services.create_placement(enrollment=enrollment, data=_placement_data(site, boss), by=None)
+        db.session.commit()
+        problems = _problems(
+            lambda: services.create_placement(
+                enrollment=enrollment, data=_placement_data(site, boss), by=None
+            )
+        )
+        assert "already has an open placement at Mercy" in problems[""][0]
+
+
+# --- hour logs ----------------------------------------------------------------------------
+
+
+def _log(placement, day="2027-04-14", hours="7.5", activities="Coded 40 ED charts"):
+    return services.LogData(
+        work_date=dt.date.fromisoformat(day) if day else None, hours=hours, activities=activities
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "hours", "activities", "field", "message"),
+    [
+        ("2027-04-16", "4", "x", "work_date", "not in the future"),
+        ("2027-02-27", "4", "x", "work_date", "The placement runs from 2027-03-01 to 2027-06-30."),
+        (None, "4", "x", "work_date", "Enter the day you worked."),
+        ("2027-04-14", "0", "x", "hours", "Enter more than 0 hours."),
+        ("2027-04-14", "-2", "x", "hours", "Enter more than 0 hours."),
+        ("2027-04-14", "7.3", "x", "hours", "Use quarter hours"),
+        ("2027-04-14", "seven", "x", "hours", "Enter the hours as a number"),
+        ("2027-04-14", "NaN", "x", "hours", "Enter the hours as a number"),
+        ("2027-04-14", "10.25", "x", "hours", "At most 10 hours in one day."),
+        ("2027-04-14", "4", "  ", "activities", "Describe what you did"),
+    ],
+)
+def test_each_log_rule_is_refused_at_its_field(app, day, hours, activities, field, message):
+    with app.app_context():
+        placement = make_placement()
+        student = placement.enrollment.student
+        db.session.commit()
+        problems = _problems(
+            lambda: services.add_log(
+                placement=placement, data=_log(placement, day, hours, activities), by=student
+            )
+        )
+        assert any(message in m for m in problems[field]), problems
+
+
+def test_a_days_total_stays_under_the_cap_across_logs(app):
+    with app.app_context():
+        placement = make_placement()
+        student = placement.enrollment.student
+        make_log(placement=placement, day=dt.date(2027, 4, 14), hours=D("6"))
+        make_log(
+            placement=placement, day=dt.date(2027, 4, 14), hours=D("3"), status=LogStatus.REJECTED
+        )
+        db.session.commit()
+        problems = _problems(
+            lambda: services.add_log(
+                placement=placement, data=_log(placement, hours="4.5"), by=student
+            )
+        )
+        assert problems["hours"] == [
+            "6 hours are already logged on 2027-04-14; a day holds at most 10."
+        ]
+        log = services.add_log(placement=placement, data=_log(placement, hours="4"), by=student)
+        db.session.commit()
+        # Editing a log does not count it twice.
+        services.edit_log(log=log, data=_log(placement, hours="3.75"), by=student)
+        db.session.commit()
+        assert db.session.get(HourLog, log.id).hours == D("3.75")
+
+
+def test_log_state_machine(app):
+    with app.app_context():
+        placement = make_placement()
+        student = placement.enrollment.student
+        boss = placement.supervisor
+        log = services.add_log(placement=placement, data=_log(placement), by=student)
+        db.session.commit()
+        assert (log.status, log.version) == (LogStatus.PENDING, 1)
+
+        def decide(decision, note=""):
+            return services.decide_logs(
+                log_ids=[log.id],
+                decision=decision,
+                note=note,
+                by=boss,
+                via=DecisionChannel.PORTAL,
+                ip="203.0.113.9",
+                user_agent="pytest",
+            )
+
+        assert _problems(lambda: decide("needs_info")) == {
+            "note": ["Say why, for the student (a note is required)."]
+        }
+        assert decide("needs_info", "Which charts?").decided == [log.id]
+        db.session.commit()
+        log = db.session.get(HourLog, log.id)
+        assert (log.status, log.version, log.decision_note) == (
+            LogStatus.NEEDS_INFO,
+            2,
+            "Which charts?",
+        )
+        # The student answers: back to pending, a new version.
+        services.edit_log(log=log, data=_log(placement, activities="40 ED charts, E/M"), by=student)
+        db.session.commit()
+        log = db.session.get(HourLog, log.id)
+        assert (log.status, log.version) == (LogStatus.PENDING, 3)
+        assert decide("confirm").decided == [log.id]
+        db.session.commit()
+        log = db.session.get(HourLog, log.id)
+        assert (log.status, log.decided_via, log.decision_ip) == (
+            LogStatus.CONFIRMED,
+            DecisionChannel.PORTAL,
+            "203.0.113.9",
+        )
+        # A confirmed log is never edited, withdrawn or decided again.
+        assert (
+            "cannot be changed"
+            in _problems(
+                lambda: services.edit_log(
+                    log=db.session.get(HourLog, log.id), data=_log(placement), by=student
+                )
+            )[""][0]
+        )
+        assert _problems(lambda: services.withdraw_log(log=log, by=student))
+        assert decide("reject", "no").already == [log.id]
+
+
+def test_a_decision_bound_to_a_version_refuses_a_changed_log(app):
+    with app.app_context():
+        placement = make_placement()
+        log = make_log(placement=placement, day=dt.date(2027, 4, 14))
+        db.session.commit()
+        outcome = services.decide_logs(
+            log_ids=[log.id],
+            decision="confirm",
+            note="",
+            by=placement.supervisor,
+            via=DecisionChannel.LINK,
+            ip=None,
+            user_agent=None,
+            versions={log.id: 0},  # the supervisor saw an older version
+        )
+        assert outcome.already == [log.id]
+        assert db.session.get(HourLog, log.id).status == LogStatus.PENDING
+
+
+THREADS = 8
+
+
+def test_concurrent_decisions_decide_a_log_exactly_once(app):
+    """THREADS sessions confirm or reject the same pending log at the same moment: exactly
+    one decision is taken and audited; every other is told it was already decided."""
+    with app.app_context():
+        placement = make_placement()
+        log = make_log(placement=placement, day=dt.date(2027, 4, 14))
+        db.session.commit()
+        log_id, boss_id = log.id, placement.supervisor_id
+    barrier = threading.Barrier(THREADS, timeout=30)
+    outcomes: list[tuple[str, list[int]]] = []
+    errors: list[BaseException] = []
+
+    def decide(i: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()  # all at once (before any transaction: SQLite's is exclusive)
+                boss = db.session.get(User, boss_id)
+                outcome = services.decide_logs(
+                    log_ids=[log_id],
+                    decision="confirm" if i % 2 else "reject",
+                    note=f"decision {i}",
+                    by=boss,
+                    via=DecisionChannel.PORTAL,
+                    ip=None,
+                    user_agent=None,
+                )
+                db.session.commit()
+                outcomes.append(("decided" if outcome.decided else "already", outcome.already))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(kind for kind, _ in outcomes) == ["already"] * (THREADS - 1) + ["decided"]
+    with app.app_context():
+        events = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.subject_type == "hour_logs", AuditEvent.subject_id == str(log_id))
+        )
+        assert events == 1
+        assert db.session.get(HourLog, log_id).status in (LogStatus.CONFIRMED, LogStatus.REJECTED)
+        assert db.session.get(HourLog, log_id).version == 2
+
+
+def test_ending_a_placement_early_closes_it_to_new_logs(app):
+    with app.app_context():
+        placement = make_placement()
+        student = placement.enrollment.student
+        db.session.commit()
+        problems = _problems(
+            lambda: services.end_placement(placement=placement, ended_on=None, reason="")
+        )
+        assert set(problems) == {"ended_on", "reason"}
+        placement = db.session.get(Placement, placement.id)
+        services.end_placement(placement=placement, ended_on=TODAY, reason="Site closed")
+        db.session.commit()
+        placement = db.session.get(Placement, placement.id)
+        assert placement.state(TODAY) == "ended_early"
+        problems = _problems(
+            lambda: services.add_log(placement=placement, data=_log(placement), by=student)
+        )
+        assert problems[""] == ["This placement is closed; hours can no longer be logged."]
