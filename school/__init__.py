@@ -38,10 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school.auth.views import bp as auth_bp
     from school.cohorts.views import bp as cohorts_bp
     from school.core.views import bp as core_bp
+    from school.internships.views import bp as internships_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(internships_bp)
 
     from school.errors import init_error_pages
 

@@ -6,6 +6,8 @@ to somebody else (for user records: another user's account)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from school.auth.access import AccessRule
@@ -13,7 +15,15 @@ from school.auth.models import Role, User
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
-from tests.factories import make_cohort, make_enrollment, make_program, make_user
+from tests.factories import (
+    make_cohort,
+    make_enrollment,
+    make_log,
+    make_placement,
+    make_program,
+    make_site,
+    make_user,
+)
 
 ROLES = ["anonymous", "admin", "instructor", "student", "employer"]
 LOGIN = "login"  # redirect to the sign-in page
@@ -184,6 +194,90 @@ MATRIX = [
     ("cohorts.export_roster", "GET", "/cohorts/{cohort}/roster.csv", NOT_TAUGHT),
     ("cohorts.export_grades", "GET", "/cohorts/{taught}/grades.csv", TAUGHT),
     ("cohorts.export_grades", "GET", "/cohorts/{cohort}/grades.csv", NOT_TAUGHT),
+    ("internships.sites", "GET", "/admin/sites", expect(200, 403)),
+    ("internships.new_site", "GET", "/admin/sites/new", expect(200, 403)),
+    ("internships.new_site", "POST", "/admin/sites/new", expect(200, 403)),
+    ("internships.site_detail", "GET", "/admin/sites/{site}", expect(200, 403)),
+    ("internships.site_detail", "GET", "/admin/sites/999999", expect(404, 403)),
+    ("internships.edit_site", "GET", "/admin/sites/{site}/edit", expect(200, 403)),
+    ("internships.edit_site", "POST", "/admin/sites/{site}/edit", expect(302, 403)),
+    ("internships.add_agreement", "POST", "/admin/sites/{site}/agreements", expect(400, 403)),
+    ("internships.add_supervisor", "POST", "/admin/sites/{site}/supervisors", expect(400, 403)),
+    (
+        "internships.new_placement",
+        "GET",
+        "/admin/enrollments/{enrollment}/placement",
+        expect(200, 403),
+    ),
+    (
+        "internships.new_placement",
+        "POST",
+        "/admin/enrollments/{enrollment}/placement",
+        expect(200, 403),
+    ),
+    ("internships.placement_detail", "GET", "/admin/placements/{placement}", expect(200, 403)),
+    ("internships.placement_detail", "GET", "/admin/placements/999999", expect(404, 403)),
+    ("internships.end_placement", "POST", "/admin/placements/{placement}/end", expect(400, 403)),
+    (
+        "internships.externship",
+        "GET",
+        "/externship",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "internships.externship",
+        "POST",
+        "/externship",
+        answers(admin=403, instructor=403, student=400, employer=403),
+    ),
+    (
+        "internships.edit_log",
+        "GET",
+        "/externship/logs/{my_log}/edit",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "internships.edit_log",
+        "GET",
+        "/externship/logs/{other_log}/edit",
+        answers(admin=403, instructor=403, student=404, employer=403),
+    ),
+    (
+        "internships.edit_log",
+        "POST",
+        "/externship/logs/{my_log}/edit",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "internships.edit_log",
+        "POST",
+        "/externship/logs/{other_log}/edit",
+        answers(admin=403, instructor=403, student=404, employer=403),
+    ),
+    (
+        "internships.withdraw_log",
+        "POST",
+        "/externship/logs/{my_log}/withdraw",
+        answers(admin=403, instructor=403, student=302, employer=403),
+    ),
+    (
+        "internships.withdraw_log",
+        "POST",
+        "/externship/logs/{other_log}/withdraw",
+        answers(admin=403, instructor=403, student=404, employer=403),
+    ),
+    (
+        "internships.supervisor_hours",
+        "GET",
+        "/supervisor/hours",
+        answers(admin=403, instructor=403, student=403, employer=200),
+    ),
+    (
+        "internships.supervisor_hours",
+        "POST",
+        "/supervisor/hours",
+        answers(admin=403, instructor=403, student=403, employer=400),
+    ),
 ]
 
 
@@ -208,8 +302,22 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             cohort=taught,
             student=me if role == "student" else make_user(role=Role.STUDENT, password=None),
         )
+        # Externship records: a site the signed-in employer supervises at (with the placement
+        # of {mine} and its log), and another site with another student's log.
+        my_site = make_site(supervisors=[me] if role == "employer" else [])
+        my_placement = make_placement(
+            enrollment=mine, site=my_site, supervisor=me if role == "employer" else None
+        )
+        my_log = make_log(placement=my_placement, day=dt.date(2027, 3, 2))
+        other_placement = make_placement(enrollment=enrollment)
+        other_log = make_log(placement=other_placement, day=dt.date(2027, 3, 2))
         db.session.commit()
         return {
+            "site": other_placement.site_id,
+            "my_site": my_site.id,
+            "placement": other_placement.id,
+            "my_log": my_log.id,
+            "other_log": other_log.id,
             "other": other.id,
             "own": user.id if user else 0,
             "message": message.id,

@@ -13,6 +13,7 @@ from school.cohorts import standings
 from school.core import queries
 from school.database import school_today
 from school.extensions import db
+from school.internships import queries as internship_queries
 from school.mail import OutboxMessage, mail_configured
 from school.pagination import parse_page
 
@@ -37,7 +38,16 @@ def dashboard():
         latest = standings.current_enrollment(current_user.id)
         if latest is not None:
             enrollment, standing = standings.enrollment_standing(latest.id) or (None, None)
-            context = {"enrollment": enrollment, "standing": standing}
+            placement = internship_queries.student_placement(current_user.id)
+            context = {
+                "enrollment": enrollment,
+                "standing": standing,
+                "externship": (placement, internship_queries.totals_of(placement))
+                if placement
+                else None,
+            }
+    elif current_user.role == Role.EMPLOYER:
+        context = {"pending_hours": len(internship_queries.pending_for_supervisor(current_user.id))}
     return render_template("core/dashboard.html", **context)
 
 

@@ -1,0 +1,68 @@
+"""Externship forms (shape only; the services hold the rules)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from school.cohorts.forms import PlainDateField, PlainDecimalField
+from school.internships.models import SettingType
+from school.web import db_id
+
+
+class SiteForm(FlaskForm):
+    name = StringField("Site name", validators=[Length(max=160)])
+    setting_type = SelectField("Setting", validate_choice=False)
+    address = StringField("Address", validators=[Length(max=300)])
+    contact_name = StringField("Contact person", validators=[Length(max=120)])
+    contact_email = StringField("Contact email", validators=[Length(max=254)])
+    contact_phone = StringField("Contact phone", validators=[Length(max=30)])
+    active = BooleanField("Accepting externs", default=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.setting_type.choices = [("", "Choose…")] + [(s.value, s.label) for s in SettingType]
+
+
+class AgreementForm(FlaskForm):
+    signed_on = PlainDateField("Signed on", validators=[Optional()])
+    expires_on = PlainDateField("Expires on", validators=[Optional()])
+    note = StringField("Note", validators=[Length(max=300)])
+
+
+class SupervisorForm(FlaskForm):
+    email = StringField("Supervisor's email", validators=[Length(max=254)])
+    name = StringField("Full name (for a new account)", validators=[Length(max=120)])
+
+
+class PlacementForm(FlaskForm):
+    site_id = SelectField("Site", coerce=db_id, validate_choice=False)
+    supervisor_id = SelectField("Supervisor", coerce=db_id, validate_choice=False)
+    start_date = PlainDateField("First day", validators=[Optional()])
+    end_date = PlainDateField("Last day", validators=[Optional()])
+    required_hours = PlainDecimalField("Hours required", validators=[Optional()])
+
+
+class EndPlacementForm(FlaskForm):
+    ended_on = PlainDateField("Last day at the site", validators=[Optional()])
+    reason = StringField("Reason", validators=[Length(max=500)])
+
+
+class LogForm(FlaskForm):
+    work_date = PlainDateField("Day worked", validators=[Optional()])
+    hours = StringField("Hours", validators=[Length(max=10)])
+    activities = TextAreaField("What you did", validators=[Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField("Decision", validate_choice=False)
+    note = TextAreaField("Note to the student", validators=[Length(max=1000)])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [
+            ("confirm", "Confirm"),
+            ("needs_info", "Ask for more information"),
+            ("reject", "Reject"),
+        ]

@@ -1,0 +1,237 @@
+"""Reads for externship pages, in a fixed number of statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from school.auth.models import Role, User
+from school.cohorts.models import Cohort, Enrollment
+from school.extensions import db
+from school.internships.models import (
+    Agreement,
+    HourLog,
+    LogStatus,
+    Placement,
+    PlacementStatus,
+    Site,
+    site_supervisors,
+)
+from school.pagination import Page, paginate
+
+EXPIRING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    site: Site
+    expires_on: dt.date | None  # the latest agreement's expiry
+    supervisors: int
+    open_placements: int
+
+    def agreement_state(self, today: dt.date) -> str:
+        """none, expired, expiring (within 30 days) or valid."""
+        if self.expires_on is None:
+            return "none"
+        if self.expires_on < today:
+            return "expired"
+        if self.expires_on <= today + dt.timedelta(days=EXPIRING_DAYS):
+            return "expiring"
+        return "valid"
+
+
+SITE_SORTS = {"name": Site.name, "setting": Site.setting_type}
+
+
+def list_sites(
+    *,
+    page: int,
+    per_page: int,
+    sort: str | None,
+    direction: str | None,
+    agreement: str | None,
+    today: dt.date,
+) -> Page[SiteRow]:
+    """Sites with their latest agreement's expiry and counts; ``agreement`` filters on
+    expiring (within 30 days) or expired (or none). Four statements."""
+    latest = (
+        select(Agreement.site_id, func.max(Agreement.expires_on).label("expires_on"))
+        .group_by(Agreement.site_id)
+        .subquery()
+    )
+    stmt = select(Site, latest.c.expires_on).outerjoin(latest, latest.c.site_id == Site.id)
+    if agreement == "expiring":
+        stmt = stmt.where(
+            latest.c.expires_on >= today,
+            latest.c.expires_on <= today + dt.timedelta(days=EXPIRING_DAYS),
+        )
+    elif agreement == "expired":
+        stmt = stmt.where((latest.c.expires_on < today) | latest.c.expires_on.is_(None))
+    result = paginate(
+        db.session,
+        stmt,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        direction=direction,
+        sortable=SITE_SORTS | {"expires": latest.c.expires_on},
+        default_sort="name",
+        tiebreak=Site.id,
+        scalars=False,
+    )
+    ids = [site.id for site, _ in result.items]
+    supervisors = dict(
+        db.session.execute(
+            select(site_supervisors.c.site_id, func.count())
+            .where(site_supervisors.c.site_id.in_(ids))
+            .group_by(site_supervisors.c.site_id)
+        ).all()
+    )
+    placements = dict(
+        db.session.execute(
+            select(Placement.site_id, func.count())
+            .where(Placement.site_id.in_(ids), Placement.status == PlacementStatus.ACTIVE)
+            .group_by(Placement.site_id)
+        ).all()
+    )
+    rows = [
+        SiteRow(site, expires, supervisors.get(site.id, 0), placements.get(site.id, 0))
+        for site, expires in result.items
+    ]
+    return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+
+
+@dataclass(frozen=True)
+class Totals:
+    confirmed: Decimal
+    pending: Decimal
+    required: Decimal
+
+    @property
+    def percent(self) -> int:
+        """Confirmed share of the requirement, 0–100, for a progress bar."""
+        if not self.required:
+            return 0
+        return min(100, int(self.confirmed * 100 / self.required))
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal(0), self.required - self.confirmed)
+
+
+def placement_totals(placement_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(confirmed, pending) hours per placement, one statement."""
+    if not placement_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            HourLog.placement_id,
+            func.coalesce(
+                func.sum(case((HourLog.status == LogStatus.CONFIRMED, HourLog.hours))), 0
+            ),
+            func.coalesce(func.sum(case((HourLog.status == LogStatus.PENDING, HourLog.hours))), 0),
+        )
+        .where(HourLog.placement_id.in_(placement_ids))
+        .group_by(HourLog.placement_id)
+    ).all()
+    return {pid: (Decimal(str(c)), Decimal(str(p))) for pid, c, p in rows}
+
+
+def totals_of(placement: Placement) -> Totals:
+    confirmed, pending = placement_totals([placement.id]).get(
+        placement.id, (Decimal(0), Decimal(0))
+    )
+    return Totals(confirmed, pending, placement.required_hours)
+
+
+def student_placement(student_id: int) -> Placement | None:
+    """The student's open placement, else their latest one."""
+    return db.session.scalar(
+        select(Placement)
+        .join(Enrollment, Enrollment.id == Placement.enrollment_id)
+        .where(Enrollment.student_id == student_id)
+        .options(
+            joinedload(Placement.site),
+            joinedload(Placement.supervisor),
+            joinedload(Placement.enrollment)
+            .joinedload(Enrollment.cohort)
+            .joinedload(Cohort.program),
+        )
+        .order_by((Placement.status == PlacementStatus.ACTIVE).desc(), Placement.start_date.desc())
+        .limit(1)
+    )
+
+
+def placement_logs(placement_id: int) -> list[HourLog]:
+    return list(
+        db.session.scalars(
+            select(HourLog)
+            .where(HourLog.placement_id == placement_id)
+            .options(joinedload(HourLog.decided_by))
+            .order_by(HourLog.work_date.desc(), HourLog.id.desc())
+        )
+    )
+
+
+def pending_for_supervisor(user_id: int) -> list[HourLog]:
+    """Pending logs of every placement at the supervisor's sites, oldest first (two
+    statements)."""
+    my_sites = select(site_supervisors.c.site_id).where(site_supervisors.c.user_id == user_id)
+    return list(
+        db.session.scalars(
+            select(HourLog)
+            .join(Placement, Placement.id == HourLog.placement_id)
+            .where(Placement.site_id.in_(my_sites), HourLog.status == LogStatus.PENDING)
+            .options(
+                joinedload(HourLog.placement).joinedload(Placement.site),
+                joinedload(HourLog.placement)
+                .joinedload(Placement.enrollment)
+                .joinedload(Enrollment.student),
+            )
+            .order_by(HourLog.submitted_at, HourLog.id)
+        )
+    )
+
+
+def site_choices() -> list[tuple[int, str]]:
+    return [
+        (s.id, s.name)
+        for s in db.session.scalars(select(Site).where(Site.active).order_by(Site.name))
+    ]
+
+
+def supervisor_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(User.id, User.name, Site.name)
+        .join(site_supervisors, site_supervisors.c.user_id == User.id)
+        .join(Site, Site.id == site_supervisors.c.site_id)
+        .where(User.role == Role.EMPLOYER, User.active, Site.active)
+        .order_by(User.name, Site.name)
+    ).all()
+    return [(uid, f"{name} ({site})") for uid, name, site in rows]
+
+
+def site_detail(site_id: int) -> Site | None:
+    return db.session.scalar(
+        select(Site)
+        .where(Site.id == site_id)
+        .options(selectinload(Site.supervisors), selectinload(Site.agreements))
+    )
+
+
+def site_placements(site_id: int) -> list[Placement]:
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.site_id == site_id)
+            .options(
+                joinedload(Placement.enrollment).joinedload(Enrollment.student),
+                joinedload(Placement.supervisor),
+            )
+            .order_by(Placement.start_date.desc())
+        )
+    )

@@ -1,0 +1,376 @@
+"""Externship pages: sites and placements (admin), hour logs (student), confirmations
+(supervisor)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from school.auth.access import get_authorized, roles_required
+from school.auth.models import Role
+from school.cohorts.models import Enrollment
+from school.cohorts.policies import can_manage_enrollment
+from school.database import school_today
+from school.errors import DomainError
+from school.extensions import db
+from school.internships import queries, services
+from school.internships.forms import (
+    AgreementForm,
+    DecisionForm,
+    EndPlacementForm,
+    LogForm,
+    PlacementForm,
+    SiteForm,
+    SupervisorForm,
+)
+from school.internships.models import DecisionChannel, HourLog, LogStatus, Placement, Site
+from school.internships.policies import (
+    can_decide_log,
+    can_edit_log,
+    can_manage_placement,
+    can_manage_site,
+)
+from school.pagination import parse_page
+from school.security import client_ip, user_agent
+from school.web import apply_problems, commit_or_show, db_id, validate_all
+
+bp = Blueprint("internships", __name__, template_folder="templates")
+
+
+# --- sites (admin) --------------------------------------------------------------------------
+
+
+def _site_data(form: SiteForm) -> services.SiteData:
+    return services.SiteData(
+        name=form.name.data or "",
+        setting_type=form.setting_type.data or "",
+        address=form.address.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "",
+        contact_phone=form.contact_phone.data or "",
+        active=bool(form.active.data),
+    )
+
+
+@bp.route("/admin/sites")
+@roles_required(Role.ADMIN)
+def sites():
+    args = request.args
+    agreement = args.get("agreement") if args.get("agreement") in ("expiring", "expired") else None
+    today = school_today()
+    page = queries.list_sites(
+        page=parse_page(args.get("page")),
+        per_page=current_app.config["PER_PAGE"],
+        sort=args.get("sort"),
+        direction=args.get("dir"),
+        agreement=agreement,
+        today=today,
+    )
+    return render_template(
+        "internships/sites.html", page=page, agreement=agreement or "", today=today
+    )
+
+
+@bp.route("/admin/sites/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_site():
+    form = SiteForm()
+    if validate_all(form, lambda: services.site_problems(_site_data(form), current=None)):
+        ok, site = commit_or_show(form, lambda: services.create_site(data=_site_data(form)))
+        if ok:
+            flash(f"{site.name} added. Record its affiliation agreement next.", "success")
+            return redirect(url_for("internships.site_detail", site_id=site.id))
+    return render_template("internships/site_form.html", form=form, site=None)
+
+
+def _site_page(site: Site, **forms: object) -> str:
+    return render_template(
+        "internships/site_detail.html",
+        site=queries.site_detail(site.id),
+        placements=queries.site_placements(site.id),
+        agreement_form=forms.get("agreement_form") or AgreementForm(),
+        supervisor_form=forms.get("supervisor_form") or SupervisorForm(),
+        today=school_today(),
+    )
+
+
+@bp.route("/admin/sites/<int:site_id>")
+@roles_required(Role.ADMIN)
+def site_detail(site_id: int):
+    return _site_page(get_authorized(Site, site_id, can_manage_site))
+
+
+@bp.route("/admin/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_site(site_id: int):
+    site = get_authorized(Site, site_id, can_manage_site)
+    form = SiteForm(obj=site)
+    if not form.is_submitted():
+        form.setting_type.data = site.setting_type.value
+    if validate_all(form, lambda: services.site_problems(_site_data(form), current=site)):
+        ok, _ = commit_or_show(form, lambda: services.update_site(site=site, data=_site_data(form)))
+        if ok:
+            flash("Site saved.", "success")
+            return redirect(url_for("internships.site_detail", site_id=site_id))
+    return render_template("internships/site_form.html", form=form, site=site)
+
+
+@bp.route("/admin/sites/<int:site_id>/agreements", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_agreement(site_id: int):
+    site = get_authorized(Site, site_id, can_manage_site)
+    form = AgreementForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.add_agreement(
+                site=site,
+                signed_on=form.signed_on.data,
+                expires_on=form.expires_on.data,
+                note=(form.note.data or "").strip(),
+            ),
+        )
+        if ok:
+            flash("Agreement recorded.", "success")
+            return redirect(url_for("internships.site_detail", site_id=site_id))
+    return _site_page(site, agreement_form=form), 400
+
+
+@bp.route("/admin/sites/<int:site_id>/supervisors", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_supervisor(site_id: int):
+    site = get_authorized(Site, site_id, can_manage_site)
+    form = SupervisorForm()
+    if form.validate_on_submit():
+        ok, user = commit_or_show(
+            form,
+            lambda: services.add_supervisor(
+                site=site,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                by=current_user._get_current_object(),
+            ),
+        )
+        if ok:
+            flash(f"{user.name} supervises at {site.name}.", "success")
+            return redirect(url_for("internships.site_detail", site_id=site_id) + "#supervisors")
+    return _site_page(site, supervisor_form=form), 400
+
+
+# --- placements (admin) ---------------------------------------------------------------------
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/placement", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_placement(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = PlacementForm()
+    form.site_id.choices = [("", "Choose…"), *queries.site_choices()]
+    form.supervisor_id.choices = [("", "Choose…"), *queries.supervisor_choices()]
+    if not form.is_submitted():
+        form.required_hours.data = enrollment.cohort.program.externship_hours or None
+    if form.validate_on_submit():
+        ok, placement = commit_or_show(
+            form,
+            lambda: services.create_placement(
+                enrollment=enrollment,
+                data=services.PlacementData(
+                    site_id=form.site_id.data,
+                    supervisor_id=form.supervisor_id.data,
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                    required_hours=form.required_hours.data,
+                ),
+                by=current_user._get_current_object(),
+            ),
+        )
+        if ok:
+            flash(f"{enrollment.student.name} is placed at {placement.site.name}.", "success")
+            return redirect(url_for("internships.placement_detail", placement_id=placement.id))
+    return render_template("internships/placement_form.html", form=form, enrollment=enrollment)
+
+
+def _placement_page(placement: Placement, end_form: EndPlacementForm) -> str:
+    return render_template(
+        "internships/placement_detail.html",
+        placement=placement,
+        totals=queries.totals_of(placement),
+        logs=queries.placement_logs(placement.id),
+        end_form=end_form,
+        today=school_today(),
+    )
+
+
+@bp.route("/admin/placements/<int:placement_id>")
+@roles_required(Role.ADMIN)
+def placement_detail(placement_id: int):
+    placement = get_authorized(Placement, placement_id, can_manage_placement)
+    return _placement_page(placement, EndPlacementForm())
+
+
+@bp.route("/admin/placements/<int:placement_id>/end", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_placement(placement_id: int):
+    placement = get_authorized(Placement, placement_id, can_manage_placement)
+    form = EndPlacementForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.end_placement(
+                placement=placement, ended_on=form.ended_on.data, reason=form.reason.data or ""
+            ),
+        )
+        if ok:
+            flash("The placement was ended early.", "success")
+            return redirect(url_for("internships.placement_detail", placement_id=placement_id))
+    return _placement_page(placement, form), 400
+
+
+# --- hour logs (students) -------------------------------------------------------------------
+
+
+def _log_data(form: LogForm) -> services.LogData:
+    return services.LogData(
+        work_date=form.work_date.data,
+        hours=form.hours.data or "",
+        activities=form.activities.data or "",
+    )
+
+
+@bp.route("/externship", methods=["GET", "POST"])
+@roles_required(Role.STUDENT)
+def externship():
+    placement = queries.student_placement(current_user.id)
+    form = LogForm()
+    if request.method == "GET":
+        form.work_date.data = school_today()
+    if placement is not None and form.is_submitted():
+        if validate_all(
+            form, lambda: services.log_problems(placement, _log_data(form), current=None)[0]
+        ):
+            ok, _ = commit_or_show(
+                form,
+                lambda: services.add_log(
+                    placement=placement,
+                    data=_log_data(form),
+                    by=current_user._get_current_object(),
+                ),
+            )
+            if ok:
+                flash("Hours logged; your supervisor will confirm them.", "success")
+                return redirect(url_for("internships.externship"))
+    elif placement is None and request.method == "POST":
+        abort(404)
+    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    return render_template(
+        "internships/externship.html",
+        placement=placement,
+        totals=queries.totals_of(placement) if placement else None,
+        logs=queries.placement_logs(placement.id) if placement else [],
+        form=form,
+        today=school_today(),
+        editable=services.EDITABLE,
+    ), status
+
+
+@bp.route("/externship/logs/<int:log_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.STUDENT)
+def edit_log(log_id: int):
+    log = get_authorized(HourLog, log_id, can_edit_log)
+    form = LogForm()
+    if not form.is_submitted():
+        form.work_date.data = log.work_date
+        form.hours.data = f"{log.hours.normalize():f}"
+        form.activities.data = log.activities
+    if log.status in services.EDITABLE and validate_all(
+        form, lambda: services.log_problems(log.placement, _log_data(form), current=log)[0]
+    ):
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.edit_log(
+                log=log, data=_log_data(form), by=current_user._get_current_object()
+            ),
+        )
+        if ok:
+            flash("Log changed and sent to your supervisor again.", "success")
+            return redirect(url_for("internships.externship"))
+    return render_template(
+        "internships/log_form.html", form=form, log=log, editable=services.EDITABLE
+    )
+
+
+@bp.route("/externship/logs/<int:log_id>/withdraw", methods=["POST"])
+@roles_required(Role.STUDENT)
+def withdraw_log(log_id: int):
+    log = get_authorized(HourLog, log_id, can_edit_log)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_log(log=log, by=current_user._get_current_object())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Log withdrawn.", "success")
+    return redirect(url_for("internships.externship"))
+
+
+# --- confirmations (supervisors) ------------------------------------------------------------
+
+DONE_WORDS = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "needs_info": "sent back for more information",
+}
+
+
+@bp.route("/supervisor/hours", methods=["GET", "POST"])
+@roles_required(Role.EMPLOYER)
+def supervisor_hours():
+    form = DecisionForm()
+    if form.validate_on_submit():
+        ids = []
+        for raw in request.form.getlist("log_id"):
+            try:
+                log_id = db_id(raw)
+            except ValueError:
+                abort(400)
+            if log_id is not None:
+                ids.append(get_authorized(HourLog, log_id, can_decide_log).id)
+        try:
+            outcome = services.decide_logs(
+                log_ids=ids,
+                decision=form.decision.data or "",
+                note=form.note.data or "",
+                by=current_user._get_current_object(),
+                via=DecisionChannel.PORTAL,
+                ip=client_ip(),
+                user_agent=user_agent(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            if outcome.decided:
+                n = len(outcome.decided)
+                done = DONE_WORDS.get(form.decision.data or "", "decided")
+                flash(f"{n} log{'s' if n != 1 else ''} {done}.", "success")
+            if outcome.already:
+                n = len(outcome.already)
+                flash(
+                    f"{n} log{'s were' if n != 1 else ' was'} already decided by someone else "
+                    "(or changed by the student) and left as they were.",
+                    "info",
+                )
+            return redirect(url_for("internships.supervisor_hours"))
+    pending = queries.pending_for_supervisor(current_user.id)
+    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    return render_template(
+        "internships/supervisor_hours.html",
+        pending=pending,
+        form=form,
+        chosen=set(request.form.getlist("log_id")),
+        pending_statuses=LogStatus,
+    ), status
