@@ -45,6 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(internships_bp)
 
+    # Graduation requirements from other domains (the cohorts package never imports them).
+    from school.cohorts.grades import add_graduation_check
+    from school.internships.services import externship_requirement
+
+    add_graduation_check(app, externship_requirement)
+
     from school.errors import init_error_pages
 
     init_error_pages(app)

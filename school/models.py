@@ -12,7 +12,7 @@ from school.cohorts.models import (
     Program,
     Score,
 )
-from school.internships.models import Agreement, HourLog, Placement, Site
+from school.internships.models import Agreement, Evaluation, HourLog, Placement, Site
 from school.mail import OutboxMessage
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "CourseMark",
     "Enrollment",
     "EnrollmentChange",
+    "Evaluation",
     "HourLog",
     "LoginThrottle",
     "OutboxMessage",

@@ -278,6 +278,30 @@ MATRIX = [
         "/supervisor/hours",
         answers(admin=403, instructor=403, student=403, employer=400),
     ),
+    (
+        "internships.evaluate",
+        "GET",
+        "/supervisor/placements/{my_placement}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=200),
+    ),
+    (
+        "internships.evaluate",
+        "GET",
+        "/supervisor/placements/{placement}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=404),
+    ),
+    (
+        "internships.evaluate",
+        "POST",
+        "/supervisor/placements/{my_placement}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=400),
+    ),
+    (
+        "internships.evaluate",
+        "POST",
+        "/supervisor/placements/{placement}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=404),
+    ),
 ]
 
 
@@ -316,6 +340,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "site": other_placement.site_id,
             "my_site": my_site.id,
             "placement": other_placement.id,
+            "my_placement": my_placement.id,
             "my_log": my_log.id,
             "other_log": other_log.id,
             "other": other.id,

@@ -47,7 +47,12 @@ def dashboard():
                 else None,
             }
     elif current_user.role == Role.EMPLOYER:
-        context = {"pending_hours": len(internship_queries.pending_for_supervisor(current_user.id))}
+        today = school_today()
+        context = {
+            "pending_hours": internship_queries.count_pending_for_supervisor(current_user.id),
+            "supervised": internship_queries.supervised_placements(current_user.id, today),
+            "today": today,
+        }
     return render_template("core/dashboard.html", **context)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField, PlainDecimalField
-from school.internships.models import SettingType
+from school.internships.models import RATINGS, SettingType
 from school.web import db_id
 
 
@@ -66,3 +66,32 @@ class DecisionForm(FlaskForm):
             ("needs_info", "Ask for more information"),
             ("reject", "Reject"),
         ]
+
+
+SCALE = [("", "Choose…")] + [
+    (str(n), f"{n} — {w}")
+    for n, w in ((5, "excellent"), (4, "good"), (3, "meets expectations"), (2, "fair"), (1, "poor"))
+]
+
+
+class EvaluationForm(FlaskForm):
+    icd_accuracy = SelectField(validate_choice=False)
+    cpt_accuracy = SelectField(validate_choice=False)
+    documentation_review = SelectField(validate_choice=False)
+    compliance = SelectField(validate_choice=False)
+    productivity = SelectField(validate_choice=False)
+    professionalism = SelectField(validate_choice=False)
+    would_hire = RadioField("Would you hire this student?", validate_choice=False)
+    comments = TextAreaField("Comments", validators=[Length(max=4000)])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in RATINGS:
+            field = self[name]
+            field.label.text = label
+            field.choices = SCALE
+        self.would_hire.choices = [("yes", "Yes"), ("no", "No")]
+
+    def rating(self, name: str) -> int | None:
+        value = self[name].data
+        return int(value) if value in {"1", "2", "3", "4", "5"} else None

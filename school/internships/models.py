@@ -213,3 +213,46 @@ class HourLog(db.Model):
 
     placement: Mapped[Placement] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+
+RATINGS = (
+    ("icd_accuracy", "ICD-10-CM coding accuracy"),
+    ("cpt_accuracy", "CPT/HCPCS coding accuracy"),
+    ("documentation_review", "Documentation review"),
+    ("compliance", "Compliance and confidentiality"),
+    ("productivity", "Productivity"),
+    ("professionalism", "Professionalism"),
+)
+
+
+class Evaluation(db.Model):
+    """The supervisor's end-of-placement evaluation: competencies rated 1–5, comments and
+    whether they would hire the student. One per placement."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = tuple(
+        CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_range") for name, _ in RATINGS
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(
+        ForeignKey("placements.id", ondelete="RESTRICT"), unique=True
+    )
+    icd_accuracy: Mapped[int] = mapped_column(Integer)
+    cpt_accuracy: Mapped[int] = mapped_column(Integer)
+    documentation_review: Mapped[int] = mapped_column(Integer)
+    compliance: Mapped[int] = mapped_column(Integer)
+    productivity: Mapped[int] = mapped_column(Integer)
+    professionalism: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[str | None] = mapped_column(Text)
+    would_hire: Mapped[bool] = mapped_column()
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    submitted_by: Mapped[User] = relationship()
+
+    @property
+    def average(self) -> Decimal:
+        total = sum(getattr(self, name) for name, _ in RATINGS)
+        return (Decimal(total) / len(RATINGS)).quantize(Decimal("0.1"))

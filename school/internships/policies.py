@@ -23,3 +23,8 @@ def can_edit_log(actor: User, log: HourLog) -> bool:
 def can_decide_log(actor: User, log: HourLog) -> bool:
     """A supervisor attached to the log's site."""
     return actor.role == Role.EMPLOYER and supervises(actor, log.placement.site_id)
+
+
+def can_evaluate(actor: User, placement: Placement) -> bool:
+    """A supervisor attached to the placement's site."""
+    return actor.role == Role.EMPLOYER and supervises(actor, placement.site_id)

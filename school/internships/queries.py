@@ -14,6 +14,7 @@ from school.cohorts.models import Cohort, Enrollment
 from school.extensions import db
 from school.internships.models import (
     Agreement,
+    Evaluation,
     HourLog,
     LogStatus,
     Placement,
@@ -234,4 +235,51 @@ def site_placements(site_id: int) -> list[Placement]:
             )
             .order_by(Placement.start_date.desc())
         )
+    )
+
+
+@dataclass(frozen=True)
+class SupervisedRow:
+    placement: Placement
+    totals: Totals
+    evaluated: bool
+
+
+def supervised_placements(user_id: int, today: dt.date) -> list[SupervisedRow]:
+    """Open placements at the supervisor's sites with their hours and whether the evaluation
+    is in (three statements)."""
+    my_sites = select(site_supervisors.c.site_id).where(site_supervisors.c.user_id == user_id)
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.site_id.in_(my_sites), Placement.status == PlacementStatus.ACTIVE)
+            .options(
+                joinedload(Placement.site),
+                joinedload(Placement.enrollment).joinedload(Enrollment.student),
+            )
+            .order_by(Placement.start_date, Placement.id)
+        )
+    )
+    ids = [p.id for p in placements]
+    totals = placement_totals(ids)
+    evaluated = set(
+        db.session.scalars(select(Evaluation.placement_id).where(Evaluation.placement_id.in_(ids)))
+    )
+    zero = (Decimal(0), Decimal(0))
+    return [
+        SupervisedRow(p, Totals(*totals.get(p.id, zero), p.required_hours), p.id in evaluated)
+        for p in placements
+    ]
+
+
+def count_pending_for_supervisor(user_id: int) -> int:
+    my_sites = select(site_supervisors.c.site_id).where(site_supervisors.c.user_id == user_id)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(HourLog)
+            .join(Placement, Placement.id == HourLog.placement_id)
+            .where(Placement.site_id.in_(my_sites), HourLog.status == LogStatus.PENDING)
+        )
+        or 0
     )

@@ -19,8 +19,10 @@ from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 from school.internships.models import (
+    RATINGS,
     Agreement,
     DecisionChannel,
+    Evaluation,
     HourLog,
     LogStatus,
     Placement,
@@ -510,5 +512,120 @@ def decide_logs(
             )
         else:
             already.append(log_id)
+    if status == LogStatus.CONFIRMED and decided:
+        placements = db.session.scalars(
+            select(HourLog.placement_id).where(HourLog.id.in_(decided)).distinct()
+        ).all()
+        refresh_completion(list(placements))
     db.session.expire_all()
     return Outcome(decided=decided, already=already)
+
+
+# --- evaluation, completion and graduation ------------------------------------------------
+
+
+def confirmed_hours(placement_id: int) -> Decimal:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(HourLog.hours), 0)).where(
+            HourLog.placement_id == placement_id, HourLog.status == LogStatus.CONFIRMED
+        )
+    )
+    return Decimal(str(total))
+
+
+def refresh_completion(placement_ids: Sequence[int]) -> list[int]:
+    """Complete each open placement whose confirmed hours reach the requirement and whose
+    evaluation is in (guarded: an ended or completed one stays as it is). Returns the ids
+    completed now."""
+    done: list[int] = []
+    for pid in sorted(set(placement_ids)):
+        placement = db.session.get(Placement, pid)
+        if placement is None or placement.status != PlacementStatus.ACTIVE:
+            continue
+        evaluated = db.session.scalar(select(Evaluation.id).where(Evaluation.placement_id == pid))
+        if evaluated is None or confirmed_hours(pid) < placement.required_hours:
+            continue
+        changed = db.session.execute(
+            update(Placement)
+            .where(Placement.id == pid, Placement.status == PlacementStatus.ACTIVE)
+            .values(status=PlacementStatus.COMPLETED)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if changed == 1:
+            done.append(pid)
+            record_event("placement.completed", subject_type="placements", subject_id=pid)
+    return done
+
+
+def submit_evaluation(
+    *,
+    placement: Placement,
+    ratings: dict[str, int | None],
+    comments: str,
+    would_hire: bool | None,
+    by: User,
+) -> Evaluation:
+    """The supervisor's end-of-placement evaluation (once per placement)."""
+    problems = DomainError.collect()
+    if placement.status == PlacementStatus.ENDED_EARLY:
+        problems.add("", "This placement ended early; there is nothing to evaluate.")
+    if db.session.scalar(select(Evaluation.id).where(Evaluation.placement_id == placement.id)):
+        problems.add("", "This placement has already been evaluated.")
+    for name, label in RATINGS:
+        value = ratings.get(name)
+        if value is None or not 1 <= value <= 5:
+            problems.add(name, f"Rate {label.lower()} from 1 (poor) to 5 (excellent).")
+    if would_hire is None:
+        problems.add("would_hire", "Say whether you would hire this student.")
+    if len(comments) > 4000:
+        problems.add("comments", "Use at most 4,000 characters.")
+    problems.raise_if_any()
+    evaluation = Evaluation(
+        placement_id=placement.id,
+        comments=comments.strip() or None,
+        would_hire=bool(would_hire),
+        submitted_by_id=by.id,
+        **{name: ratings[name] for name, _ in RATINGS},
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    record_event(
+        "placement.evaluated",
+        subject=placement,
+        actor=by,
+        details={"average": str(evaluation.average), "would_hire": bool(would_hire)},
+    )
+    refresh_completion([placement.id])
+    return evaluation
+
+
+def externship_requirement(enrollment: Enrollment) -> list[str]:
+    """Graduation check (registered with the cohorts package): a program that requires an
+    externship needs a completed placement."""
+    program = enrollment.cohort.program
+    if not program.requires_externship:
+        return []
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.enrollment_id == enrollment.id)
+            .order_by(Placement.start_date.desc())
+        )
+    )
+    if any(p.status == PlacementStatus.COMPLETED for p in placements):
+        return []
+    current = next((p for p in placements if p.status == PlacementStatus.ACTIVE), None)
+    if current is None:
+        return [f"Externship: no placement yet ({program.externship_hours} hours required)."]
+    hours = confirmed_hours(current.id)
+    evaluated = db.session.scalar(
+        select(Evaluation.id).where(Evaluation.placement_id == current.id)
+    )
+    missing = []
+    if hours < current.required_hours:
+        missing.append(
+            f"{hours.normalize():f} of {current.required_hours.normalize():f} hours confirmed"
+        )
+    if evaluated is None:
+        missing.append("the supervisor's evaluation is not in")
+    return [f"Externship at {current.site.name}: {'; '.join(missing)}."]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.models import Role
@@ -18,15 +19,25 @@ from school.internships.forms import (
     AgreementForm,
     DecisionForm,
     EndPlacementForm,
+    EvaluationForm,
     LogForm,
     PlacementForm,
     SiteForm,
     SupervisorForm,
 )
-from school.internships.models import DecisionChannel, HourLog, LogStatus, Placement, Site
+from school.internships.models import (
+    RATINGS,
+    DecisionChannel,
+    Evaluation,
+    HourLog,
+    LogStatus,
+    Placement,
+    Site,
+)
 from school.internships.policies import (
     can_decide_log,
     can_edit_log,
+    can_evaluate,
     can_manage_placement,
     can_manage_site,
 )
@@ -373,4 +384,36 @@ def supervisor_hours():
         form=form,
         chosen=set(request.form.getlist("log_id")),
         pending_statuses=LogStatus,
+    ), status
+
+
+@bp.route("/supervisor/placements/<int:placement_id>/evaluation", methods=["GET", "POST"])
+@roles_required(Role.EMPLOYER)
+def evaluate(placement_id: int):
+    placement = get_authorized(Placement, placement_id, can_evaluate)
+    form = EvaluationForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.submit_evaluation(
+                placement=placement,
+                ratings={name: form.rating(name) for name, _ in RATINGS},
+                comments=form.comments.data or "",
+                would_hire={"yes": True, "no": False}.get(form.would_hire.data or ""),
+                by=current_user._get_current_object(),
+            ),
+        )
+        if ok:
+            flash(f"Evaluation of {placement.enrollment.student.name} sent. Thank you.", "success")
+            return redirect(url_for("core.dashboard"))
+    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    return render_template(
+        "internships/evaluation.html",
+        form=form,
+        placement=placement,
+        totals=queries.totals_of(placement),
+        evaluation=db.session.scalar(
+            select(Evaluation).where(Evaluation.placement_id == placement.id)
+        ),
+        ratings=RATINGS,
     ), status

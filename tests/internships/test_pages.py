@@ -274,3 +274,38 @@ def test_no_new_placement_where_the_agreement_expired_says_so_on_the_page(client
         },
     ).get_data(as_text=True)  # fmt: skip
     assert "The agreement with Lakeside expired on 2027-01-31" in page
+
+
+def test_supervisor_evaluates_from_their_home_page(client, app):
+    with app.app_context():
+        boss = make_user(role=Role.EMPLOYER)
+        student = make_user(role=Role.STUDENT, name="Ann Lee")
+        placement = make_placement(
+            enrollment=make_enrollment(student=student),
+            supervisor=boss,
+            site=make_site(supervisors=[boss]),
+            required_hours=D(8),
+        )
+        make_log(placement=placement, day=dt.date(2027, 4, 14), status=LogStatus.CONFIRMED)
+        db.session.commit()
+        email, placement_id = boss.email, placement.id
+    assert login(client, email, DEFAULT_PASSWORD).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "Ann Lee" in home and "8 of 8" in home and "Evaluate" in home
+    url = f"/supervisor/placements/{placement_id}/evaluation"
+    response = client.submit(url, {"icd_accuracy": "5", "comments": "Great"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Rate cpt/hcpcs coding accuracy from 1 (poor) to 5 (excellent)." in page
+    assert "Say whether you would hire this student." in page
+    ratings = {name: "4" for name in (
+        "icd_accuracy", "cpt_accuracy", "documentation_review", "compliance", "productivity",
+        "professionalism",
+    )}  # fmt: skip
+    response = client.submit(url, ratings | {"would_hire": "yes", "comments": "Great"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Placement, placement_id).status.value == "completed"
+    # Complete: it leaves the supervisor's list of current students.
+    assert "No student is placed at your site right now." in client.get("/").get_data(True)
+    assert "Would hire" in client.get(url).get_data(as_text=True)

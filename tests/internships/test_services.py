@@ -328,3 +328,116 @@ def test_ending_a_placement_early_closes_it_to_new_logs(app):
             lambda: services.add_log(placement=placement, data=_log(placement), by=student)
         )
         assert problems[""] == ["This placement is closed; hours can no longer be logged."]
+
+
+# --- evaluation, completion, graduation ----------------------------------------------------
+
+GOOD = {
+    "icd_accuracy": 5,
+    "cpt_accuracy": 4,
+    "documentation_review": 4,
+    "compliance": 5,
+    "productivity": 3,
+    "professionalism": 5,
+}
+
+
+def test_evaluation_rules_and_once_only(app):
+    with app.app_context():
+        placement = make_placement(required_hours=D(8))
+        boss = placement.supervisor
+        db.session.commit()
+        problems = _problems(
+            lambda: services.submit_evaluation(
+                placement=placement,
+                ratings=GOOD | {"productivity": 6, "compliance": None},
+                comments="",
+                would_hire=None,
+                by=boss,
+            )
+        )
+        assert set(problems) == {"productivity", "compliance", "would_hire"}
+        placement = db.session.get(Placement, placement.id)
+        evaluation = services.submit_evaluation(
+            placement=placement, ratings=GOOD, comments="Quick learner", would_hire=True, by=boss
+        )
+        db.session.commit()
+        assert evaluation.average == D("4.3")
+        problems = _problems(
+            lambda: services.submit_evaluation(
+                placement=db.session.get(Placement, placement.id),
+                ratings=GOOD,
+                comments="",
+                would_hire=True,
+                by=db.session.get(User, boss.id),
+            )
+        )
+        assert problems[""] == ["This placement has already been evaluated."]
+
+
+def test_a_placement_completes_with_enough_confirmed_hours_and_the_evaluation(app):
+    with app.app_context():
+        placement = make_placement(required_hours=D(12))
+        boss = placement.supervisor
+        logs = [
+            make_log(placement=placement, day=dt.date(2027, 4, d), hours=D(6)).id for d in (12, 13)
+        ]
+        db.session.commit()
+        services.submit_evaluation(
+            placement=placement, ratings=GOOD, comments="", would_hire=True, by=boss
+        )
+        db.session.commit()
+        assert db.session.get(Placement, placement.id).status.value == "active"  # 0 of 12 hours
+        services.decide_logs(
+            log_ids=logs[:1], decision="confirm", note="", by=boss, via=DecisionChannel.PORTAL,
+            ip=None, user_agent=None,
+        )  # fmt: skip
+        db.session.commit()
+        assert db.session.get(Placement, placement.id).status.value == "active"  # 6 of 12
+        services.decide_logs(
+            log_ids=logs[1:], decision="confirm", note="", by=db.session.get(User, boss.id),
+            via=DecisionChannel.PORTAL, ip=None, user_agent=None,
+        )  # fmt: skip
+        db.session.commit()
+        assert db.session.get(Placement, placement.id).status.value == "completed"
+
+
+def test_graduation_needs_a_completed_placement_when_the_program_requires_one(app):
+    from school.cohorts.grades import unmet_requirements
+    from school.cohorts.models import CourseMark, SpecialResult
+
+    with app.app_context():
+        enrollment = make_enrollment()  # the program requires 160 hours
+        for course in enrollment.cohort.program.courses:
+            db.session.add(
+                CourseMark(
+                    enrollment_id=enrollment.id,
+                    course_id=course.id,
+                    result=SpecialResult.TRANSFER_CREDIT,
+                )
+            )
+        db.session.commit()
+        assert unmet_requirements(enrollment) == [
+            "Externship: no placement yet (160 hours required)."
+        ]
+        placement = make_placement(enrollment=enrollment, required_hours=D(8))
+        log = make_log(placement=placement, day=dt.date(2027, 4, 14), hours=D(8))
+        db.session.commit()
+        site = placement.site.name
+        assert unmet_requirements(db.session.get(Enrollment, enrollment.id)) == [
+            f"Externship at {site}: 0 of 8 hours confirmed; the supervisor's evaluation is not in."
+        ]
+        boss = placement.supervisor
+        services.decide_logs(
+            log_ids=[log.id], decision="confirm", note="", by=boss, via=DecisionChannel.PORTAL,
+            ip=None, user_agent=None,
+        )  # fmt: skip
+        services.submit_evaluation(
+            placement=db.session.get(Placement, placement.id),
+            ratings=GOOD,
+            comments="",
+            would_hire=False,
+            by=db.session.get(User, boss.id),
+        )
+        db.session.commit()
+        assert unmet_requirements(db.session.get(Enrollment, enrollment.id)) == []

@@ -1,13 +1,14 @@
-"""externship sites, agreements, supervisors, placements and hour logs
+"""externship sites, agreements, supervisors, placements, hour logs and evaluations
 
 Reviewed: autogenerate output. Statuses and setting types are VARCHAR with named CHECK
 constraints; nothing is deleted through a site, enrollment or user (RESTRICT), except a
 site's supervisor links. A partial unique index keeps one open placement per enrollment; an
-hour log carries a version number so that a decision can be bound to what was seen.
+hour log carries a version number so that a decision can be bound to what was seen; one
+evaluation per placement, ratings 1 to 5.
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-27 21:15:07.021818
+Create Date: 2026-11-27 21:27:00.567629
 
 """
 
@@ -154,6 +155,54 @@ def upgrade():
         )
 
     op.create_table(
+        "evaluations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("placement_id", sa.Integer(), nullable=False),
+        sa.Column("icd_accuracy", sa.Integer(), nullable=False),
+        sa.Column("cpt_accuracy", sa.Integer(), nullable=False),
+        sa.Column("documentation_review", sa.Integer(), nullable=False),
+        sa.Column("compliance", sa.Integer(), nullable=False),
+        sa.Column("productivity", sa.Integer(), nullable=False),
+        sa.Column("professionalism", sa.Integer(), nullable=False),
+        sa.Column("comments", sa.Text(), nullable=True),
+        sa.Column("would_hire", sa.Boolean(), nullable=False),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "compliance BETWEEN 1 AND 5", name=op.f("ck_evaluations_compliance_range")
+        ),
+        sa.CheckConstraint(
+            "cpt_accuracy BETWEEN 1 AND 5", name=op.f("ck_evaluations_cpt_accuracy_range")
+        ),
+        sa.CheckConstraint(
+            "documentation_review BETWEEN 1 AND 5",
+            name=op.f("ck_evaluations_documentation_review_range"),
+        ),
+        sa.CheckConstraint(
+            "icd_accuracy BETWEEN 1 AND 5", name=op.f("ck_evaluations_icd_accuracy_range")
+        ),
+        sa.CheckConstraint(
+            "productivity BETWEEN 1 AND 5", name=op.f("ck_evaluations_productivity_range")
+        ),
+        sa.CheckConstraint(
+            "professionalism BETWEEN 1 AND 5", name=op.f("ck_evaluations_professionalism_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["placement_id"],
+            ["placements.id"],
+            name=op.f("fk_evaluations_placement_id_placements"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_id"],
+            ["users.id"],
+            name=op.f("fk_evaluations_submitted_by_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluations")),
+        sa.UniqueConstraint("placement_id", name=op.f("uq_evaluations_placement_id")),
+    )
+    op.create_table(
         "hour_logs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("placement_id", sa.Integer(), nullable=False),
@@ -223,6 +272,7 @@ def downgrade():
         batch_op.drop_index("ix_hour_logs_placement_date")
 
     op.drop_table("hour_logs")
+    op.drop_table("evaluations")
     with op.batch_alter_table("placements", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_placements_open_enrollment",
