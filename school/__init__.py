@@ -66,10 +66,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school.auth.cli import users_cli
     from school.cli import demo_command, outbox_cli
     from school.cohorts.cli import roster_cli
+    from school.internships.cli import hours_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(roster_cli)
+    app.cli.add_command(hours_cli)
     app.cli.add_command(demo_command)
     return app
 

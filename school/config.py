@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_WINDOW_SECONDS": 900,
     # Emailed links
     "INVITATION_TTL_HOURS": 72,
+    # Hour-confirmation links emailed to supervisors stop working after this many days.
+    "HOURS_LINK_TTL_DAYS": 7,
     "PASSWORD_RESET_TTL_MINUTES": 60,
     "PASSWORD_MIN_LENGTH": 10,
     "PER_PAGE": 25,

@@ -13,6 +13,7 @@ from school.cohorts.models import (
     Score,
 )
 from school.internships.models import Agreement, Evaluation, HourLog, Placement, Site
+from school.links import EmailedLink, EmailedLinkItem
 from school.mail import OutboxMessage
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "Cohort",
     "Course",
     "CourseMark",
+    "EmailedLink",
+    "EmailedLinkItem",
     "Enrollment",
     "EnrollmentChange",
     "Evaluation",

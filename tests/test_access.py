@@ -302,6 +302,25 @@ MATRIX = [
         "/supervisor/placements/{placement}/evaluation",
         answers(admin=403, instructor=403, student=403, employer=404),
     ),
+    (
+        "internships.open_confirmation",
+        "GET",
+        "/hours/confirm/not-a-token",
+        expect(410, 410, anonymous=410),
+    ),
+    ("internships.confirm_batch", "GET", "/hours/confirm/batch/1", expect(410, 410, anonymous=410)),
+    (
+        "internships.confirm_batch",
+        "POST",
+        "/hours/confirm/batch/1",
+        expect(410, 410, anonymous=410),
+    ),
+    (
+        "internships.request_confirmation",
+        "POST",
+        "/admin/hours/request-confirmation",
+        expect(302, 403),
+    ),
 ]
 
 

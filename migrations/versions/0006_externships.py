@@ -1,14 +1,15 @@
-"""externship sites, agreements, supervisors, placements, hour logs and evaluations
+"""externship sites, agreements, supervisors, placements, hour logs, evaluations; emailed links
 
 Reviewed: autogenerate output. Statuses and setting types are VARCHAR with named CHECK
 constraints; nothing is deleted through a site, enrollment or user (RESTRICT), except a
 site's supervisor links. A partial unique index keeps one open placement per enrollment; an
 hour log carries a version number so that a decision can be bound to what was seen; one
-evaluation per placement, ratings 1 to 5.
+evaluation per placement, ratings 1 to 5. Emailed links (hashed secret, single use, expiry)
+list the records of their batch with the version each had when the link was sent.
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-27 21:27:00.567629
+Create Date: 2026-11-27 21:30:36.957568
 
 """
 
@@ -76,6 +77,29 @@ def upgrade():
         batch_op.create_index("ix_agreements_site_expires", ["site_id", "expires_on"], unique=False)
 
     op.create_table(
+        "emailed_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("created_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", school.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", school.database.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_emailed_links_user_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_emailed_links")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_emailed_links_token_hash")),
+    )
+    with op.batch_alter_table("emailed_links", schema=None) as batch_op:
+        batch_op.create_index("ix_emailed_links_user_purpose", ["user_id", "purpose"], unique=False)
+
+    op.create_table(
         "site_supervisors",
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -96,6 +120,19 @@ def upgrade():
     with op.batch_alter_table("site_supervisors", schema=None) as batch_op:
         batch_op.create_index("ix_site_supervisors_user_id", ["user_id"], unique=False)
 
+    op.create_table(
+        "emailed_link_items",
+        sa.Column("link_id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["emailed_links.id"],
+            name=op.f("fk_emailed_link_items_link_id_emailed_links"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("link_id", "subject_id", name=op.f("pk_emailed_link_items")),
+    )
     op.create_table(
         "placements",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -284,10 +321,15 @@ def downgrade():
         batch_op.drop_index("ix_placements_enrollment_id")
 
     op.drop_table("placements")
+    op.drop_table("emailed_link_items")
     with op.batch_alter_table("site_supervisors", schema=None) as batch_op:
         batch_op.drop_index("ix_site_supervisors_user_id")
 
     op.drop_table("site_supervisors")
+    with op.batch_alter_table("emailed_links", schema=None) as batch_op:
+        batch_op.drop_index("ix_emailed_links_user_purpose")
+
+    op.drop_table("emailed_links")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.drop_index("ix_agreements_site_expires")
 

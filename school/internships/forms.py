@@ -95,3 +95,7 @@ class EvaluationForm(FlaskForm):
     def rating(self, name: str) -> int | None:
         value = self[name].data
         return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+
+class LinkConfirmForm(FlaskForm):
+    signature = StringField("Your full name, as signature", validators=[Length(max=120)])

@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
-from school.auth.access import get_authorized, roles_required
+from school.auth.access import get_authorized, public, roles_required
 from school.auth.models import Role
 from school.cohorts.models import Enrollment
 from school.cohorts.policies import can_manage_enrollment
@@ -20,6 +30,7 @@ from school.internships.forms import (
     DecisionForm,
     EndPlacementForm,
     EvaluationForm,
+    LinkConfirmForm,
     LogForm,
     PlacementForm,
     SiteForm,
@@ -41,8 +52,9 @@ from school.internships.policies import (
     can_manage_placement,
     can_manage_site,
 )
+from school.links import LinkInvalid, check_link, load_link
 from school.pagination import parse_page
-from school.security import client_ip, user_agent
+from school.security import client_ip, no_referrer, user_agent
 from school.web import apply_problems, commit_or_show, db_id, validate_all
 
 bp = Blueprint("internships", __name__, template_folder="templates")
@@ -417,3 +429,98 @@ def evaluate(placement_id: int):
         ),
         ratings=RATINGS,
     ), status
+
+
+# --- confirmation by emailed link (no sign-in) ----------------------------------------------
+
+OPENED_KEY = "opened_hour_links"  # ids of confirmation links opened in this browser
+
+
+def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
+    no_referrer()
+    return render_template(
+        "internships/link_invalid.html", reason=exc.reason, message=str(exc)
+    ), 410
+
+
+@bp.route("/hours/confirm/<token>")
+@public
+def open_confirmation(token: str):
+    """The emailed link: check it, remember in the signed session that this browser holds
+    it, and move to a page whose URL holds no secret."""
+    no_referrer()
+    try:
+        link = check_link(token, services.LINK_PURPOSE)
+    except LinkInvalid as exc:
+        return _link_refused(exc)
+    opened = [i for i in session.get(OPENED_KEY, []) if i != link.id]
+    session[OPENED_KEY] = [*opened, link.id][-5:]
+    return redirect(url_for("internships.confirm_batch", link_id=link.id))
+
+
+@bp.route("/hours/confirm/batch/<int:link_id>", methods=["GET", "POST"])
+@public
+def confirm_batch(link_id: int):
+    no_referrer()
+    try:
+        if link_id not in session.get(OPENED_KEY, []):
+            raise LinkInvalid("missing")
+        link = load_link(link_id, services.LINK_PURPOSE)
+    except LinkInvalid as exc:
+        return _link_refused(exc)
+    logs = list(
+        db.session.scalars(
+            select(HourLog)
+            .where(HourLog.id.in_([i.subject_id for i in link.items]))
+            .order_by(HourLog.work_date, HourLog.id)
+        )
+    )
+    form = LinkConfirmForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        decisions = {
+            log.id: services.LinkDecision(
+                decision=request.form.get(f"decision-{log.id}", ""),
+                note=request.form.get(f"note-{log.id}", ""),
+            )
+            for log in logs
+        }
+        try:
+            outcome = services.decide_by_link(
+                link_id=link.id,
+                signature=form.signature.data or "",
+                decisions=decisions,
+                ip=client_ip(),
+                user_agent=user_agent(),
+            )
+        except LinkInvalid as exc:
+            db.session.rollback()
+            return _link_refused(exc)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.problems
+            apply_problems(form, exc)
+        else:
+            db.session.commit()
+            return render_template(
+                "internships/link_done.html", count=len(outcome.decided), supervisor=link.user
+            )
+    return render_template(
+        "internships/confirm_batch.html", link=link, logs=logs, form=form, errors=errors
+    ), (400 if errors else 200)
+
+
+@bp.route("/admin/hours/request-confirmation", methods=["POST"])
+@roles_required(Role.ADMIN)
+def request_confirmation():
+    form = DecisionForm()
+    if form.validate_on_submit():
+        sent = services.request_confirmations(by=current_user._get_current_object())
+        db.session.commit()
+        flash(
+            f"{sent} supervisor{'s' if sent != 1 else ''} emailed a confirmation link."
+            if sent
+            else "No hour log is waiting for a supervisor.",
+            "success" if sent else "info",
+        )
+    return redirect(url_for("internships.sites"))
