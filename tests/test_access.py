@@ -321,6 +321,8 @@ MATRIX = [
         "/admin/hours/request-confirmation",
         expect(302, 403),
     ),
+    ("internships.placements_board", "GET", "/admin/cohorts/{cohort}/placements", expect(200, 403)),
+    ("internships.placements_board", "GET", "/admin/cohorts/999999/placements", expect(404, 403)),
 ]
 
 

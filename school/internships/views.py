@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from school.auth.access import get_authorized, public, roles_required
 from school.auth.models import Role
-from school.cohorts.models import Enrollment
-from school.cohorts.policies import can_manage_enrollment
-from school.database import school_today
+from school.cohorts.models import Cohort, Enrollment
+from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
+from school.database import school_today, utcnow
 from school.errors import DomainError
 from school.extensions import db
 from school.internships import queries, services
@@ -524,3 +524,37 @@ def request_confirmation():
             "success" if sent else "info",
         )
     return redirect(url_for("internships.sites"))
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/placements")
+@roles_required(Role.ADMIN)
+def placements_board(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    today = school_today()
+    rows = queries.placements_board(cohort.id, today)
+    show = request.args.get("show") if request.args.get("show") in SHOW else None
+    now = utcnow()
+    counts = {
+        "unplaced": sum(1 for r in rows if r.placement is None),
+        "behind": sum(1 for r in rows if r.behind),
+        "stale": sum(1 for r in rows if r.stale(now)),
+    }
+    if show == "unplaced":
+        rows = [r for r in rows if r.placement is None]
+    elif show == "behind":
+        rows = [r for r in rows if r.behind]
+    elif show == "stale":
+        rows = [r for r in rows if r.stale(now)]
+    return render_template(
+        "internships/board.html",
+        cohort=cohort,
+        rows=rows,
+        counts=counts,
+        show=show or "",
+        today=today,
+        now=now,
+        stale_days=queries.STALE_PENDING_DAYS,
+    )
+
+
+SHOW = ("unplaced", "behind", "stale")

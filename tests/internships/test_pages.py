@@ -309,3 +309,50 @@ def test_supervisor_evaluates_from_their_home_page(client, app):
     # Complete: it leaves the supervisor's list of current students.
     assert "No student is placed at your site right now." in client.get("/").get_data(True)
     assert "Would hire" in client.get(url).get_data(as_text=True)
+
+
+def test_placements_board_flags_and_query_count(client, login_as, app, count_queries, monkeypatch):
+    """Students without a placement, behind a steady pace, or with hours pending for more
+    than 7 days; the page's statements do not grow from 10 to 200 placements."""
+    from school.cohorts.models import Cohort
+    from school.database import utcnow
+
+    login_as("admin")
+    with app.app_context():
+        cohort = make_enrollment().cohort
+        unplaced = make_enrollment(
+            cohort=cohort, student=make_user(role=Role.STUDENT, name="Una Placed")
+        )
+        sol = make_user(role=Role.STUDENT, name="Sol Slow")
+        slow = make_placement(
+            enrollment=make_enrollment(cohort=cohort, student=sol),
+            start=dt.date(2027, 3, 1), end=dt.date(2027, 4, 30), required_hours=D(160),
+        )  # fmt: skip
+        old = make_log(placement=slow, day=dt.date(2027, 3, 2))
+        old.submitted_at = utcnow() - dt.timedelta(days=9)
+        db.session.commit()
+        cohort_id = cohort.id
+        assert unplaced.id
+    url = f"/admin/cohorts/{cohort_id}/placements"
+    page = client.get(url).get_data(as_text=True)
+    assert "Una Placed" in page and "No placement" in page
+    assert ">behind</span>" in page  # 0 confirmed; a steady pace expects 120 by Apr 15
+    assert "since" in page  # pending for 9 days
+    assert "Sol Slow" not in client.get(url + "?show=unplaced").get_data(as_text=True)
+    assert "Una Placed" not in client.get(url + "?show=stale").get_data(as_text=True)
+
+    def add(n):
+        with app.app_context():
+            cohort = db.session.get(Cohort, cohort_id)
+            for _ in range(n):
+                p = make_placement(enrollment=make_enrollment(cohort=cohort))
+                make_log(placement=p, day=dt.date(2027, 4, 14))
+            db.session.commit()
+
+    add(8)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    add(190)
+    with count_queries() as many:
+        assert client.get(url).status_code == 200
+    assert many.count == few.count <= 9
