@@ -28,6 +28,17 @@ from school.cohorts.services import (
 )
 from school.database import school_today
 from school.extensions import db
+from school.internships.models import DecisionChannel, SettingType
+from school.internships.services import (
+    LogData,
+    PlacementData,
+    SiteData,
+    add_agreement,
+    add_log,
+    create_placement,
+    create_site,
+    decide_logs,
+)
 from school.mail import deliver_pending, mail_configured
 
 DEMO_PASSWORD = "coding-demo-2026"  # noqa: S105 (published demo login)
@@ -146,7 +157,90 @@ def load_demo() -> list[User]:
         by=None,
     )
     _demo_grades(cohorts[0], teacher=db.session.get(User, instructors["p.raman@demo.school"]))
+    _demo_externships({u.email: u for u in users}, enrollments)
     return users
+
+
+DEMO_SITES = [
+    # name, setting, address, contact, supervisor email, agreement signed / expires (days)
+    ("Mercy General Hospital HIM", SettingType.HOSPITAL, "400 Mercy Way, Springfield",
+     "Grace Liu", "g.liu@mercy-general.demo.school", -400, 330),
+    ("Lakeside Family Practice", SettingType.PHYSICIAN_OFFICE, "12 Shore Rd, Lakeside",
+     "Omar Haddad", "o.haddad@lakeside-clinic.demo.school", -300, 20),
+    ("CodeRight Remote Coding", SettingType.CODING_COMPANY, "Remote", "Ines Park", None, -200, 500),
+    ("Riverside Nursing Center", SettingType.NURSING, "8 Elm St, Riverside", "Al Moore", None,
+     -800, -35),
+]  # fmt: skip
+
+
+def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> None:
+    """Four sites (one agreement expiring soon, one expired), two supervisors and three
+    placements three weeks in: confirmed, pending and needs-information logs."""
+    today = school_today()
+    sites = {}
+    for name, setting, address, contact, boss, signed, expires in DEMO_SITES:
+        site = create_site(
+            data=SiteData(
+                name=name, setting_type=setting.value, address=address, contact_name=contact
+            )
+        )
+        add_agreement(
+            site=site,
+            signed_on=today + dt.timedelta(days=signed),
+            expires_on=today + dt.timedelta(days=expires),
+            note="Signed copy in the externship binder",
+        )
+        if boss:
+            site.supervisors.append(users[boss])
+        sites[name] = site
+    start = today - dt.timedelta(days=21)
+    plan = [
+        (enrollments[0], "Mercy General Hospital HIM", "g.liu@mercy-general.demo.school", 12),
+        (enrollments[1], "Lakeside Family Practice", "o.haddad@lakeside-clinic.demo.school", 5),
+        (enrollments[2], "Mercy General Hospital HIM", "g.liu@mercy-general.demo.school", 0),
+    ]
+    work = [
+        "Coded emergency department charts (ICD-10-CM, E/M levels)",
+        "Abstracted inpatient records; reviewed PCS procedure codes",
+        "Worked the claim denial queue with the billing team",
+        "Audited outpatient surgery charts against op notes",
+    ]
+    for enrollment, site_name, boss_email, days in plan:
+        boss = users[boss_email]
+        placement = create_placement(
+            enrollment=enrollment,
+            data=PlacementData(
+                site_id=sites[site_name].id,
+                supervisor_id=boss.id,
+                start_date=start,
+                end_date=today + dt.timedelta(days=60),
+                required_hours=Decimal(enrollment.cohort.program.externship_hours),
+            ),
+            by=None,
+        )
+        logged = []
+        day = start
+        while len(logged) < days and day < today:
+            if day.weekday() < 5:
+                log = add_log(
+                    placement=placement,
+                    data=LogData(day, "8" if len(logged) % 3 else "7.5", work[len(logged) % 4]),
+                    by=enrollment.student,
+                )
+                logged.append(log.id)
+            day += dt.timedelta(days=1)
+        confirm = logged[:-2] if len(logged) > 2 else []
+        if confirm:
+            decide_logs(
+                log_ids=confirm, decision="confirm", note="", by=boss,
+                via=DecisionChannel.PORTAL, ip=None, user_agent=None,
+            )  # fmt: skip
+        if len(logged) == 5:
+            decide_logs(
+                log_ids=logged[-1:], decision="needs_info",
+                note="Please list the chart types you coded that day.", by=boss,
+                via=DecisionChannel.PORTAL, ip=None, user_agent=None,
+            )  # fmt: skip
 
 
 DEMO_ROSTER_NAMES = [

@@ -12,6 +12,7 @@ from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.cohorts.standings import cohort_overview
 from school.database import school_today
 from school.extensions import db
+from school.internships.models import HourLog, LogStatus, Placement, Site
 from tests.conftest import login
 
 
@@ -127,6 +128,12 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert all(s.gpa is not None for s in by_email.values())
         assert 0 < overview.at_risk < len(by_email)
         assert by_email["ben.carter@demo.school"].at_risk
+        # Externships: four sites (one agreement expiring soon, one expired), three
+        # placements with confirmed, pending and needs-information logs.
+        assert db.session.scalar(select(func.count()).select_from(Site)) == 4
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 3
+        statuses = set(db.session.scalars(select(HourLog.status)))
+        assert statuses == {LogStatus.CONFIRMED, LogStatus.PENDING, LogStatus.NEEDS_INFO}
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

@@ -236,8 +236,8 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
     page.reload()
     expect(bar).to_have_text("16 of 16 hours confirmed (100%).")
     progress = page.get_by_label("Confirmed hours", exact=True)
-    expect(progress).to_have_attribute("max", "16")
-    expect(progress).to_have_attribute("value", "16")
+    expect(progress).to_have_js_property("max", 16)
+    expect(progress).to_have_js_property("value", 16)
     expect(rows).to_have_count(2)
     for row in rows.all():
         expect(row.locator('td[data-label="Status"]')).to_have_text("Confirmed")
