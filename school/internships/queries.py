@@ -314,7 +314,8 @@ def expected_hours(placement: Placement, today: dt.date) -> Decimal:
     """A steady pace: the requirement spread evenly over the placement's days."""
     days = (placement.end_date - placement.start_date).days + 1
     elapsed = min(max((today - placement.start_date).days + 1, 0), days)
-    return (placement.required_hours * elapsed / days).quantize(Decimal("0.25"))
+    quarters = (placement.required_hours * elapsed * 4 / days).to_integral_value()
+    return quarters / 4
 
 
 def placements_board(cohort_id: int, today: dt.date) -> list[BoardRow]:

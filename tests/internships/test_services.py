@@ -441,3 +441,17 @@ def test_graduation_needs_a_completed_placement_when_the_program_requires_one(ap
         )
         db.session.commit()
         assert unmet_requirements(db.session.get(Enrollment, enrollment.id)) == []
+
+
+def test_steady_pace_is_in_quarter_hours_and_bounded():
+    from types import SimpleNamespace
+
+    from school.internships.queries import expected_hours
+
+    p = SimpleNamespace(
+        start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 3), required_hours=D(10)
+    )
+    assert expected_hours(p, dt.date(2027, 2, 1)) == 0
+    assert expected_hours(p, dt.date(2027, 3, 1)) == D("3.25")  # 10/3 = 3.33… → 3.25
+    assert expected_hours(p, dt.date(2027, 3, 2)) == D("6.75")  # 6.66… → 6.75
+    assert expected_hours(p, dt.date(2027, 4, 1)) == D(10)
