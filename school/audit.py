@@ -133,6 +133,21 @@ ACTION_LABELS = {
     "gradebook.grades_saved": "Saved grades",
     "roster.imported": "Imported roster",
     "student.updated": "Updated student details (import)",
+    "site.created": "Added externship site",
+    "site.updated": "Edited externship site",
+    "site.agreement_added": "Recorded affiliation agreement",
+    "site.supervisor_added": "Added site supervisor",
+    "placement.created": "Placed student at a site",
+    "placement.ended_early": "Ended placement early",
+    "placement.evaluated": "Evaluated extern",
+    "placement.completed": "Placement completed",
+    "hours.logged": "Logged externship hours",
+    "hours.edited": "Edited hour log",
+    "hours.withdrawn": "Withdrew hour log",
+    "hours.confirmed": "Confirmed hours",
+    "hours.rejected": "Rejected hours",
+    "hours.needs_info": "Asked for more information on hours",
+    "hours.confirmation_requested": "Emailed hour-confirmation link",
 }
 
 
