@@ -162,7 +162,6 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
     assert log_statuses(app) == [LogStatus.PENDING, LogStatus.PENDING]
     with app.app_context():
         assert sorted(db.session.scalars(select(HourLog.work_date))) == [yesterday, today]
-    print("SNAP-STUDENT\n" + page.locator("body").aria_snapshot())
     shot(page, "2-logged")
     phone_shot(page, "2b-logged-phone")
 
@@ -197,7 +196,6 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
         expect(decision).to_have_value("confirm")
         expect(decision.locator("option:checked")).to_have_text("Confirm")
     expect(boss_page.get_by_label(f"Note for {STUDENT_NAME}, ")).to_have_count(2)
-    print("SNAP-BOSS\n" + boss_page.locator("body").aria_snapshot())
     shot(boss_page, "3-supervisor-batch")
     phone_shot(boss_page, "3b-supervisor-batch-phone")
 
