@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
 
     from school.auth.views import bp as auth_bp
+    from school.certifications.views import bp as certifications_bp
     from school.cohorts.views import bp as cohorts_bp
     from school.core.views import bp as core_bp
     from school.internships.views import bp as internships_bp
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(internships_bp)
+    app.register_blueprint(certifications_bp)
 
     # Graduation requirements from other domains (the cohorts package never imports them).
     from school.cohorts.grades import add_graduation_check
@@ -64,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(send_after_response)
 
     from school.auth.cli import users_cli
+    from school.certifications.cli import credentials_cli
     from school.cli import demo_command, outbox_cli
     from school.cohorts.cli import roster_cli
     from school.internships.cli import hours_cli
@@ -72,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(hours_cli)
+    app.cli.add_command(credentials_cli)
     app.cli.add_command(demo_command)
     return app
 

@@ -148,6 +148,10 @@ ACTION_LABELS = {
     "hours.rejected": "Rejected hours",
     "hours.needs_info": "Asked for more information on hours",
     "hours.confirmation_requested": "Emailed hour-confirmation link",
+    "credential.updated": "Edited credential",
+    "attempt.recorded": "Recorded exam attempt",
+    "attempt.reported": "Reported own exam attempt",
+    "attempt.verified": "Verified exam attempt",
 }
 
 

@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 
 from school.auth.models import Role, User
 from school.auth.services import create_user
+from school.certifications.catalog import seed_catalog
+from school.certifications.models import Credential
+from school.certifications.services import AttemptData, record_attempt
 from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.roster import import_roster
@@ -158,7 +161,31 @@ def load_demo() -> list[User]:
     )
     _demo_grades(cohorts[0], teacher=db.session.get(User, instructors["p.raman@demo.school"]))
     _demo_externships({u.email: u for u in users}, enrollments)
+    seed_catalog()
+    _demo_attempts(enrollments)
     return users
+
+
+def _demo_attempts(enrollments: list[Enrollment]) -> None:
+    """Chloe (who came with transfer credit) sat the CPC before: failed, then passed on her
+    second try; Alicia reported a sitting that the school has not verified yet."""
+    cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
+    assert cpc is not None
+    today = school_today()
+    registrar = db.session.scalar(select(User).where(User.email == "registrar@demo.school"))
+    chloe = enrollments[2].student
+    for days_ago, result, score in ((200, "failed", "64"), (120, "passed", "78")):
+        record_attempt(
+            student=chloe,
+            data=AttemptData(cpc.id, today - dt.timedelta(days=days_ago), "2026 A", score, result),
+            by=registrar,
+        )
+    alicia = enrollments[0].student
+    record_attempt(
+        student=alicia,
+        data=AttemptData(cpc.id, today - dt.timedelta(days=10), "", "", "failed"),
+        by=alicia,
+    )
 
 
 DEMO_SITES = [

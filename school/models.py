@@ -2,6 +2,7 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
+from school.certifications.models import Attempt, Credential
 from school.cohorts.models import (
     Assessment,
     Cohort,
@@ -19,11 +20,13 @@ from school.mail import OutboxMessage
 __all__ = [
     "Agreement",
     "Assessment",
+    "Attempt",
     "AuditEvent",
     "AuthToken",
     "Cohort",
     "Course",
     "CourseMark",
+    "Credential",
     "EmailedLink",
     "EmailedLinkItem",
     "Enrollment",

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from school.auth.access import AccessRule
 from school.auth.models import Role, User
+from school.certifications.catalog import seed_catalog
+from school.certifications.models import Attempt, AttemptResult, Credential
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
@@ -323,6 +326,58 @@ MATRIX = [
     ),
     ("internships.placements_board", "GET", "/admin/cohorts/{cohort}/placements", expect(200, 403)),
     ("internships.placements_board", "GET", "/admin/cohorts/999999/placements", expect(404, 403)),
+    ("certifications.credentials", "GET", "/admin/credentials", expect(200, 403)),
+    (
+        "certifications.edit_credential",
+        "GET",
+        "/admin/credentials/{credential}/edit",
+        expect(200, 403),
+    ),
+    (
+        "certifications.edit_credential",
+        "POST",
+        "/admin/credentials/{credential}/edit",
+        expect(302, 403),
+    ),
+    ("certifications.edit_credential", "GET", "/admin/credentials/999999/edit", expect(404, 403)),
+    (
+        "certifications.my_attempts",
+        "GET",
+        "/certifications",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "certifications.my_attempts",
+        "POST",
+        "/certifications",
+        answers(admin=403, instructor=403, student=400, employer=403),
+    ),
+    (
+        "certifications.student_attempts",
+        "GET",
+        "/admin/enrollments/{enrollment}/attempts",
+        expect(200, 403),
+    ),
+    (
+        "certifications.student_attempts",
+        "POST",
+        "/admin/enrollments/{enrollment}/attempts",
+        expect(400, 403),
+    ),
+    ("certifications.verify_attempt", "POST", "/admin/attempts/{attempt}/verify", expect(302, 403)),
+    ("certifications.verify_attempt", "POST", "/admin/attempts/999999/verify", expect(404, 403)),
+    (
+        "certifications.cohort_figures",
+        "GET",
+        "/admin/cohorts/{cohort}/certifications",
+        expect(200, 403),
+    ),
+    (
+        "certifications.cohort_figures",
+        "GET",
+        "/admin/cohorts/999999/certifications",
+        expect(404, 403),
+    ),
 ]
 
 
@@ -356,8 +411,20 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         my_log = make_log(placement=my_placement, day=dt.date(2027, 3, 2))
         other_placement = make_placement(enrollment=enrollment)
         other_log = make_log(placement=other_placement, day=dt.date(2027, 3, 2))
+        seed_catalog()
+        credential = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
+        attempt = Attempt(
+            student_id=other.id,
+            credential_id=credential.id,
+            exam_date=dt.date(2026, 6, 1),
+            result=AttemptResult.PASSED,
+            reported_by_student=True,
+        )
+        db.session.add(attempt)
         db.session.commit()
         return {
+            "credential": credential.id,
+            "attempt": attempt.id,
             "site": other_placement.site_id,
             "my_site": my_site.id,
             "placement": other_placement.id,

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
+from school.certifications.models import Attempt, Credential
 from school.cli import DEMO_PASSWORD, DEMO_ROSTER_NAMES, DEMO_USERS
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
@@ -134,6 +135,14 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert db.session.scalar(select(func.count()).select_from(Placement)) == 3
         statuses = set(db.session.scalars(select(HourLog.status)))
         assert statuses == {LogStatus.CONFIRMED, LogStatus.PENDING, LogStatus.NEEDS_INFO}
+        # Certification: the catalog, verified attempts (a fail then a pass), one unverified.
+        assert db.session.scalar(select(func.count()).select_from(Credential)) == 9
+        attempts = db.session.scalars(select(Attempt).order_by(Attempt.exam_date)).all()
+        assert [(a.result.value, a.verified) for a in attempts] == [
+            ("failed", True),
+            ("passed", True),
+            ("failed", False),
+        ]
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

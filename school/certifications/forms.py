@@ -1,0 +1,33 @@
+"""Certification forms (shape only; the services hold the rules)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from school.cohorts.forms import PlainDateField, PlainDecimalField, WholeNumberField
+from school.web import db_id
+
+
+class CredentialForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=160)])
+    exam_questions = WholeNumberField("Exam questions", validators=[Optional()])
+    exam_minutes = WholeNumberField("Exam minutes", validators=[Optional()])
+    pass_mark = PlainDecimalField("Pass mark", validators=[Optional()])
+    ceus_required = PlainDecimalField("CEUs per cycle", validators=[Optional()])
+    cycle_years = WholeNumberField("Cycle length (years)", validators=[Optional()])
+    has_apprentice = BooleanField("Has an apprentice designation (e.g. CPC-A)")
+    active = BooleanField("Offered (shown when recording attempts)")
+
+
+class AttemptForm(FlaskForm):
+    credential_id = SelectField("Credential", coerce=db_id, validate_choice=False)
+    exam_date = PlainDateField("Exam date", validators=[Optional()])
+    exam_version = StringField("Exam version", validators=[Length(max=40)])
+    score = StringField("Score (if reported)", validators=[Length(max=10)])
+    result = SelectField("Result", validate_choice=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.result.choices = [("", "Choose…"), ("passed", "Passed"), ("failed", "Failed")]

@@ -1,0 +1,88 @@
+"""Credential catalog and certification-exam attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.auth.models import User, enum_column
+from school.database import UTCDateTime, utcnow
+from school.extensions import db
+
+
+class Body(enum.StrEnum):
+    AAPC = "AAPC"
+    AHIMA = "AHIMA"
+
+
+class Scoring(enum.StrEnum):
+    PERCENT = "percent"  # 0–100, pass mark a percentage (AAPC)
+    SCALED = "scaled"  # e.g. 100–400, pass at 300 (AHIMA)
+
+
+class Credential(db.Model):
+    """A catalog entry. Bodies change their exams, so every fact is editable."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        CheckConstraint("exam_questions > 0", name="questions_positive"),
+        CheckConstraint("exam_minutes > 0", name="minutes_positive"),
+        CheckConstraint("scale_min < scale_max", name="scale_order"),
+        CheckConstraint("pass_mark >= scale_min AND pass_mark <= scale_max", name="pass_in_scale"),
+        CheckConstraint("ceus_required >= 0", name="ceus_not_negative"),
+        CheckConstraint("cycle_years > 0", name="cycle_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    body: Mapped[Body] = mapped_column(enum_column(Body, "credential_body"))
+    exam_questions: Mapped[int] = mapped_column(Integer)
+    exam_minutes: Mapped[int] = mapped_column(Integer)
+    scoring: Mapped[Scoring] = mapped_column(enum_column(Scoring, "scoring"))
+    scale_min: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    scale_max: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    ceus_required: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    cycle_years: Mapped[int] = mapped_column(Integer)
+    has_apprentice: Mapped[bool] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AttemptResult(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class Attempt(db.Model):
+    """A student's sitting of a credential exam. Attempt numbers follow date order (per
+    student and credential) and are computed when read. A student may report their own
+    attempt; it counts in no figure until an administrator verifies it."""
+
+    __tablename__ = "certification_attempts"
+    __table_args__ = (
+        Index("ix_certification_attempts_student", "student_id", "credential_id", "exam_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id", ondelete="RESTRICT"))
+    exam_date: Mapped[dt.date] = mapped_column(Date)
+    exam_version: Mapped[str | None] = mapped_column(String(40))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    result: Mapped[AttemptResult] = mapped_column(enum_column(AttemptResult, "attempt_result"))
+    reported_by_student: Mapped[bool] = mapped_column(default=False)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+    credential: Mapped[Credential] = relationship()
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None

@@ -1,0 +1,112 @@
+"""Reads for credentials and exam attempts.
+
+Attempt numbers follow date order per student and credential, over every attempt recorded
+(a student's unverified report included, so the student sees their own history in order).
+Pass figures count verified attempts only: a student "sat" a credential when they have a
+verified attempt, "passed" when any verified attempt passed, and "passed on the first
+attempt" when their earliest verified attempt passed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from school.certifications.models import Attempt, AttemptResult, Credential
+from school.cohorts.models import Enrollment
+from school.extensions import db
+
+
+@dataclass(frozen=True)
+class NumberedAttempt:
+    attempt: Attempt
+    number: int
+
+
+def number_attempts(attempts: list[Attempt]) -> list[NumberedAttempt]:
+    """Attempt numbers by date (then entry order) per student and credential, whatever order
+    the attempts were entered in."""
+    ordered = sorted(attempts, key=lambda a: (a.student_id, a.credential_id, a.exam_date, a.id))
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    numbered = []
+    for a in ordered:
+        counts[(a.student_id, a.credential_id)] += 1
+        numbered.append(NumberedAttempt(a, counts[(a.student_id, a.credential_id)]))
+    return numbered
+
+
+def student_attempts(student_id: int) -> list[NumberedAttempt]:
+    """A student's attempts, newest first, numbered (one statement)."""
+    attempts = list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.student_id == student_id)
+            .options(joinedload(Attempt.credential))
+        )
+    )
+    return sorted(
+        number_attempts(attempts), key=lambda n: (n.attempt.exam_date, n.attempt.id), reverse=True
+    )
+
+
+def credential_choices() -> list[tuple[int, str]]:
+    return [
+        (c.id, f"{c.code} — {c.name} ({c.body.value})")
+        for c in db.session.scalars(
+            select(Credential).where(Credential.active).order_by(Credential.body, Credential.code)
+        )
+    ]
+
+
+def catalog() -> list[Credential]:
+    return list(db.session.scalars(select(Credential).order_by(Credential.body, Credential.code)))
+
+
+@dataclass(frozen=True)
+class PassFigures:
+    credential: str
+    sat: int
+    passed: int
+    passed_first: int
+
+    @property
+    def pass_rate(self) -> Decimal | None:
+        return Decimal(self.passed * 100 / self.sat).quantize(Decimal("0.1")) if self.sat else None
+
+    @property
+    def first_attempt_rate(self) -> Decimal | None:
+        if not self.sat:
+            return None
+        return Decimal(self.passed_first * 100 / self.sat).quantize(Decimal("0.1"))
+
+
+def cohort_pass_figures(cohort_id: int) -> list[PassFigures]:
+    """Per credential, among the cohort's students: who sat (a verified attempt), who passed
+    on any attempt, who passed on the first (one statement)."""
+    students = select(Enrollment.student_id).where(Enrollment.cohort_id == cohort_id)
+    attempts = list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.student_id.in_(students), Attempt.verified_at.is_not(None))
+            .options(joinedload(Attempt.credential))
+        )
+    )
+    by_credential: dict[str, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
+    for a in attempts:
+        by_credential[a.credential.code][a.student_id].append(a)
+    figures = []
+    for code in sorted(by_credential):
+        per_student = by_credential[code]
+        passed = passed_first = 0
+        for tries in per_student.values():
+            tries.sort(key=lambda a: (a.exam_date, a.id))
+            if any(t.result == AttemptResult.PASSED for t in tries):
+                passed += 1
+            if tries[0].result == AttemptResult.PASSED:
+                passed_first += 1
+        figures.append(PassFigures(code, len(per_student), passed, passed_first))
+    return figures

@@ -1,0 +1,172 @@
+"""Writes for the credential catalog and exam attempts. Validate first, raise one
+DomainError with every problem, flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select, update
+
+from school.audit import record_event
+from school.auth.models import Role, User
+from school.certifications.models import Attempt, AttemptResult, Credential, Scoring
+from school.database import school_today, utcnow
+from school.errors import DomainError, ProblemList
+from school.extensions import db
+
+
+@dataclass(frozen=True)
+class CredentialData:
+    name: str
+    exam_questions: int | None
+    exam_minutes: int | None
+    pass_mark: Decimal | None
+    ceus_required: Decimal | None
+    cycle_years: int | None
+    has_apprentice: bool
+    active: bool
+
+
+def credential_problems(credential: Credential, data: CredentialData) -> ProblemList:
+    problems = DomainError.collect()
+    if not data.name.strip():
+        problems.add("name", "Enter the credential's name.")
+    if data.exam_questions is None or not 1 <= data.exam_questions <= 1000:
+        problems.add("exam_questions", "Enter 1 to 1,000 questions.")
+    if data.exam_minutes is None or not 1 <= data.exam_minutes <= 1440:
+        problems.add("exam_minutes", "Enter 1 to 1,440 minutes.")
+    low, high = credential.scale_min, credential.scale_max
+    if data.pass_mark is None or not low <= data.pass_mark <= high:
+        problems.add(
+            "pass_mark", f"Enter a pass mark from {low.normalize():f} to {high.normalize():f}."
+        )
+    if data.ceus_required is None or not 0 <= data.ceus_required <= 200:
+        problems.add("ceus_required", "Enter 0 to 200 CEUs.")
+    if data.cycle_years is None or not 1 <= data.cycle_years <= 10:
+        problems.add("cycle_years", "Enter a cycle of 1 to 10 years.")
+    return problems
+
+
+def update_credential(*, credential: Credential, data: CredentialData) -> None:
+    credential_problems(credential, data).raise_if_any()
+    credential.name = data.name.strip()
+    credential.exam_questions = data.exam_questions  # type: ignore[assignment]
+    credential.exam_minutes = data.exam_minutes  # type: ignore[assignment]
+    credential.pass_mark = data.pass_mark  # type: ignore[assignment]
+    credential.ceus_required = data.ceus_required  # type: ignore[assignment]
+    credential.cycle_years = data.cycle_years  # type: ignore[assignment]
+    credential.has_apprentice = data.has_apprentice
+    credential.active = data.active
+    db.session.flush()
+    record_event("credential.updated", subject=credential, details={"code": credential.code})
+
+
+@dataclass(frozen=True)
+class AttemptData:
+    credential_id: int | None
+    exam_date: dt.date | None
+    exam_version: str
+    score: str
+    result: str
+
+
+def _scale_text(credential: Credential) -> str:
+    unit = "%" if credential.scoring == Scoring.PERCENT else ""
+    return (
+        f"{credential.scale_min.normalize():f}{unit} to {credential.scale_max.normalize():f}{unit}"
+    )
+
+
+def record_attempt(*, student: User, data: AttemptData, by: User) -> Attempt:
+    """Record a sitting of a credential exam. An administrator's entry is verified at once;
+    a student's own report waits for an administrator and counts in no figure until then."""
+    problems = DomainError.collect()
+    credential = db.session.get(Credential, data.credential_id) if data.credential_id else None
+    if credential is None or not credential.active:
+        problems.add("credential_id", "Choose a credential from the catalog.")
+    today = school_today()
+    if data.exam_date is None:
+        problems.add("exam_date", "Enter the date of the exam.")
+    elif data.exam_date > today:
+        problems.add("exam_date", "Record a result after the exam (not for a future date).")
+    if data.result not in {r.value for r in AttemptResult}:
+        problems.add("result", "Choose passed or failed, as the body reported it.")
+    if len(data.exam_version.strip()) > 40:
+        problems.add("exam_version", "Use at most 40 characters.")
+    score: Decimal | None = None
+    if data.score.strip():
+        try:
+            score = Decimal(data.score.strip())
+            if not score.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.add("score", "Enter the score as a number, or leave it blank.")
+            score = None
+        else:
+            exponent = score.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -2:
+                problems.add("score", "Use at most 2 decimals.")
+            elif (
+                credential is not None and not credential.scale_min <= score <= credential.scale_max
+            ):
+                problems.add(
+                    "score", f"{credential.code} scores go from {_scale_text(credential)}."
+                )
+            elif credential is not None and data.result in {r.value for r in AttemptResult}:
+                passes = score >= credential.pass_mark
+                if passes != (data.result == AttemptResult.PASSED):
+                    problems.add(
+                        "result",
+                        f"A score of {score.normalize():f} is a {'pass' if passes else 'fail'} "
+                        f"(pass mark {credential.pass_mark.normalize():f}); check the result.",
+                    )
+    if credential is not None and data.exam_date is not None:
+        same = db.session.scalar(
+            select(Attempt.id).where(
+                Attempt.student_id == student.id,
+                Attempt.credential_id == credential.id,
+                Attempt.exam_date == data.exam_date,
+            )
+        )
+        if same is not None:
+            problems.add(
+                "exam_date", f"A {credential.code} attempt on this date is already recorded."
+            )
+    problems.raise_if_any()
+    assert credential is not None and data.exam_date is not None
+    by_student = by.role == Role.STUDENT
+    attempt = Attempt(
+        student_id=student.id,
+        credential_id=credential.id,
+        exam_date=data.exam_date,
+        exam_version=data.exam_version.strip() or None,
+        score=score,
+        result=AttemptResult(data.result),
+        reported_by_student=by_student,
+        verified_at=None if by_student else utcnow(),
+        verified_by_id=None if by_student else by.id,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    record_event(
+        "attempt.reported" if by_student else "attempt.recorded",
+        subject=attempt,
+        actor=by,
+        details={"credential": credential.code, "date": str(data.exam_date), "result": data.result},
+    )
+    return attempt
+
+
+def verify_attempt(*, attempt: Attempt, by: User) -> None:
+    """An administrator confirms a student's reported attempt (once)."""
+    changed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.verified_at.is_(None))
+        .values(verified_at=utcnow(), verified_by_id=by.id)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        raise DomainError("This attempt is already verified.")
+    record_event("attempt.verified", subject=attempt, actor=by)
