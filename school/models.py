@@ -2,7 +2,13 @@
 
 from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
-from school.certifications.models import Attempt, Credential
+from school.certifications.models import (
+    Attempt,
+    Credential,
+    MilestonePlan,
+    MilestoneStep,
+    StepResult,
+)
 from school.cohorts.models import (
     Assessment,
     Cohort,
@@ -34,10 +40,13 @@ __all__ = [
     "Evaluation",
     "HourLog",
     "LoginThrottle",
+    "MilestonePlan",
+    "MilestoneStep",
     "OutboxMessage",
     "Placement",
     "Program",
     "Score",
     "Site",
+    "StepResult",
     "User",
 ]

@@ -378,6 +378,30 @@ MATRIX = [
         "/admin/cohorts/999999/certifications",
         expect(404, 403),
     ),
+    ("certifications.plan", "GET", "/admin/programs/{program}/plan", expect(200, 403)),
+    ("certifications.plan", "POST", "/admin/programs/{program}/plan", expect(400, 403)),
+    ("certifications.plan", "GET", "/admin/programs/999999/plan", expect(404, 403)),
+    ("certifications.plan_rule", "POST", "/admin/programs/{program}/plan/rule", expect(400, 403)),
+    ("certifications.cohort_readiness", "GET", "/cohorts/{taught}/exam-prep", TAUGHT),
+    ("certifications.cohort_readiness", "GET", "/cohorts/{cohort}/exam-prep", NOT_TAUGHT),
+    (
+        "certifications.record_progress",
+        "GET",
+        "/enrollments/{mine}/exam-prep",
+        answers(admin=200, instructor=200, student=403, employer=403),
+    ),
+    (
+        "certifications.record_progress",
+        "GET",
+        "/enrollments/{enrollment}/exam-prep",
+        answers(admin=200, instructor=404, student=403, employer=403),
+    ),
+    (
+        "certifications.record_progress",
+        "POST",
+        "/enrollments/{mine}/exam-prep",
+        answers(admin=200, instructor=200, student=403, employer=403),
+    ),
 ]
 
 

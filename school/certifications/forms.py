@@ -31,3 +31,27 @@ class AttemptForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.result.choices = [("", "Choose…"), ("passed", "Passed"), ("failed", "Failed")]
+
+
+class StepForm(FlaskForm):
+    kind = SelectField("Kind", validate_choice=False)
+    title = StringField("Step", validators=[Length(max=120)])
+    required = BooleanField("Required for readiness (tasks)", default=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [
+            ("task", "Task (done on a date)"),
+            ("practice_exam", "Practice exam (score)"),
+            ("mock_exam", "Timed mock exam (score; counts toward readiness)"),
+        ]
+
+
+class RuleForm(FlaskForm):
+    mock_count = WholeNumberField("Last mock exams that must pass", validators=[Optional()])
+    mock_threshold = PlainDecimalField("Threshold (%)", validators=[Optional()])
+
+
+class StepResultForm(FlaskForm):
+    completed_on = PlainDateField("Date", validators=[Optional()])
+    score = StringField("Score (%)", validators=[Length(max=10)])

@@ -86,3 +86,74 @@ class Attempt(db.Model):
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+
+class StepKind(enum.StrEnum):
+    TASK = "task"
+    PRACTICE_EXAM = "practice_exam"
+    MOCK_EXAM = "mock_exam"
+
+    @property
+    def label(self) -> str:
+        return {
+            StepKind.TASK: "Task",
+            StepKind.PRACTICE_EXAM: "Practice exam",
+            StepKind.MOCK_EXAM: "Timed mock exam",
+        }[self]
+
+
+class MilestonePlan(db.Model):
+    """A program's exam-prep plan and its readiness rule: every required task done and the
+    last ``mock_count`` mock exams at or above ``mock_threshold`` percent."""
+
+    __tablename__ = "milestone_plans"
+    __table_args__ = (
+        CheckConstraint("mock_count >= 1 AND mock_count <= 10", name="mock_count_range"),
+        CheckConstraint("mock_threshold >= 0 AND mock_threshold <= 100", name="threshold_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="RESTRICT"), unique=True
+    )
+    mock_count: Mapped[int] = mapped_column(Integer, default=2)
+    mock_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(70))
+
+    steps: Mapped[list[MilestoneStep]] = relationship(
+        back_populates="plan", order_by="(MilestoneStep.sequence, MilestoneStep.id)"
+    )
+
+
+class MilestoneStep(db.Model):
+    __tablename__ = "milestone_steps"
+    __table_args__ = (Index("ix_milestone_steps_plan", "plan_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("milestone_plans.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[StepKind] = mapped_column(enum_column(StepKind, "step_kind"))
+    title: Mapped[str] = mapped_column(String(120))
+    required: Mapped[bool] = mapped_column(default=True)
+
+    plan: Mapped[MilestonePlan] = relationship(back_populates="steps")
+
+
+class StepResult(db.Model):
+    """An enrollment's completion of a step: the date, and the score (percent) of an exam."""
+
+    __tablename__ = "step_results"
+    __table_args__ = (
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        Index("ix_step_results_enrollment", "enrollment_id"),
+    )
+
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("milestone_steps.id", ondelete="RESTRICT"), primary_key=True
+    )
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,11 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from school.certifications.models import Attempt, AttemptResult, Credential
-from school.cohorts.models import Enrollment
+from school.auth.models import User
+from school.certifications.models import (
+    Attempt,
+    AttemptResult,
+    Credential,
+    MilestonePlan,
+    StepResult,
+)
+from school.certifications.readiness import ResultView, StepView, Verdict, readiness
+from school.cohorts.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 
 
@@ -110,3 +118,89 @@ def cohort_pass_figures(cohort_id: int) -> list[PassFigures]:
                 passed_first += 1
         figures.append(PassFigures(code, len(per_student), passed, passed_first))
     return figures
+
+
+def plan_of(program_id: int) -> MilestonePlan | None:
+    return db.session.scalar(
+        select(MilestonePlan)
+        .where(MilestonePlan.program_id == program_id)
+        .options(selectinload(MilestonePlan.steps))
+    )
+
+
+def _steps(plan: MilestonePlan) -> list[StepView]:
+    return [StepView(s.id, s.kind.value, s.title, s.required) for s in plan.steps]
+
+
+def verdict_for(plan: MilestonePlan, results: list[StepResult]) -> Verdict:
+    return readiness(
+        _steps(plan),
+        [ResultView(r.step_id, r.completed_on, r.score) for r in results],
+        mock_count=plan.mock_count,
+        threshold=plan.mock_threshold,
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    plan: MilestonePlan
+    results: dict[int, StepResult]  # step id → result
+    verdict: Verdict
+
+
+def enrollment_progress(enrollment: Enrollment) -> Progress | None:
+    """The plan of the enrollment's program with the student's results (three statements)."""
+    plan = plan_of(enrollment.cohort.program_id)
+    if plan is None or not plan.steps:
+        return None
+    results = list(
+        db.session.scalars(select(StepResult).where(StepResult.enrollment_id == enrollment.id))
+    )
+    return Progress(plan, {r.step_id: r for r in results}, verdict_for(plan, results))
+
+
+@dataclass(frozen=True)
+class ReadinessRow:
+    enrollment: Enrollment
+    results: dict[int, StepResult]
+    verdict: Verdict
+
+
+def cohort_readiness(
+    cohort_id: int, program_id: int
+) -> tuple[MilestonePlan | None, list[ReadinessRow]]:
+    """Every current student of the cohort with their step results and verdict (four
+    statements at any size)."""
+    plan = plan_of(program_id)
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .join(User, User.id == Enrollment.student_id)
+            .where(
+                Enrollment.cohort_id == cohort_id,
+                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)),
+            )
+            .options(joinedload(Enrollment.student))
+            .order_by(func.coalesce(User.last_name, User.name), User.name)
+        )
+    )
+    if plan is None:
+        return None, []
+    by_enrollment: dict[int, list[StepResult]] = defaultdict(list)
+    for r in db.session.scalars(
+        select(StepResult).where(
+            StepResult.enrollment_id.in_(
+                select(Enrollment.id).where(Enrollment.cohort_id == cohort_id)
+            )
+        )
+    ):
+        by_enrollment[r.enrollment_id].append(r)
+    rows = [
+        ReadinessRow(
+            e,
+            {r.step_id: r for r in by_enrollment[e.id]},
+            verdict_for(plan, by_enrollment[e.id]),
+        )
+        for e in enrollments
+    ]
+    return plan, rows

@@ -11,7 +11,17 @@ from sqlalchemy import select, update
 
 from school.audit import record_event
 from school.auth.models import Role, User
-from school.certifications.models import Attempt, AttemptResult, Credential, Scoring
+from school.certifications.models import (
+    Attempt,
+    AttemptResult,
+    Credential,
+    MilestonePlan,
+    MilestoneStep,
+    Scoring,
+    StepKind,
+    StepResult,
+)
+from school.cohorts.models import Enrollment, Program
 from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -170,3 +180,105 @@ def verify_attempt(*, attempt: Attempt, by: User) -> None:
     if changed != 1:
         raise DomainError("This attempt is already verified.")
     record_event("attempt.verified", subject=attempt, actor=by)
+
+
+# --- milestone plans and progress ---------------------------------------------------------
+
+
+def plan_for(program: Program) -> MilestonePlan:
+    """The program's plan, created empty (with the default rule) the first time."""
+    plan = db.session.scalar(select(MilestonePlan).where(MilestonePlan.program_id == program.id))
+    if plan is None:
+        plan = MilestonePlan(program_id=program.id, mock_count=2, mock_threshold=Decimal(70))
+        db.session.add(plan)
+        db.session.flush()
+    return plan
+
+
+def add_step(*, program: Program, kind: str, title: str, required: bool) -> MilestoneStep:
+    problems = DomainError.collect()
+    if kind not in {k.value for k in StepKind}:
+        problems.add("kind", "Choose a task, a practice exam or a timed mock exam.")
+    title = " ".join(title.split())
+    if not title:
+        problems.add("title", "Enter the step, e.g. Coding guidelines review.")
+    elif len(title) > 120:
+        problems.add("title", "Use at most 120 characters.")
+    problems.raise_if_any()
+    plan = plan_for(program)
+    last = max((s.sequence for s in plan.steps), default=0)
+    step = MilestoneStep(
+        plan=plan, sequence=last + 1, kind=StepKind(kind), title=title, required=required
+    )
+    db.session.add(step)
+    db.session.flush()
+    record_event("plan.step_added", subject=plan, details={"title": title, "kind": kind})
+    return step
+
+
+def set_rule(*, program: Program, mock_count: int | None, threshold: Decimal | None) -> None:
+    problems = DomainError.collect()
+    if mock_count is None or not 1 <= mock_count <= 10:
+        problems.add("mock_count", "Enter 1 to 10 mock exams.")
+    if threshold is None or not 0 <= threshold <= 100:
+        problems.add("mock_threshold", "Enter a percentage from 0 to 100.")
+    problems.raise_if_any()
+    plan = plan_for(program)
+    plan.mock_count = mock_count  # type: ignore[assignment]
+    plan.mock_threshold = threshold  # type: ignore[assignment]
+    db.session.flush()
+    record_event(
+        "plan.rule_set", subject=plan, details={"count": mock_count, "threshold": str(threshold)}
+    )
+
+
+def record_step(
+    *,
+    enrollment: Enrollment,
+    step: MilestoneStep,
+    completed_on: dt.date | None,
+    score: str,
+    by: User,
+) -> StepResult:
+    """Record (or correct) a student's completion of a step; exams need a score 0–100."""
+    problems = DomainError.collect()
+    if step.plan.program_id != enrollment.cohort.program_id:
+        raise DomainError("This step belongs to another program's plan.")
+    if completed_on is None:
+        problems.add("completed_on", "Enter the date.")
+    elif completed_on > school_today():
+        problems.add("completed_on", "Record a result once it has happened (not in the future).")
+    value: Decimal | None = None
+    if step.kind == StepKind.TASK:
+        if score.strip():
+            problems.add("score", "A task has no score.")
+    else:
+        try:
+            value = Decimal(score.strip())
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.add("score", "Enter the score as a percentage, e.g. 74.")
+        else:
+            exponent = value.normalize().as_tuple().exponent
+            if not 0 <= value <= 100:
+                problems.add("score", "Enter a percentage from 0 to 100.")
+                value = None
+            elif isinstance(exponent, int) and exponent < -2:
+                problems.add("score", "Use at most 2 decimals.")
+    problems.raise_if_any()
+    result = db.session.get(StepResult, (enrollment.id, step.id))
+    if result is None:
+        result = StepResult(enrollment_id=enrollment.id, step_id=step.id)
+        db.session.add(result)
+    result.completed_on = completed_on  # type: ignore[assignment]
+    result.score = value
+    result.recorded_by_id = by.id
+    db.session.flush()
+    record_event(
+        "plan.step_recorded",
+        subject=enrollment,
+        actor=by,
+        details={"step": step.title, "date": str(completed_on), "score": str(value or "")},
+    )
+    return result

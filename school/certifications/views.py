@@ -3,18 +3,29 @@ their own)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
 from school.certifications import queries, services
-from school.certifications.forms import AttemptForm, CredentialForm
+from school.certifications.forms import (
+    AttemptForm,
+    CredentialForm,
+    RuleForm,
+    StepForm,
+    StepResultForm,
+)
 from school.certifications.models import Attempt, Credential
 from school.certifications.policies import can_manage_credential, can_verify_attempt
-from school.cohorts.models import Cohort, Enrollment
-from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
+from school.cohorts.models import Cohort, Enrollment, Program
+from school.cohorts.policies import (
+    can_manage_cohort,
+    can_manage_enrollment,
+    can_manage_program,
+    can_teach_cohort,
+)
 from school.errors import DomainError
 from school.extensions import db
 from school.web import commit_or_show, safe_next_url, validate_all
@@ -150,3 +161,113 @@ def cohort_figures(cohort_id: int):
         cohort=cohort,
         figures=queries.cohort_pass_figures(cohort.id),
     )
+
+
+# --- milestone plans (admin) and progress (instructors of the cohort, admins) ---------------
+
+
+def _plan_page(program: Program, step_form: StepForm, rule_form: RuleForm) -> str:
+    plan = queries.plan_of(program.id)
+    if plan is not None and not rule_form.is_submitted():
+        rule_form.mock_count.data = plan.mock_count
+        rule_form.mock_threshold.data = plan.mock_threshold
+    return render_template(
+        "certifications/plan.html",
+        program=program,
+        plan=plan,
+        step_form=step_form,
+        rule_form=rule_form,
+    )
+
+
+@bp.route("/admin/programs/<int:program_id>/plan", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def plan(program_id: int):
+    program = get_authorized(Program, program_id, can_manage_program)
+    form = StepForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.add_step(
+                program=program,
+                kind=form.kind.data or "",
+                title=form.title.data or "",
+                required=bool(form.required.data),
+            ),
+        )
+        if ok:
+            flash("Step added.", "success")
+            return redirect(url_for("certifications.plan", program_id=program_id))
+    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    return _plan_page(program, form, RuleForm()), status
+
+
+@bp.route("/admin/programs/<int:program_id>/plan/rule", methods=["POST"])
+@roles_required(Role.ADMIN)
+def plan_rule(program_id: int):
+    program = get_authorized(Program, program_id, can_manage_program)
+    form = RuleForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.set_rule(
+                program=program,
+                mock_count=form.mock_count.data,
+                threshold=form.mock_threshold.data,
+            ),
+        )
+        if ok:
+            flash("Readiness rule saved.", "success")
+            return redirect(url_for("certifications.plan", program_id=program_id))
+    return _plan_page(program, StepForm(), form), 400
+
+
+@bp.route("/cohorts/<int:cohort_id>/exam-prep")
+@roles_required(Role.ADMIN, Role.INSTRUCTOR)
+def cohort_readiness(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    plan, rows = queries.cohort_readiness(cohort.id, cohort.program_id)
+    return render_template(
+        "certifications/cohort_readiness.html", cohort=cohort, plan=plan, rows=rows
+    )
+
+
+@bp.route("/enrollments/<int:enrollment_id>/exam-prep", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.INSTRUCTOR)
+def record_progress(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, _can_teach_enrollment)
+    progress = queries.enrollment_progress(enrollment)
+    form = StepResultForm()
+    errors_for: int | None = None
+    if form.validate_on_submit() and progress is not None:
+        step = next(
+            (s for s in progress.plan.steps if str(s.id) == request.form.get("step_id")), None
+        )
+        if step is None:
+            abort(404)
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.record_step(
+                enrollment=enrollment,
+                step=step,
+                completed_on=form.completed_on.data,
+                score=form.score.data or "",
+                by=current_user._get_current_object(),
+            ),
+        )
+        if ok:
+            flash(f"{step.title} recorded for {enrollment.student.name}.", "success")
+            return redirect(url_for("certifications.record_progress", enrollment_id=enrollment_id))
+        errors_for = step.id
+    status = 400 if errors_for else 200
+    return render_template(
+        "certifications/record_progress.html",
+        enrollment=enrollment,
+        progress=progress,
+        form=form,
+        errors_for=errors_for,
+    ), status
+
+
+def _can_teach_enrollment(actor, enrollment: Enrollment) -> bool:  # type: ignore[no-untyped-def]
+    return can_teach_cohort(actor, enrollment.cohort)

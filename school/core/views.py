@@ -9,6 +9,7 @@ from sqlalchemy import text
 from school.auth import queries as auth_queries
 from school.auth.access import login_required, public, roles_required
 from school.auth.models import Role
+from school.certifications import queries as certification_queries
 from school.cohorts import standings
 from school.core import queries
 from school.database import school_today
@@ -44,6 +45,9 @@ def dashboard():
                 "standing": standing,
                 "externship": (placement, internship_queries.totals_of(placement))
                 if placement
+                else None,
+                "exam_prep": certification_queries.enrollment_progress(enrollment)
+                if enrollment
                 else None,
             }
     elif current_user.role == Role.EMPLOYER:

@@ -1,15 +1,16 @@
-"""credential catalog and certification-exam attempts
+"""credential catalog, certification-exam attempts, milestone plans and step results
 
 Reviewed: autogenerate output. Scores and pass marks are exact decimals on each credential's
 own scale (percent 0–100 or scaled, e.g. 100–400), checked by named constraints; attempts are
-never deleted through a credential or a user (RESTRICT). The catalog's rows are not seeded
+never deleted through a credential or a user (RESTRICT). One milestone plan per program, with
+its readiness rule; step results are kept per enrollment. The catalog's rows are not seeded
 here but by `flask --app wsgi credentials seed` (also run by `flask demo`), which adds only
 missing credentials: the test suite empties tables between tests, and an administrator's
 edits must never be overwritten by a later upgrade.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-27 21:48:04.266079
+Create Date: 2026-11-27 21:51:36.884774
 
 """
 
@@ -127,8 +128,105 @@ def upgrade():
             unique=False,
         )
 
+    op.create_table(
+        "milestone_plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("mock_count", sa.Integer(), nullable=False),
+        sa.Column("mock_threshold", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.CheckConstraint(
+            "mock_count >= 1 AND mock_count <= 10", name=op.f("ck_milestone_plans_mock_count_range")
+        ),
+        sa.CheckConstraint(
+            "mock_threshold >= 0 AND mock_threshold <= 100",
+            name=op.f("ck_milestone_plans_threshold_range"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["programs.id"],
+            name=op.f("fk_milestone_plans_program_id_programs"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone_plans")),
+        sa.UniqueConstraint("program_id", name=op.f("uq_milestone_plans_program_id")),
+    )
+    op.create_table(
+        "milestone_steps",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "task",
+                "practice_exam",
+                "mock_exam",
+                name="step_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["milestone_plans.id"],
+            name=op.f("fk_milestone_steps_plan_id_milestone_plans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_milestone_steps")),
+    )
+    with op.batch_alter_table("milestone_steps", schema=None) as batch_op:
+        batch_op.create_index("ix_milestone_steps_plan", ["plan_id", "sequence"], unique=False)
+
+    op.create_table(
+        "step_results",
+        sa.Column("enrollment_id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("completed_on", sa.Date(), nullable=False),
+        sa.Column("score", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "score IS NULL OR (score >= 0 AND score <= 100)",
+            name=op.f("ck_step_results_score_range"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrollment_id"],
+            ["enrollments.id"],
+            name=op.f("fk_step_results_enrollment_id_enrollments"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["users.id"],
+            name=op.f("fk_step_results_recorded_by_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["step_id"],
+            ["milestone_steps.id"],
+            name=op.f("fk_step_results_step_id_milestone_steps"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("enrollment_id", "step_id", name=op.f("pk_step_results")),
+    )
+    with op.batch_alter_table("step_results", schema=None) as batch_op:
+        batch_op.create_index("ix_step_results_enrollment", ["enrollment_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("step_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_step_results_enrollment")
+
+    op.drop_table("step_results")
+    with op.batch_alter_table("milestone_steps", schema=None) as batch_op:
+        batch_op.drop_index("ix_milestone_steps_plan")
+
+    op.drop_table("milestone_steps")
+    op.drop_table("milestone_plans")
     with op.batch_alter_table("certification_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_certification_attempts_student")
 
