@@ -152,6 +152,9 @@ ACTION_LABELS = {
     "attempt.recorded": "Recorded exam attempt",
     "attempt.reported": "Reported own exam attempt",
     "attempt.verified": "Verified exam attempt",
+    "plan.step_added": "Added exam-prep step",
+    "plan.rule_set": "Set readiness rule",
+    "plan.step_recorded": "Recorded exam-prep step",
 }
 
 

@@ -15,7 +15,7 @@ from school.auth.models import Role, User
 from school.auth.services import create_user
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Credential
-from school.certifications.services import AttemptData, record_attempt
+from school.certifications.services import AttemptData, add_step, record_attempt, record_step
 from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.roster import import_roster
@@ -163,7 +163,45 @@ def load_demo() -> list[User]:
     _demo_externships({u.email: u for u in users}, enrollments)
     seed_catalog()
     _demo_attempts(enrollments)
+    _demo_exam_prep(
+        cohorts[0], enrollments, teacher=db.session.get(User, instructors["p.raman@demo.school"])
+    )
     return users
+
+
+DEMO_PLAN = [
+    ("task", "Coding guidelines review (ICD-10-CM Section I)", True),
+    ("task", "CPC exam registered with AAPC", True),
+    ("practice_exam", "Practice exam: 50 questions", False),
+    ("mock_exam", "Timed mock exam 1 (100 questions, 4 hours)", True),
+    ("mock_exam", "Timed mock exam 2", True),
+    ("mock_exam", "Timed mock exam 3", True),
+]
+
+
+def _demo_exam_prep(cohort: Cohort, enrollments: list[Enrollment], *, teacher: User) -> None:
+    """The diploma's exam-prep plan (default rule: the last 2 mocks at 70%). Alicia is
+    ready; Ben's last mock fell short; Chloe has only done the tasks."""
+    program = cohort.program
+    steps = [
+        add_step(program=program, kind=kind, title=title, required=required)
+        for kind, title, required in DEMO_PLAN
+    ]
+    today = school_today()
+    plan = {
+        0: [(0, 30, ""), (1, 20, ""), (2, 18, "64"), (3, 14, "74"), (4, 7, "81")],
+        1: [(0, 28, ""), (2, 20, "55"), (3, 12, "71"), (4, 5, "66")],
+        2: [(0, 25, ""), (1, 15, "")],
+    }
+    for index, entries in plan.items():
+        for step_index, days_ago, score in entries:
+            record_step(
+                enrollment=enrollments[index],
+                step=steps[step_index],
+                completed_on=today - dt.timedelta(days=days_ago),
+                score=score,
+                by=teacher,
+            )
 
 
 def _demo_attempts(enrollments: list[Enrollment]) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.certifications.models import Attempt, Credential
+from school.certifications.queries import cohort_readiness
 from school.cli import DEMO_PASSWORD, DEMO_ROSTER_NAMES, DEMO_USERS
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
@@ -143,6 +144,13 @@ def test_demo_loads_once_and_its_logins_work(app, client):
             ("passed", True),
             ("failed", False),
         ]
+        # Exam prep: Alicia ready, Ben not (his last mock is below 70%), Chloe not.
+        plan, rows = cohort_readiness(cohorts[0].id, cohorts[0].program_id)
+        ready = {r.enrollment.student.email: r.verdict.ready for r in rows}
+        assert ready["alicia.moreno@demo.school"] is True
+        assert ready["ben.carter@demo.school"] is False
+        assert ready["chloe.nguyen@demo.school"] is False
+        assert len(plan.steps) == 6
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302
