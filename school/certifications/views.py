@@ -26,6 +26,7 @@ from school.cohorts.policies import (
     can_manage_program,
     can_teach_cohort,
 )
+from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.web import commit_or_show, safe_next_url, validate_all
@@ -266,6 +267,7 @@ def record_progress(enrollment_id: int):
         progress=progress,
         form=form,
         errors_for=errors_for,
+        today=school_today(),
     ), status
 
 
