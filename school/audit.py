@@ -155,6 +155,9 @@ ACTION_LABELS = {
     "plan.step_added": "Added exam-prep step",
     "plan.rule_set": "Set readiness rule",
     "plan.step_recorded": "Recorded exam-prep step",
+    "credential.awarded": "Recorded awarded credential",
+    "credential.apprentice_removed": "Removed apprentice designation",
+    "ceu.added": "Recorded CEUs",
 }
 
 

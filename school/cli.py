@@ -15,7 +15,14 @@ from school.auth.models import Role, User
 from school.auth.services import create_user
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Credential
-from school.certifications.services import AttemptData, add_step, record_attempt, record_step
+from school.certifications.services import (
+    AttemptData,
+    add_ceu,
+    add_step,
+    award_credential,
+    record_attempt,
+    record_step,
+)
 from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.roster import import_roster
@@ -218,6 +225,22 @@ def _demo_attempts(enrollments: list[Enrollment]) -> None:
             data=AttemptData(cpc.id, today - dt.timedelta(days=days_ago), "2026 A", score, result),
             by=registrar,
         )
+    award_credential(
+        student=chloe,
+        credential_id=cpc.id,
+        awarded_on=today - dt.timedelta(days=110),
+        member_id="01873562",
+        apprentice=True,
+        by=registrar,
+    )
+    add_ceu(
+        student=chloe,
+        earned_on=today - dt.timedelta(days=40),
+        hours=Decimal(2),
+        provider="AAPC webinar: 2026 ICD-10-CM updates",
+        category="Coding",
+        by=chloe,
+    )
     alicia = enrollments[0].student
     record_attempt(
         student=alicia,

@@ -4,6 +4,8 @@ from school.audit import AuditEvent
 from school.auth.models import AuthToken, LoginThrottle, User
 from school.certifications.models import (
     Attempt,
+    AwardedCredential,
+    CeuEntry,
     Credential,
     MilestonePlan,
     MilestoneStep,
@@ -29,6 +31,8 @@ __all__ = [
     "Attempt",
     "AuditEvent",
     "AuthToken",
+    "AwardedCredential",
+    "CeuEntry",
     "Cohort",
     "Course",
     "CourseMark",

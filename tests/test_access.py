@@ -14,7 +14,7 @@ from sqlalchemy import select
 from school.auth.access import AccessRule
 from school.auth.models import Role, User
 from school.certifications.catalog import seed_catalog
-from school.certifications.models import Attempt, AttemptResult, Credential
+from school.certifications.models import Attempt, AttemptResult, AwardedCredential, Credential
 from school.extensions import db
 from school.mail import queue_email
 from tests.conftest import csrf_token_from
@@ -402,6 +402,38 @@ MATRIX = [
         "/enrollments/{mine}/exam-prep",
         answers(admin=200, instructor=200, student=403, employer=403),
     ),
+    (
+        "certifications.credentials_held",
+        "GET",
+        "/admin/enrollments/{enrollment}/credentials",
+        expect(200, 403),
+    ),
+    (
+        "certifications.credentials_held",
+        "POST",
+        "/admin/enrollments/{enrollment}/credentials",
+        expect(400, 403),
+    ),
+    ("certifications.add_ceu", "POST", "/admin/enrollments/{enrollment}/ceus", expect(400, 403)),
+    (
+        "certifications.apprentice_removed",
+        "POST",
+        "/admin/awards/999999/apprentice-removed",
+        expect(404, 403),
+    ),
+    (
+        "certifications.apprentice_removed",
+        "POST",
+        "/admin/awards/{award}/apprentice-removed",
+        expect(302, 403),
+    ),
+    (
+        "certifications.my_ceus",
+        "POST",
+        "/certifications/ceus",
+        answers(admin=403, instructor=403, student=400, employer=403),
+    ),
+    ("certifications.ceus_behind", "GET", "/admin/ceus/behind", expect(200, 403)),
 ]
 
 
@@ -445,8 +477,17 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             reported_by_student=True,
         )
         db.session.add(attempt)
+        award = AwardedCredential(
+            student_id=other.id,
+            credential_id=credential.id,
+            awarded_on=dt.date(2026, 7, 1),
+            member_id="01234567",
+            apprentice=True,
+        )
+        db.session.add(award)
         db.session.commit()
         return {
+            "award": award.id,
             "credential": credential.id,
             "attempt": attempt.id,
             "site": other_placement.site_id,

@@ -1,16 +1,17 @@
-"""credential catalog, certification-exam attempts, milestone plans and step results
+"""credential catalog, exam attempts, milestone plans, step results, awarded credentials, CEUs
 
 Reviewed: autogenerate output. Scores and pass marks are exact decimals on each credential's
-own scale (percent 0–100 or scaled, e.g. 100–400), checked by named constraints; attempts are
-never deleted through a credential or a user (RESTRICT). One milestone plan per program, with
-its readiness rule; step results are kept per enrollment. The catalog's rows are not seeded
-here but by `flask --app wsgi credentials seed` (also run by `flask demo`), which adds only
-missing credentials: the test suite empties tables between tests, and an administrator's
-edits must never be overwritten by a later upgrade.
+own scale (percent 0–100 or scaled, e.g. 100–400), checked by named constraints; attempts,
+awards and CEU entries are never deleted through a credential or a user (RESTRICT). One
+milestone plan per program, with its readiness rule; step results are kept per enrollment;
+a student holds a credential once. The catalog's rows are not seeded here but by
+`flask --app wsgi credentials seed` (also run by `flask demo`), which adds only missing
+credentials: the test suite empties tables between tests, and an administrator's edits must
+never be overwritten by a later upgrade.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-27 21:51:36.884774
+Create Date: 2026-11-27 22:00:24.854159
 
 """
 
@@ -78,6 +79,35 @@ def upgrade():
         sa.UniqueConstraint("code", name=op.f("uq_credentials_code")),
     )
     op.create_table(
+        "awarded_credentials",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.Column("awarded_on", sa.Date(), nullable=False),
+        sa.Column("member_id", sa.String(length=40), nullable=False),
+        sa.Column("apprentice", sa.Boolean(), nullable=False),
+        sa.Column("apprentice_removed_on", sa.Date(), nullable=True),
+        sa.Column("recorded_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["credentials.id"],
+            name=op.f("fk_awarded_credentials_credential_id_credentials"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["users.id"],
+            name=op.f("fk_awarded_credentials_student_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_awarded_credentials")),
+    )
+    with op.batch_alter_table("awarded_credentials", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_awarded_student_credential", ["student_id", "credential_id"], unique=True
+        )
+
+    op.create_table(
         "certification_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
@@ -126,6 +156,29 @@ def upgrade():
             "ix_certification_attempts_student",
             ["student_id", "credential_id", "exam_date"],
             unique=False,
+        )
+
+    op.create_table(
+        "ceu_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("earned_on", sa.Date(), nullable=False),
+        sa.Column("hours", sa.Numeric(precision=5, scale=1), nullable=False),
+        sa.Column("provider", sa.String(length=160), nullable=False),
+        sa.Column("category", sa.String(length=80), nullable=False),
+        sa.Column("recorded_at", school.database.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("hours > 0 AND hours <= 100", name=op.f("ck_ceu_entries_hours_range")),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["users.id"],
+            name=op.f("fk_ceu_entries_student_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ceu_entries")),
+    )
+    with op.batch_alter_table("ceu_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ceu_entries_student_date", ["student_id", "earned_on"], unique=False
         )
 
     op.create_table(
@@ -227,8 +280,16 @@ def downgrade():
 
     op.drop_table("milestone_steps")
     op.drop_table("milestone_plans")
+    with op.batch_alter_table("ceu_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_ceu_entries_student_date")
+
+    op.drop_table("ceu_entries")
     with op.batch_alter_table("certification_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_certification_attempts_student")
 
     op.drop_table("certification_attempts")
+    with op.batch_alter_table("awarded_credentials", schema=None) as batch_op:
+        batch_op.drop_index("uq_awarded_student_credential")
+
+    op.drop_table("awarded_credentials")
     op.drop_table("credentials")

@@ -55,3 +55,21 @@ class RuleForm(FlaskForm):
 class StepResultForm(FlaskForm):
     completed_on = PlainDateField("Date", validators=[Optional()])
     score = StringField("Score (%)", validators=[Length(max=10)])
+
+
+class AwardForm(FlaskForm):
+    credential_id = SelectField("Credential", coerce=db_id, validate_choice=False)
+    awarded_on = PlainDateField("Awarded on", validators=[Optional()])
+    member_id = StringField("Member id", validators=[Length(max=40)])
+    apprentice = BooleanField("Apprentice designation (e.g. CPC-A)")
+
+
+class RemoveApprenticeForm(FlaskForm):
+    removed_on = PlainDateField("Apprentice designation removed on", validators=[Optional()])
+
+
+class CeuForm(FlaskForm):
+    earned_on = PlainDateField("Date", validators=[Optional()])
+    hours = PlainDecimalField("CEUs", validators=[Optional()])
+    provider = StringField("Provider", validators=[Length(max=160)])
+    category = StringField("Category", validators=[Length(max=80)])

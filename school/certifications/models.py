@@ -157,3 +157,42 @@ class StepResult(db.Model):
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AwardedCredential(db.Model):
+    """A credential a student (or graduate) holds: the date it was awarded, the body's
+    member id, and for an apprentice designation (CPC-A) the date it was removed."""
+
+    __tablename__ = "awarded_credentials"
+    __table_args__ = (
+        Index("uq_awarded_student_credential", "student_id", "credential_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id", ondelete="RESTRICT"))
+    awarded_on: Mapped[dt.date] = mapped_column(Date)
+    member_id: Mapped[str] = mapped_column(String(40))
+    apprentice: Mapped[bool] = mapped_column(default=False)
+    apprentice_removed_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    credential: Mapped[Credential] = relationship()
+
+
+class CeuEntry(db.Model):
+    """Continuing-education units a credential holder earned."""
+
+    __tablename__ = "ceu_entries"
+    __table_args__ = (
+        CheckConstraint("hours > 0 AND hours <= 100", name="hours_range"),
+        Index("ix_ceu_entries_student_date", "student_id", "earned_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    earned_on: Mapped[dt.date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    provider: Mapped[str] = mapped_column(String(160))
+    category: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from school.auth.models import Role, User
-from school.certifications.models import Attempt, Credential
+from school.certifications.models import Attempt, AwardedCredential, Credential
 
 
 def can_manage_credential(actor: User, credential: Credential) -> bool:
@@ -11,4 +11,8 @@ def can_manage_credential(actor: User, credential: Credential) -> bool:
 
 
 def can_verify_attempt(actor: User, attempt: Attempt) -> bool:
+    return actor.role == Role.ADMIN
+
+
+def can_manage_award(actor: User, award: AwardedCredential) -> bool:
     return actor.role == Role.ADMIN

@@ -9,6 +9,7 @@ attempt" when their earliest verified attempt passed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,9 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import User
+from school.certifications.ceus import Cycle, Held, cycles
 from school.certifications.models import (
     Attempt,
     AttemptResult,
+    AwardedCredential,
+    CeuEntry,
     Credential,
     MilestonePlan,
     StepResult,
@@ -204,3 +208,79 @@ def cohort_readiness(
         for e in enrollments
     ]
     return plan, rows
+
+
+def _held(awards: list[AwardedCredential]) -> list[Held]:
+    return [
+        Held(
+            a.credential.code,
+            a.credential.body.value,
+            a.awarded_on,
+            a.credential.ceus_required,
+            a.credential.cycle_years,
+        )
+        for a in awards
+    ]
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    awards: list[AwardedCredential]
+    entries: list[CeuEntry]
+    cycles: list[Cycle]
+
+
+def credential_status(student_id: int, today: dt.date) -> CredentialStatus:
+    """A holder's credentials, CEU entries and current cycles (two statements)."""
+    awards = list(
+        db.session.scalars(
+            select(AwardedCredential)
+            .where(AwardedCredential.student_id == student_id)
+            .options(joinedload(AwardedCredential.credential))
+            .order_by(AwardedCredential.awarded_on)
+        )
+    )
+    entries = list(
+        db.session.scalars(
+            select(CeuEntry)
+            .where(CeuEntry.student_id == student_id)
+            .order_by(CeuEntry.earned_on.desc(), CeuEntry.id.desc())
+        )
+    )
+    return CredentialStatus(
+        awards, entries, cycles(_held(awards), [(e.earned_on, e.hours) for e in entries], today)
+    )
+
+
+@dataclass(frozen=True)
+class BehindRow:
+    student: User
+    cycle: Cycle
+    expected: Decimal
+
+
+def alumni_behind(today: dt.date) -> list[BehindRow]:
+    """Credential holders whose CEUs are behind a steady pace in a current cycle, the
+    furthest behind first (three statements at any size)."""
+    awards = list(
+        db.session.scalars(
+            select(AwardedCredential).options(joinedload(AwardedCredential.credential))
+        )
+    )
+    by_student: dict[int, list[AwardedCredential]] = defaultdict(list)
+    for a in awards:
+        by_student[a.student_id].append(a)
+    entries: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    for sid, day, hours in db.session.execute(
+        select(CeuEntry.student_id, CeuEntry.earned_on, CeuEntry.hours)
+    ):
+        entries[sid].append((day, hours))
+    students = {
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(by_student))))
+    }
+    rows = []
+    for sid, held in by_student.items():
+        for cycle in cycles(_held(held), entries[sid], today):
+            if cycle.behind(today):
+                rows.append(BehindRow(students[sid], cycle, cycle.expected(today)))
+    return sorted(rows, key=lambda r: (r.cycle.earned - r.expected, r.student.name))

@@ -12,13 +12,20 @@ from school.auth.models import Role
 from school.certifications import queries, services
 from school.certifications.forms import (
     AttemptForm,
+    AwardForm,
+    CeuForm,
     CredentialForm,
+    RemoveApprenticeForm,
     RuleForm,
     StepForm,
     StepResultForm,
 )
-from school.certifications.models import Attempt, Credential
-from school.certifications.policies import can_manage_credential, can_verify_attempt
+from school.certifications.models import Attempt, AwardedCredential, Credential
+from school.certifications.policies import (
+    can_manage_award,
+    can_manage_credential,
+    can_verify_attempt,
+)
 from school.cohorts.models import Cohort, Enrollment, Program
 from school.cohorts.policies import (
     can_manage_cohort,
@@ -101,7 +108,12 @@ def my_attempts():
             return redirect(url_for("certifications.my_attempts"))
     status = 400 if form.errors or getattr(form, "form_errors", None) else 200
     return render_template(
-        "certifications/my_attempts.html", form=form, attempts=queries.student_attempts(me.id)
+        "certifications/my_attempts.html",
+        form=form,
+        attempts=queries.student_attempts(me.id),
+        status=queries.credential_status(me.id, school_today()),
+        ceu_form=CeuForm(),
+        today=school_today(),
     ), status
 
 
@@ -273,3 +285,121 @@ def record_progress(enrollment_id: int):
 
 def _can_teach_enrollment(actor, enrollment: Enrollment) -> bool:  # type: ignore[no-untyped-def]
     return can_teach_cohort(actor, enrollment.cohort)
+
+
+# --- awarded credentials and CEUs ---------------------------------------------------------
+
+
+def _credentials_page(enrollment: Enrollment, **forms: object):  # type: ignore[no-untyped-def]
+    award_form = forms.get("award_form") or AwardForm()
+    award_form.credential_id.choices = [("", "Choose…"), *queries.credential_choices()]
+    status = 400 if any(getattr(f, "errors", None) for f in forms.values()) else 200
+    return render_template(
+        "certifications/credentials_held.html",
+        enrollment=enrollment,
+        status=queries.credential_status(enrollment.student_id, school_today()),
+        award_form=award_form,
+        ceu_form=forms.get("ceu_form") or CeuForm(),
+        remove_form=RemoveApprenticeForm(),
+        today=school_today(),
+    ), status
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/credentials", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def credentials_held(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = AwardForm()
+    form.credential_id.choices = [("", "Choose…"), *queries.credential_choices()]
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(
+            form,
+            lambda: services.award_credential(
+                student=enrollment.student,
+                credential_id=form.credential_id.data,
+                awarded_on=form.awarded_on.data,
+                member_id=form.member_id.data or "",
+                apprentice=bool(form.apprentice.data),
+                by=current_user._get_current_object(),
+            ),
+        )
+        if ok:
+            flash("Credential recorded.", "success")
+            return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
+        return _credentials_page(enrollment, award_form=form)
+    return _credentials_page(enrollment)
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/ceus", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_ceu(enrollment_id: int):
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = CeuForm()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(form, lambda: _add_ceu(enrollment.student, form))
+        if ok:
+            flash("CEUs recorded.", "success")
+            return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
+    return _credentials_page(enrollment, ceu_form=form)
+
+
+def _add_ceu(student, form: CeuForm):  # type: ignore[no-untyped-def]
+    return services.add_ceu(
+        student=student,
+        earned_on=form.earned_on.data,
+        hours=form.hours.data,
+        provider=form.provider.data or "",
+        category=form.category.data or "",
+        by=current_user._get_current_object(),
+    )
+
+
+@bp.route("/admin/awards/<int:award_id>/apprentice-removed", methods=["POST"])
+@roles_required(Role.ADMIN)
+def apprentice_removed(award_id: int):
+    award = get_authorized(AwardedCredential, award_id, can_manage_award)
+    form = RemoveApprenticeForm()
+    enrollment_id = request.form.get("enrollment_id", type=int)
+    if form.validate_on_submit():
+        try:
+            services.remove_apprentice(
+                award=award, removed_on=form.removed_on.data, by=current_user._get_current_object()
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(" ".join(m for ms in exc.problems.values() for m in ms), "error")
+        else:
+            db.session.commit()
+            flash(f"{award.credential.code} apprentice designation removed.", "success")
+    if enrollment_id:
+        return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
+    return redirect(url_for("certifications.ceus_behind"))
+
+
+@bp.route("/certifications/ceus", methods=["POST"])
+@roles_required(Role.STUDENT)
+def my_ceus():
+    form = CeuForm()
+    me = current_user._get_current_object()
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(form, lambda: _add_ceu(me, form))
+        if ok:
+            flash("CEUs recorded.", "success")
+            return redirect(url_for("certifications.my_attempts") + "#ceus")
+    return render_template(
+        "certifications/my_attempts.html",
+        form=_attempt_form(),
+        attempts=queries.student_attempts(me.id),
+        status=queries.credential_status(me.id, school_today()),
+        ceu_form=form,
+        today=school_today(),
+    ), 400
+
+
+@bp.route("/admin/ceus/behind")
+@roles_required(Role.ADMIN)
+def ceus_behind():
+    today = school_today()
+    return render_template(
+        "certifications/ceus_behind.html", rows=queries.alumni_behind(today), today=today
+    )
