@@ -434,6 +434,18 @@ MATRIX = [
         answers(admin=403, instructor=403, student=400, employer=403),
     ),
     ("certifications.ceus_behind", "GET", "/admin/ceus/behind", expect(200, 403)),
+    (
+        "certifications.experience_letter",
+        "GET",
+        "/admin/awards/{award}/experience-letter.pdf",
+        expect(200, 403),
+    ),
+    (
+        "certifications.experience_letter",
+        "GET",
+        "/admin/awards/999999/experience-letter.pdf",
+        expect(404, 403),
+    ),
 ]
 
 

@@ -3,12 +3,21 @@ their own)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
-from school.auth.models import Role
+from school.auth.models import Role, User
 from school.certifications import queries, services
 from school.certifications.forms import (
     AttemptForm,
@@ -20,6 +29,7 @@ from school.certifications.forms import (
     StepForm,
     StepResultForm,
 )
+from school.certifications.letters import letter_data, render_letter
 from school.certifications.models import Attempt, AwardedCredential, Credential
 from school.certifications.policies import (
     can_manage_award,
@@ -402,4 +412,21 @@ def ceus_behind():
     today = school_today()
     return render_template(
         "certifications/ceus_behind.html", rows=queries.alumni_behind(today), today=today
+    )
+
+
+@bp.route("/admin/awards/<int:award_id>/experience-letter.pdf")
+@roles_required(Role.ADMIN)
+def experience_letter(award_id: int):
+    award = get_authorized(AwardedCredential, award_id, can_manage_award)
+    student = db.session.get(User, award.student_id)
+    pdf = render_letter(letter_data(award, student.name if student else "", school_today()))
+    filename = f"experience-letter-{award.credential.code}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
