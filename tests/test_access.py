@@ -446,6 +446,18 @@ MATRIX = [
         "/admin/awards/999999/experience-letter.pdf",
         expect(404, 403),
     ),
+    (
+        "certifications.step_grid",
+        "GET",
+        "/cohorts/{taught}/exam-prep/steps/999999",
+        answers(admin=404, instructor=404, student=403, employer=403),
+    ),
+    (
+        "certifications.step_grid",
+        "POST",
+        "/cohorts/{cohort}/exam-prep/steps/999999",
+        answers(admin=404, instructor=404, student=403, employer=403),
+    ),
 ]
 
 

@@ -234,18 +234,13 @@ def set_rule(*, program: Program, mock_count: int | None, threshold: Decimal | N
     )
 
 
-def record_step(
-    *,
-    enrollment: Enrollment,
-    step: MilestoneStep,
-    completed_on: dt.date | None,
-    score: str,
-    by: User,
-) -> StepResult:
-    """Record (or correct) a student's completion of a step; exams need a score 0–100."""
+def step_problems(
+    enrollment: Enrollment, step: MilestoneStep, completed_on: dt.date | None, score: str
+) -> tuple[ProblemList, Decimal | None]:
+    """What is wrong with one student's result for a step, and the score as a number."""
     problems = DomainError.collect()
     if step.plan.program_id != enrollment.cohort.program_id:
-        raise DomainError("This step belongs to another program's plan.")
+        problems.add("", "This step belongs to another program's plan.")
     if completed_on is None:
         problems.add("completed_on", "Enter the date.")
     elif completed_on > school_today():
@@ -261,6 +256,7 @@ def record_step(
                 raise InvalidOperation
         except InvalidOperation:
             problems.add("score", "Enter the score as a percentage, e.g. 74.")
+            value = None
         else:
             exponent = value.normalize().as_tuple().exponent
             if not 0 <= value <= 100:
@@ -268,7 +264,32 @@ def record_step(
                 value = None
             elif isinstance(exponent, int) and exponent < -2:
                 problems.add("score", "Use at most 2 decimals.")
+    return problems, value
+
+
+def record_step(
+    *,
+    enrollment: Enrollment,
+    step: MilestoneStep,
+    completed_on: dt.date | None,
+    score: str,
+    by: User,
+) -> StepResult:
+    """Record (or correct) a student's completion of a step; exams need a score 0–100."""
+    problems, value = step_problems(enrollment, step, completed_on, score)
+    if "" in problems.problems:
+        raise DomainError(problems.problems[""][0])
     problems.raise_if_any()
+    return _write_step(enrollment, step, completed_on, value, by)
+
+
+def _write_step(
+    enrollment: Enrollment,
+    step: MilestoneStep,
+    completed_on: dt.date | None,
+    value: Decimal | None,
+    by: User,
+) -> StepResult:
     result = db.session.get(StepResult, (enrollment.id, step.id))
     if result is None:
         result = StepResult(enrollment_id=enrollment.id, step_id=step.id)
@@ -284,6 +305,41 @@ def record_step(
         details={"step": step.title, "date": str(completed_on), "score": str(value or "")},
     )
     return result
+
+
+def record_step_grid(
+    *,
+    cohort_id: int,
+    step: MilestoneStep,
+    entries: dict[int, tuple[dt.date | None, str]],
+    by: User,
+) -> int:
+    """Record one step for many students of a cohort at once (enrollment id → date and
+    score as typed), all or nothing: problems are keyed ``date-<id>`` / ``score-<id>``.
+    Rows left blank are skipped. Returns how many were recorded."""
+    enrollments = {
+        e.id: e
+        for e in db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort_id))
+    }
+    problems = DomainError.collect()
+    checked = []
+    for eid, (day, score) in entries.items():
+        enrollment = enrollments.get(eid)
+        if enrollment is None:
+            problems.add("", "The form is out of date (a student changed); reload.")
+            continue
+        if day is None and not score.strip():
+            continue
+        found, value = step_problems(enrollment, step, day, score)
+        for field, messages in found.problems.items():
+            key = {"completed_on": f"date-{eid}", "score": f"score-{eid}"}.get(field, "")
+            for message in messages:
+                problems.add(key, message)
+        checked.append((enrollment, day, value))
+    problems.raise_if_any()
+    for enrollment, day, value in checked:
+        _write_step(enrollment, step, day, value, by)
+    return len(checked)
 
 
 # --- awarded credentials and CEUs ---------------------------------------------------------

@@ -3,6 +3,8 @@ their own)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
     Blueprint,
     Response,
@@ -430,3 +432,55 @@ def experience_letter(award_id: int):
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.route("/cohorts/<int:cohort_id>/exam-prep/steps/<int:step_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.INSTRUCTOR)
+def step_grid(cohort_id: int, step_id: int):
+    """One step for the whole cohort in one form (e.g. the scores of a mock exam)."""
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
+    plan, rows = queries.cohort_readiness(cohort.id, cohort.program_id)
+    step = next((s for s in plan.steps if s.id == step_id), None) if plan else None
+    if step is None:
+        abort(404)
+    form = ConfirmForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        entries: dict[int, tuple[dt.date | None, str]] = {}
+        for row in rows:
+            eid = row.enrollment.id
+            raw_day = request.form.get(f"date-{eid}", "").strip()
+            try:
+                day = dt.date.fromisoformat(raw_day) if raw_day else None
+            except ValueError:
+                errors.setdefault(f"date-{eid}", []).append("Enter a date like 2027-05-14.")
+                day = None
+            entries[eid] = (day, request.form.get(f"score-{eid}", ""))
+        if not errors:
+            saved, errors = _save_grid(cohort.id, step, entries)
+            if not errors:
+                flash(
+                    f"{step.title}: {saved} result{'s' if saved != 1 else ''} recorded.", "success"
+                )
+                return redirect(url_for("certifications.cohort_readiness", cohort_id=cohort_id))
+    return render_template(
+        "certifications/step_grid.html",
+        cohort=cohort,
+        step=step,
+        rows=rows,
+        form=form,
+        errors=errors,
+        today=school_today(),
+    ), (400 if errors else 200)
+
+
+def _save_grid(cohort_id: int, step, entries):  # type: ignore[no-untyped-def]
+    try:
+        saved = services.record_step_grid(
+            cohort_id=cohort_id, step=step, entries=entries, by=current_user._get_current_object()
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return 0, exc.problems
+    db.session.commit()
+    return saved, {}

@@ -226,3 +226,56 @@ def test_admin_builds_the_plan_with_errors_at_the_fields(client, login_as, app):
             D(75),
             ["Timed mock 1"],
         )
+
+
+def test_a_step_for_the_whole_cohort_in_one_form(client, app, monkeypatch, make_client):
+    monkeypatch.setattr("school.certifications.services.school_today", lambda: dt.date(2027, 5, 10))
+    with app.app_context():
+        teacher = make_user(role=Role.INSTRUCTOR)
+        outsider = make_user(role=Role.INSTRUCTOR)
+        db.session.commit()
+        db.session.refresh(teacher)
+        db.session.expunge(teacher)
+        emails = (teacher.email, outsider.email)
+    cohort_id, (_task, mock1, _mock2) = _plan(app, instructor=teacher)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        ann = make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name="Ann"))
+        bo = make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name="Bo"))
+        cy = make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name="Cy"))
+        db.session.commit()
+        ids = (ann.id, bo.id, cy.id)
+    url = f"/cohorts/{cohort_id}/exam-prep/steps/{mock1}"
+    other = make_client()
+    assert login(other, emails[1], DEFAULT_PASSWORD).status_code == 302
+    assert other.get(url).status_code == 404  # not their cohort
+    assert login(client, emails[0], DEFAULT_PASSWORD).status_code == 302
+    bad = client.submit(
+        url,
+        {
+            f"date-{ids[0]}": "2027-05-03", f"score-{ids[0]}": "82",
+            f"date-{ids[1]}": "2027-05-03", f"score-{ids[1]}": "180",
+            f"date-{ids[2]}": "", f"score-{ids[2]}": "",
+        },
+    )  # fmt: skip
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert (
+        f'<p class="error" id="score-{ids[1]}-error">Enter a percentage from 0 to 100.</p>' in page
+    )
+    assert f'name="score-{ids[0]}" inputmode="decimal" class="score-input" value="82"' in page
+    with app.app_context():
+        assert db.session.scalars(select(StepResult)).all() == []
+    good = client.submit(
+        url,
+        {
+            f"date-{ids[0]}": "2027-05-03", f"score-{ids[0]}": "82",
+            f"date-{ids[1]}": "2027-05-03", f"score-{ids[1]}": "68",
+            f"date-{ids[2]}": "", f"score-{ids[2]}": "",
+        },
+    )  # fmt: skip
+    assert good.status_code == 302
+    assert "Mock exam 1: 2 results recorded." in client.get(good.headers["Location"]).get_data(True)
+    with app.app_context():
+        saved = {r.enrollment_id: r.score for r in db.session.scalars(select(StepResult))}
+        assert saved == {ids[0]: D(82), ids[1]: D(68)}
