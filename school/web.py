@@ -47,25 +47,35 @@ def commit_or_conflict() -> str | None:
     return None
 
 
-def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
-    """Run a service for a submitted form. When it succeeds, commit and return (True, its
-    result); when it refuses, roll back, put its problems beside the fields and return
-    (False, None)."""
+def save_or_problems(action: Callable[[], T]) -> tuple[T | None, dict[str, list[str]]]:
+    """Run a service and commit: (its result, {}); or roll back and return (None, its
+    problems by field), a concurrent conflict included, when it is refused."""
     try:
         result = action()
     except DomainError as exc:
         db.session.rollback()
-        apply_problems(form, exc)
-        return False, None
-    except RACED:  # flushed in the service, raced by another
+        return None, exc.problems
+    except RACED:  # flushed in the service, raced by another request
         db.session.rollback()
-        apply_problems(form, DomainError(CONFLICT))
-        return False, None
+        return None, {"": [CONFLICT]}
     conflict = commit_or_conflict()
-    if conflict:
-        apply_problems(form, DomainError(conflict))
+    return (None, {"": [conflict]}) if conflict else (result, {})
+
+
+def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a service for a submitted form. When it succeeds, commit and return (True, its
+    result); when it refuses, roll back, put its problems beside the fields and return
+    (False, None)."""
+    result, problems = save_or_problems(action)
+    if problems:
+        apply_problems(form, DomainError(problems))
         return False, None
     return True, result
+
+
+def form_status(form: FlaskForm) -> int:
+    """400 when the form comes back with problems (fields or whole form), else 200."""
+    return 400 if form.errors or getattr(form, "form_errors", None) else 200
 
 
 def validate_all(form: FlaskForm, problems_of: Callable[[], ProblemList]) -> bool:

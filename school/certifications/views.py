@@ -48,7 +48,13 @@ from school.cohorts.policies import (
 from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
-from school.web import commit_or_show, safe_next_url, validate_all
+from school.web import (
+    commit_or_show,
+    form_status,
+    safe_next_url,
+    save_or_problems,
+    validate_all,
+)
 
 bp = Blueprint("certifications", __name__, template_folder="templates")
 
@@ -118,7 +124,7 @@ def my_attempts():
         if ok:
             flash("Attempt reported; the school will verify it.", "success")
             return redirect(url_for("certifications.my_attempts"))
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return render_template(
         "certifications/my_attempts.html",
         form=form,
@@ -146,7 +152,7 @@ def student_attempts(enrollment_id: int):
         if ok:
             flash("Attempt recorded.", "success")
             return redirect(url_for("certifications.student_attempts", enrollment_id=enrollment_id))
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return render_template(
         "certifications/student_attempts.html",
         enrollment=enrollment,
@@ -223,7 +229,7 @@ def plan(program_id: int):
         if ok:
             flash("Step added.", "success")
             return redirect(url_for("certifications.plan", program_id=program_id))
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return _plan_page(program, form, RuleForm()), status
 
 
@@ -457,7 +463,14 @@ def step_grid(cohort_id: int, step_id: int):
                 day = None
             entries[eid] = (day, request.form.get(f"score-{eid}", ""))
         if not errors:
-            saved, errors = _save_grid(cohort.id, step, entries)
+            saved, errors = save_or_problems(
+                lambda: services.record_step_grid(
+                    cohort_id=cohort.id,
+                    step=step,
+                    entries=entries,
+                    by=current_user._get_current_object(),
+                )
+            )
             if not errors:
                 flash(
                     f"{step.title}: {saved} result{'s' if saved != 1 else ''} recorded.", "success"
@@ -472,15 +485,3 @@ def step_grid(cohort_id: int, step_id: int):
         errors=errors,
         today=school_today(),
     ), (400 if errors else 200)
-
-
-def _save_grid(cohort_id: int, step, entries):  # type: ignore[no-untyped-def]
-    try:
-        saved = services.record_step_grid(
-            cohort_id=cohort_id, step=step, entries=entries, by=current_user._get_current_object()
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return 0, exc.problems
-    db.session.commit()
-    return saved, {}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask import (
     Blueprint,
     Response,
@@ -58,6 +55,7 @@ from school.web import (
     commit_or_conflict,
     commit_or_show,
     db_id,
+    save_or_problems,
     validate_all,
 )
 
@@ -390,22 +388,6 @@ def reentry(enrollment_id: int):
 # --- gradebook and progress (administrators and the cohort's instructors) -------------------
 
 TEACHERS = (Role.ADMIN, Role.INSTRUCTOR)
-T = TypeVar("T")
-
-
-def _save_or_problems(action: Callable[[], T]) -> tuple[T | None, dict[str, list[str]]]:
-    """Run a grid form's service and commit: (its result, {}), or (None, its problems by
-    field or cell) when refused."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        return None, exc.problems
-    except RACED:
-        db.session.rollback()
-        return None, {"": [CONFLICT]}
-    conflict = commit_or_conflict()
-    return (None, {"": [conflict]}) if conflict else (result, {})
 
 
 def _course_of(cohort: Cohort, course_id: int) -> Course:
@@ -478,7 +460,7 @@ def assessments(cohort_id: int, course_id: int):
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         rows = _assessment_rows(request.form)
-        _, errors = _save_or_problems(
+        _, errors = save_or_problems(
             lambda: grades.save_assessments(
                 cohort=cohort, course=course, rows=rows, by=current_user._get_current_object()
             )
@@ -538,7 +520,7 @@ def grades_grid(cohort_id: int, course_id: int):
                 abort(400)
             if value.strip() != was.strip():
                 typed[key] = value  # edited here: shown again if the grid comes back
-        changed, errors = _save_or_problems(
+        changed, errors = save_or_problems(
             lambda: grades.save_grades(
                 cohort=cohort,
                 course=course,

@@ -20,11 +20,6 @@ def can_edit_log(actor: User, log: HourLog) -> bool:
     return actor.role == Role.STUDENT and log.placement.enrollment.student_id == actor.id
 
 
-def can_decide_log(actor: User, log: HourLog) -> bool:
-    """A supervisor attached to the log's site."""
-    return actor.role == Role.EMPLOYER and supervises(actor, log.placement.site_id)
-
-
 def can_evaluate(actor: User, placement: Placement) -> bool:
     """A supervisor attached to the placement's site."""
     return actor.role == Role.EMPLOYER and supervises(actor, placement.site_id)

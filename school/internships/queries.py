@@ -425,3 +425,18 @@ def confirmed_experience(student_id: int, *, duties: int = 5) -> list[Experience
             )
         )
     return rows
+
+
+def decidable_logs(user_id: int, log_ids: set[int]) -> list[int]:
+    """Those of ``log_ids`` that belong to the supervisor's sites (one statement, whatever
+    the number chosen)."""
+    if not log_ids:
+        return []
+    my_sites = select(site_supervisors.c.site_id).where(site_supervisors.c.user_id == user_id)
+    return sorted(
+        db.session.scalars(
+            select(HourLog.id)
+            .join(Placement, Placement.id == HourLog.placement_id)
+            .where(HourLog.id.in_(log_ids), Placement.site_id.in_(my_sites))
+        )
+    )

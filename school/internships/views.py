@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from school.auth.access import get_authorized, public, roles_required
+from school.auth.forms import ConfirmForm
 from school.auth.models import Role
 from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
@@ -46,7 +47,6 @@ from school.internships.models import (
     Site,
 )
 from school.internships.policies import (
-    can_decide_log,
     can_edit_log,
     can_evaluate,
     can_manage_placement,
@@ -55,7 +55,7 @@ from school.internships.policies import (
 from school.links import LinkInvalid, check_link, load_link
 from school.pagination import parse_page
 from school.security import client_ip, no_referrer, user_agent
-from school.web import apply_problems, commit_or_show, db_id, validate_all
+from school.web import apply_problems, commit_or_show, db_id, form_status, validate_all
 
 bp = Blueprint("internships", __name__, template_folder="templates")
 
@@ -284,7 +284,7 @@ def externship():
                 return redirect(url_for("internships.externship"))
     elif placement is None and request.method == "POST":
         abort(404)
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return render_template(
         "internships/externship.html",
         placement=placement,
@@ -326,7 +326,7 @@ def edit_log(log_id: int):
 @roles_required(Role.STUDENT)
 def withdraw_log(log_id: int):
     log = get_authorized(HourLog, log_id, can_edit_log)
-    form = DecisionForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
             services.withdraw_log(log=log, by=current_user._get_current_object())
@@ -353,14 +353,13 @@ DONE_WORDS = {
 def supervisor_hours():
     form = DecisionForm()
     if form.validate_on_submit():
-        ids = []
-        for raw in request.form.getlist("log_id"):
-            try:
-                log_id = db_id(raw)
-            except ValueError:
-                abort(400)
-            if log_id is not None:
-                ids.append(get_authorized(HourLog, log_id, can_decide_log).id)
+        try:
+            chosen = {i for i in map(db_id, request.form.getlist("log_id")) if i is not None}
+        except ValueError:
+            abort(400)
+        ids = queries.decidable_logs(current_user.id, chosen)
+        if len(ids) != len(chosen):
+            abort(404)  # a log of another site, as if it did not exist
         try:
             outcome = services.decide_logs(
                 log_ids=ids,
@@ -389,7 +388,7 @@ def supervisor_hours():
                 )
             return redirect(url_for("internships.supervisor_hours"))
     pending = queries.pending_for_supervisor(current_user.id)
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return render_template(
         "internships/supervisor_hours.html",
         pending=pending,
@@ -418,7 +417,7 @@ def evaluate(placement_id: int):
         if ok:
             flash(f"Evaluation of {placement.enrollment.student.name} sent. Thank you.", "success")
             return redirect(url_for("core.dashboard"))
-    status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    status = form_status(form)
     return render_template(
         "internships/evaluation.html",
         form=form,
