@@ -53,6 +53,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     add_graduation_check(app, externship_requirement)
 
+    # Columns other domains add to the cohort overview (exam readiness).
+    from school.certifications.queries import READINESS_COLUMN
+    from school.cohorts.standings import add_overview_column
+
+    add_overview_column(app, READINESS_COLUMN)
+
     from school.errors import init_error_pages
 
     init_error_pages(app)

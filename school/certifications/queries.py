@@ -29,7 +29,8 @@ from school.certifications.models import (
     StepResult,
 )
 from school.certifications.readiness import ResultView, StepView, Verdict, readiness
-from school.cohorts.models import Enrollment, EnrollmentStatus
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.standings import ColumnCell, OverviewColumn
 from school.extensions import db
 
 
@@ -208,6 +209,45 @@ def cohort_readiness(
         for e in enrollments
     ]
     return plan, rows
+
+
+def readiness_cells(cohort: Cohort, enrollments: list[Enrollment]) -> dict[int, ColumnCell] | None:
+    """The readiness column of the cohort overview (registered in ``create_app``): a verdict
+    for every student who has not withdrawn, None when the program has no plan (three
+    statements at any size)."""
+    plan = plan_of(cohort.program_id)
+    if plan is None or not plan.steps:
+        return None
+    by_enrollment: dict[int, list[StepResult]] = defaultdict(list)
+    for r in db.session.scalars(
+        select(StepResult).where(
+            StepResult.enrollment_id.in_(
+                select(Enrollment.id).where(Enrollment.cohort_id == cohort.id)
+            )
+        )
+    ):
+        by_enrollment[r.enrollment_id].append(r)
+    cells = {}
+    for e in enrollments:
+        if e.status == EnrollmentStatus.WITHDRAWN:
+            continue
+        verdict = verdict_for(plan, by_enrollment[e.id])
+        if verdict.ready:
+            cells[e.id] = ColumnCell("Ready", "ok", order=(1, 0), counted=True)
+        else:
+            missing = len(verdict.missing)
+            cells[e.id] = ColumnCell(
+                "Not ready",
+                "bad",
+                detail=" ".join(verdict.missing),
+                order=(0, -missing),
+            )
+    return cells
+
+
+READINESS_COLUMN = OverviewColumn(
+    "readiness", "Exam readiness", readiness_cells, tile="Current students ready for the exam"
+)
 
 
 def _held(awards: list[AwardedCredential]) -> list[Held]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
 
@@ -145,9 +146,42 @@ def current_enrollment(student_id: int) -> Enrollment | None:
 
 
 @dataclass(frozen=True)
+class ColumnCell:
+    """One cell of a column another domain adds to the cohort overview."""
+
+    text: str
+    tone: str = ""  # a tag class: "ok", "warn", "bad"; "" is plain text
+    detail: str = ""  # a longer explanation shown under the text
+    order: tuple[Any, ...] = ()  # how the column sorts
+    counted: bool = False  # counts toward the column's tile
+
+
+@dataclass(frozen=True)
+class OverviewColumn:
+    """A column another domain adds to the cohort overview (readiness does) without this
+    package importing it. ``cells(cohort, enrollments)`` returns a cell per enrollment id,
+    reading the whole cohort in a fixed number of statements, or None when the column does
+    not apply to the cohort (it is then left out)."""
+
+    key: str  # also the sort key in the URL
+    label: str
+    cells: Callable[[Cohort, list[Enrollment]], dict[int, ColumnCell] | None]
+    tile: str = ""  # label of a tile counting current students with a ``counted`` cell
+
+
+COLUMNS_KEY = "school.overview_columns"
+BLANK = ColumnCell("—", order=(9,))
+
+
+def add_overview_column(app: Flask, column: OverviewColumn) -> None:
+    app.extensions.setdefault(COLUMNS_KEY, []).append(column)
+
+
+@dataclass(frozen=True)
 class OverviewRow:
     enrollment: Enrollment
     standing: Standing
+    extra: dict[str, ColumnCell] = field(default_factory=dict)
 
     @property
     def name_key(self) -> tuple[str, str]:
@@ -159,7 +193,10 @@ OPEN = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
 OVERVIEW_SORTS = ("name", "number", "status", "gpa", "credits", "failing", "risk")
 
 
-def _sort_key(sort: str) -> Any:
+def _sort_key(sort: str, columns: Sequence[OverviewColumn]) -> Any:
+    if sort in {c.key for c in columns}:
+        return lambda r: (r.extra[sort].order, r.name_key)
+
     def gpa(r: OverviewRow) -> tuple[bool, Decimal]:
         # No GPA yet sorts after every GPA when ascending.
         return (r.standing.gpa is None, r.standing.gpa or Decimal(0))
@@ -183,14 +220,17 @@ class Overview:
     students: int
     at_risk: int
     average_gpa: Decimal | None
+    columns: list[OverviewColumn] = field(default_factory=list)
+    tiles: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
 
 
 def cohort_overview(
     cohort: Cohort, *, page: int, per_page: int, sort: str | None, direction: str | None
 ) -> Overview:
-    """One row per enrollment of ``cohort``: GPA, credits, failing courses, at-risk flag;
-    sorted by any column and cut to a page. Five statements at any cohort size (standings
-    need every score of the cohort, so sorting by GPA happens after they are computed)."""
+    """One row per enrollment of ``cohort``: GPA, credits, failing courses, at-risk flag and
+    the registered columns (readiness); sorted by any column and cut to a page. A fixed number
+    of statements at any cohort size (standings need every score of the cohort, so sorting by
+    GPA happens after they are computed)."""
     enrollments = list(
         db.session.scalars(
             select(Enrollment)
@@ -199,10 +239,19 @@ def cohort_overview(
         ).unique()
     )
     standings = _standings(enrollments, Enrollment.cohort_id == cohort.id)
-    rows = [OverviewRow(e, standings[e.id]) for e in enrollments]
-    key = sort if sort in OVERVIEW_SORTS else "name"
+    columns: list[OverviewColumn] = []
+    extras: dict[int, dict[str, ColumnCell]] = defaultdict(dict)
+    for column in current_app.extensions.get(COLUMNS_KEY, []):
+        cells = column.cells(cohort, enrollments)
+        if cells is None:
+            continue
+        columns.append(column)
+        for e in enrollments:
+            extras[e.id][column.key] = cells.get(e.id, BLANK)
+    rows = [OverviewRow(e, standings[e.id], extras[e.id]) for e in enrollments]
+    key = sort if sort in OVERVIEW_SORTS or sort in {c.key for c in columns} else "name"
     desc = direction == "desc"
-    rows.sort(key=_sort_key(key), reverse=desc)
+    rows.sort(key=_sort_key(key, columns), reverse=desc)
     total = len(rows)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
@@ -210,11 +259,14 @@ def cohort_overview(
     current = [r for r in rows if r.enrollment.status in OPEN]
     gpas = [r.standing.gpa for r in current if r.standing.gpa is not None]
     average = round_half_up(sum(gpas, Decimal(0)) / len(gpas)) if gpas else None
+    tiles = [(c.tile, sum(1 for r in current if r.extra[c.key].counted)) for c in columns if c.tile]
     return Overview(
         page=Page(chunk, page, per_page, total, key, "desc" if desc else "asc"),
         students=total,
         at_risk=sum(1 for r in current if r.standing.at_risk),
         average_gpa=average,
+        columns=columns,
+        tiles=tiles,
     )
 
 

@@ -13,7 +13,7 @@ from school.auth.models import Role, User
 from school.certifications import services
 from school.certifications.models import MilestoneStep, StepResult
 from school.certifications.readiness import ResultView, StepView, readiness
-from school.cohorts.models import Cohort, Program
+from school.cohorts.models import Cohort, EnrollmentStatus, Program
 from school.errors import DomainError
 from school.extensions import db
 from tests.conftest import login
@@ -279,3 +279,74 @@ def test_a_step_for_the_whole_cohort_in_one_form(client, app, monkeypatch, make_
     with app.app_context():
         saved = {r.enrollment_id: r.score for r in db.session.scalars(select(StepResult))}
         assert saved == {ids[0]: D(82), ids[1]: D(68)}
+
+
+def test_the_cohort_overview_gains_readiness(client, login_as, app, count_queries):
+    """The overview shows each student's verdict (withdrawn students none), counts the ready
+    current students in a tile, sorts by readiness, and stays flat in statements."""
+    login_as("admin")
+    cohort_id, (task, mock1, mock2) = _plan(app)
+
+    def add(name, results, status=None):
+        with app.app_context():
+            e = make_enrollment(
+                cohort=db.session.get(Cohort, cohort_id),
+                student=make_user(role=Role.STUDENT, password=None, name=name),
+            )
+            if status:
+                e.status = status
+            for step, day, score in results:
+                db.session.add(
+                    StepResult(
+                        enrollment_id=e.id,
+                        step_id=step,
+                        completed_on=dt.date(2027, 5, day),
+                        score=None if score is None else D(score),
+                    )
+                )
+            db.session.commit()
+
+    everything = [(task, 1, None), (mock1, 2, "70"), (mock2, 3, "88")]
+    add("Ada Ready", everything)
+    add("Ben Halfway", [(task, 1, None), (mock1, 2, "90")])  # one mock missing
+    add("Cal Nothing", [])  # the task and both mocks missing
+    add("Dee Left", everything, status=EnrollmentStatus.WITHDRAWN)
+    with count_queries() as few:
+        page = client.get(f"/cohorts/{cohort_id}/overview?sort=readiness").get_data(True)
+    assert 'data-label="Exam readiness"' in page
+    assert page.count(">Ready</span>") == 1  # Ada only: withdrawn Dee gets no verdict
+    row = {
+        name: page[page.index(name) : page.index("</tr>", page.index(name))]
+        for name in ("Ada Ready", "Ben Halfway", "Cal Nothing", "Dee Left")
+    }
+    assert '<span class="tag tag-ok">Ready</span>' in row["Ada Ready"]
+    assert ">Not ready</span>" in row["Ben Halfway"]
+    assert "1 more timed mock exam at 70% or above" in row["Ben Halfway"]
+    assert ">Not ready</span>" in row["Cal Nothing"]  # what is missing, spelled out:
+    assert "Coding guidelines review. 2 more timed mock exams" in row["Cal Nothing"]
+    assert 'data-label="Exam readiness"><span class="muted">—</span>' in row["Dee Left"]
+    tile = '<span class="tile-number">1</span><span class="tile-label">Current students ready'
+    assert tile in page
+    # ascending: the most missing first, then the ready, withdrawn last
+    order = [page.index(n) for n in ("Cal Nothing", "Ben Halfway", "Ada Ready", "Dee Left")]
+    assert order == sorted(order)
+    desc = client.get(f"/cohorts/{cohort_id}/overview?sort=readiness&dir=desc").get_data(True)
+    assert desc.index("Ada Ready") < desc.index("Ben Halfway") < desc.index("Cal Nothing")
+    for i in range(60):
+        add(f"Extra {i:02d}", everything[:2])
+    with count_queries() as many:
+        page = client.get(f"/cohorts/{cohort_id}/overview?sort=readiness&page=2")
+        assert page.status_code == 200
+    assert many.count == few.count
+
+
+def test_no_plan_no_readiness_column(client, login_as, app):
+    login_as("admin")
+    with app.app_context():
+        cohort = make_cohort()
+        make_enrollment(cohort=cohort)
+        db.session.commit()
+        cohort_id = cohort.id
+    page = client.get(f"/cohorts/{cohort_id}/overview").get_data(True)
+    assert page.count("<tr>") == 2 and 'data-label="Exam readiness"' not in page
+    assert "ready for the exam" not in page
