@@ -40,12 +40,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school.cohorts.views import bp as cohorts_bp
     from school.core.views import bp as core_bp
     from school.internships.views import bp as internships_bp
+    from school.outcomes.views import bp as outcomes_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(internships_bp)
     app.register_blueprint(certifications_bp)
+    app.register_blueprint(outcomes_bp)
 
     # Graduation requirements from other domains (the cohorts package never imports them).
     from school.cohorts.grades import add_graduation_check
@@ -76,12 +78,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school.cli import demo_command, outbox_cli
     from school.cohorts.cli import roster_cli
     from school.internships.cli import hours_cli
+    from school.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(hours_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(demo_command)
     return app
 

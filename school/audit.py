@@ -158,6 +158,13 @@ ACTION_LABELS = {
     "credential.awarded": "Recorded awarded credential",
     "credential.apprentice_removed": "Removed apprentice designation",
     "ceu.added": "Recorded CEUs",
+    "job.recorded": "Recorded graduate's job",
+    "job.edited": "Edited graduate's job",
+    "job.removed": "Removed graduate's job",
+    "job.verification_requested": "Emailed employment-verification link",
+    "job.employer_verified": "Employer verified employment",
+    "outcome.unavailable": "Recorded graduate unavailable for employment",
+    "outcome.unavailable_cleared": "Removed unavailable-for-employment record",
 }
 
 

@@ -24,7 +24,7 @@ from school.certifications.services import (
     record_step,
 )
 from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
-from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.models import Assessment, Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.roster import import_roster
 from school.cohorts.services import (
     CohortData,
@@ -35,21 +35,26 @@ from school.cohorts.services import (
     create_cohort,
     create_program,
     enroll_student,
+    reenter_student,
 )
 from school.database import school_today
 from school.extensions import db
-from school.internships.models import DecisionChannel, SettingType
+from school.internships.models import RATINGS, DecisionChannel, SettingType, Site
 from school.internships.services import (
     LogData,
     PlacementData,
     SiteData,
     add_agreement,
     add_log,
+    agreement_in_force,
     create_placement,
     create_site,
     decide_logs,
+    submit_evaluation,
 )
 from school.mail import deliver_pending, mail_configured
+from school.outcomes import services as outcomes
+from school.outcomes.rates import Period, reporting_year
 
 DEMO_PASSWORD = "coding-demo-2026"  # noqa: S105 (published demo login)
 
@@ -166,13 +171,16 @@ def load_demo() -> list[User]:
         last_attendance_date=today - dt.timedelta(weeks=2, days=3),
         by=None,
     )
-    _demo_grades(cohorts[0], teacher=db.session.get(User, instructors["p.raman@demo.school"]))
-    _demo_externships({u.email: u for u in users}, enrollments)
+    teacher = db.session.get(User, instructors["p.raman@demo.school"])
+    assert teacher is not None
+    past = _demo_past_cohort(programs["MBC-DIP"], teacher=teacher, running=cohorts[0])
+    _demo_grades(cohorts[0], teacher=teacher)
+    sites = _demo_externships({u.email: u for u in users}, enrollments)
     seed_catalog()
     _demo_attempts(enrollments)
-    _demo_exam_prep(
-        cohorts[0], enrollments, teacher=db.session.get(User, instructors["p.raman@demo.school"])
-    )
+    _demo_exam_prep(cohorts[0], enrollments, teacher=teacher)
+    _demo_graduation(past, sites)
+    _demo_outcomes(past)
     return users
 
 
@@ -261,7 +269,7 @@ DEMO_SITES = [
 ]  # fmt: skip
 
 
-def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> None:
+def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> dict[str, Site]:
     """Four sites (one agreement expiring soon, one expired), two supervisors and three
     placements three weeks in: confirmed, pending and needs-information logs."""
     today = school_today()
@@ -329,6 +337,7 @@ def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> 
                 note="Please list the chart types you coded that day.", by=boss,
                 via=DecisionChannel.PORTAL, ip=None, user_agent=None,
             )  # fmt: skip
+    return sites
 
 
 DEMO_ROSTER_NAMES = [
@@ -356,14 +365,35 @@ def _demo_roster(start: dt.date) -> bytes:
 DEMO_ASSESSMENTS = (("Quizzes", "20", "50"), ("Assignments", "30", "100"), ("Exams", "50", "100"))
 
 
+def _demo_scores(
+    rng: random.Random,
+    enrollments: list[Enrollment],
+    assessments: list[Assessment],
+    level: dict[int, tuple[float, float]],
+) -> dict[tuple[int, int], Cell]:
+    """Each enrollment's points on ``assessments``: a level drawn from its range for the
+    course, give or take 5 percentage points on each assessment, in half points."""
+    scores = {}
+    for e in enrollments:
+        course_level = rng.uniform(*level[e.id])
+        for a in assessments:
+            points = a.max_points * Decimal(str(round(course_level + rng.uniform(-0.05, 0.05), 3)))
+            points = min(a.max_points, points.quantize(Decimal("0.5")))
+            scores[(e.id, a.id)] = Cell("", f"{points:f}")
+    return scores
+
+
 def _demo_grades(cohort: Cohort, *, teacher: User) -> None:
     """Ten weeks in: two courses finished, the third half-way (quizzes and assignments);
     Chloe has transfer credit for Medical Terminology; a few students are struggling."""
     rng = random.Random(2026)  # noqa: S311 (demo data, not a secret)
     enrollments = list(
-        db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id))
+        db.session.scalars(
+            select(Enrollment).where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.id)
+        )
     )
     struggling = {e.id for e in enrollments[1::6]}  # Ben Carter and every sixth after him
+    level = {e.id: (0.48, 0.7) if e.id in struggling else (0.72, 0.99) for e in enrollments}
     for index, course in enumerate(cohort.program.courses[:3]):
         assessments = save_assessments(
             cohort=cohort,
@@ -372,19 +402,307 @@ def _demo_grades(cohort: Cohort, *, teacher: User) -> None:
             by=teacher,
         )
         scored = assessments if index < 2 else assessments[:2]
-        scores = {}
-        for e in enrollments:
-            level = rng.uniform(0.48, 0.7) if e.id in struggling else rng.uniform(0.72, 0.99)
-            for a in scored:
-                points = a.max_points * Decimal(str(round(level + rng.uniform(-0.05, 0.05), 3)))
-                points = min(a.max_points, points.quantize(Decimal("0.5")))
-                scores[(e.id, a.id)] = Cell("", f"{points:f}")
+        scores = _demo_scores(rng, enrollments, scored, level)
         marks = {}
         if index == 0:
             chloe = next(e for e in enrollments if e.student.email == "chloe.nguyen@demo.school")
             marks[chloe.id] = Cell("", "TC")
             scores = {k: v for k, v in scores.items() if k[0] != chloe.id}
         save_grades(cohort=cohort, course=course, scores=scores, marks=marks, by=teacher)
+
+
+# The diploma's previous start, which graduated in the last completed reporting year: the
+# figures of /admin/outcomes and the follow-up list of /admin/graduates.
+DEMO_PAST_NAMES = [
+    ("Angela", "Martínez"), ("Brian", "Kowalski"), ("Destiny", "Jackson"), ("Eun-ji", "Park"),
+    ("Francisco", "Silva"), ("Gabrielle", "Dubois"), ("Hassan", "Rahimi"), ("Ivy", "Thompson"),
+    ("Jerome", "Washington"), ("Kateryna", "Bondarenko"), ("Leticia", "Ortiz"), ("Connor", "Lee"),
+    ("Naomi", "Goldberg"), ("Oluwaseun", "Adebayo"),
+]  # fmt: skip
+
+# Who left: student (index above), weeks after the start, reason, re-entered the running
+# cohort. Destiny left before the reporting year, Leticia during it.
+DEMO_PAST_WITHDRAWALS = [
+    (2, 12, "Financial hardship: lost her childcare arrangement", False),
+    (10, 30, "Family caregiving (a parent's illness); plans to return next year", True),
+]
+
+# Externships of the graduates, the last six weeks of the cohort: site, days late in starting
+# (Ivy and Naomi finished their hours after the others and graduated later).
+DEMO_PAST_EXTERNSHIPS = {
+    0: ("Mercy General Hospital HIM", 0), 1: ("Lakeside Family Practice", 0),
+    3: ("Lakeside Family Practice", 0), 4: ("Mercy General Hospital HIM", 0),
+    5: ("Lakeside Family Practice", 0), 6: ("Mercy General Hospital HIM", 0),
+    7: ("Lakeside Family Practice", 21), 8: ("Lakeside Family Practice", 0),
+    9: ("Mercy General Hospital HIM", 0), 11: ("Mercy General Hospital HIM", 0),
+    12: ("Lakeside Family Practice", 35), 13: ("Mercy General Hospital HIM", 0),
+}  # fmt: skip
+
+# Jobs: graduate, first day (days after graduating), then as JobData: employer, title, setting,
+# classification, hours, remote, yearly salary, employer's email, how the school knows.
+# Francisco holds two; Hassan works in a related field, Ivy outside the field.
+DEMO_JOBS = [
+    (0, 24, "Mercy General Hospital", "Medical Coder I", "hospital_him", "in_field", "full",
+     False, "46,500", "hr@mercy-general.demo.school", "documents"),
+    (1, 38, "Lakeside Family Practice", "Billing and Coding Specialist", "physician_office",
+     "in_field", "full", False, "41,000", "office@lakeside-clinic.demo.school", "self_report"),
+    (3, 52, "CodeRight Remote Coding", "Coding Specialist", "coding_company", "in_field", "full",
+     True, "49,000", "people@coderight.demo.school", "documents"),
+    (4, 31, "St. Anne's Hospital", "Outpatient Coder", "hospital_him", "in_field", "full", False,
+     "43,000", "", "documents"),
+    (4, 80, "CodeRight Remote Coding", "Coding Specialist (weekends)", "coding_company",
+     "in_field", "part", True, "", "people@coderight.demo.school", "self_report"),
+    (5, 45, "Valley Orthopedic Associates", "Coding Specialist", "physician_office", "in_field",
+     "full", False, "42,500", "", "self_report"),
+    (6, 30, "Mercy General Hospital", "Patient Access Representative", "hospital_him",
+     "related_field", "full", False, "38,500", "hr@mercy-general.demo.school", "documents"),
+    (7, 12, "Springfield Public Library", "Customer Service Clerk", "government_agency",
+     "unrelated", "part", False, "", "", "self_report"),
+]  # fmt: skip
+
+# Documented unavailable for employment: graduate, reason, document dated (days after
+# graduating), what documents it.
+DEMO_UNAVAILABLE = [
+    (8, "military", 58,
+     "Enlisted in the U.S. Army, basic training from January; enlistment contract seen by "
+     "M. Bell"),
+    (9, "continuing_education", 75,
+     "Full-time student in the HIT associate degree (RHIT track) at Springfield Community "
+     "College; enrollment verification letter on file"),
+]  # fmt: skip
+
+# CPC sittings after graduating: graduate, [(days after graduating, result, score)]. Brian
+# failed, then passed; Hassan failed and has not sat again; Naomi, Ivy and Jerome have not sat.
+DEMO_PAST_ATTEMPTS = [
+    (0, [(26, "passed", "81")]),
+    (1, [(21, "failed", "66"), (84, "passed", "74")]),
+    (3, [(35, "passed", "88")]),
+    (4, [(42, "passed", "77")]),
+    (5, [(28, "passed", "79")]),
+    (6, [(49, "failed", "63")]),
+    (9, [(56, "passed", "85")]),
+    (11, [(70, "passed", "72")]),
+    (13, [(63, "passed", "80")]),
+]
+
+
+def _demo_past_period() -> Period:
+    """The last completed reporting year: the default period of /admin/outcomes."""
+    month = int(current_app.config["REPORTING_YEAR_START_MONTH"])
+    return reporting_year(school_today(), month=month)
+
+
+def _demo_past_cohort(program_id: int, *, teacher: User, running: Cohort) -> list[Enrollment]:
+    """The previous start of the diploma, 44 weeks from some five months before the last
+    completed reporting year: its roster, every course graded, two withdrawals (Leticia
+    came back as a re-entry in the running cohort). Externships and graduation follow
+    once the sites exist (:func:`_demo_graduation`)."""
+    period = _demo_past_period()
+    start = period.start - dt.timedelta(weeks=24)
+    start -= dt.timedelta(days=start.weekday())  # a Monday
+    cohort = create_cohort(
+        data=CohortData(
+            code=f"MBC-{start:%Y}-01",
+            program_id=program_id,
+            start_date=start,
+            end_date=start + dt.timedelta(weeks=44),
+            instructor_ids=(teacher.id,),
+        )
+    )
+    lines = ["student_number,first_name,last_name,email,phone,start_date"]
+    for i, (first, last) in enumerate(DEMO_PAST_NAMES, start=1):
+        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        local = local.encode("ascii", "ignore").decode()
+        lines.append(
+            f"S{start:%Y}-{i:04d},{first},{last},{local}@demo.school,"
+            f"(555) 020-{1000 + i},{start.isoformat()}"
+        )
+    registrar = db.session.scalar(select(User).where(User.email == "registrar@demo.school"))
+    import_roster(cohort=cohort, data=("\n".join(lines) + "\n").encode("utf-8"), by=registrar)
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment).where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.id)
+        )
+    )
+    left = {enrollments[i].id: start + dt.timedelta(weeks=w) for i, w, *_ in DEMO_PAST_WITHDRAWALS}
+    _demo_past_grades(cohort, enrollments, left, teacher=teacher)
+    for index, weeks, reason, returns in DEMO_PAST_WITHDRAWALS:
+        enrollment = enrollments[index]
+        change_enrollment_status(
+            enrollment=enrollment,
+            to_status=EnrollmentStatus.WITHDRAWN,
+            effective_date=start + dt.timedelta(weeks=weeks),
+            reason=reason,
+            last_attendance_date=start + dt.timedelta(weeks=weeks, days=-4),
+            by=registrar,
+        )
+        if returns:
+            reenter_student(
+                earlier=enrollment, cohort=running, start_date=running.start_date, by=registrar
+            )
+    return enrollments
+
+
+def _demo_past_grades(
+    cohort: Cohort, enrollments: list[Enrollment], left: dict[int, dt.date], *, teacher: User
+) -> None:
+    """Every course of the past cohort graded (all passed by those who stayed); a student
+    who withdrew has the courses finished before leaving and a W for the one under way."""
+    rng = random.Random(2025)  # noqa: S311 (demo data, not a secret)
+    courses = cohort.program.courses
+    teaching = (cohort.end_date - dt.timedelta(weeks=6)) - cohort.start_date
+    total = sum(c.clock_hours for c in courses)
+    level = {e.id: (0.77, 0.97) for e in enrollments}
+    done = 0
+    for course in courses:
+        began = cohort.start_date + teaching * done / total
+        done += course.clock_hours
+        ended = cohort.start_date + teaching * done / total
+        assessments = save_assessments(
+            cohort=cohort,
+            course=course,
+            rows=[AssessmentInput(None, n, w, m) for n, w, m in DEMO_ASSESSMENTS],
+            by=teacher,
+        )
+        taking = [e for e in enrollments if e.id not in left or left[e.id] >= ended]
+        marks = {eid: Cell("", "W") for eid, day in left.items() if began <= day < ended}
+        scores = _demo_scores(rng, taking, assessments, level)
+        save_grades(cohort=cohort, course=course, scores=scores, marks=marks, by=teacher)
+
+
+def _demo_graduation(enrollments: list[Enrollment], sites: dict[str, Site]) -> None:
+    """The past cohort's externships (160 confirmed hours and the supervisor's evaluation)
+    and its graduations, each through the same checks as the registrar's button."""
+    cohort = enrollments[0].cohort
+    registrar = db.session.scalar(select(User).where(User.email == "registrar@demo.school"))
+    first_day = cohort.end_date - dt.timedelta(weeks=6)
+    for site in {sites[name] for name, _late in DEMO_PAST_EXTERNSHIPS.values()}:
+        if agreement_in_force(site, first_day) is None:  # the agreement before the current one
+            add_agreement(
+                site=site,
+                signed_on=cohort.start_date - dt.timedelta(days=365),
+                expires_on=min(a.signed_on for a in site.agreements) - dt.timedelta(days=1),
+                note="Earlier agreement (since renewed)",
+            )
+    rng = random.Random(1125)  # noqa: S311 (demo data, not a secret)
+    work = [
+        "Coded outpatient visits (E/M levels, ICD-10-CM)",
+        "Abstracted inpatient charts; assigned PCS codes for review",
+        "Charge entry and claim scrubber edits with the billing team",
+        "Worked denials: corrected modifiers and resubmitted claims",
+    ]
+    with click.progressbar(
+        sorted(DEMO_PAST_EXTERNSHIPS.items()), label=f"Demo graduates ({cohort.code})"
+    ) as bar:
+        for index, (site_name, late) in bar:
+            enrollment = enrollments[index]
+            site = sites[site_name]
+            boss = site.supervisors[0]
+            start = first_day + dt.timedelta(days=late)
+            placement = create_placement(
+                enrollment=enrollment,
+                data=PlacementData(
+                    site_id=site.id,
+                    supervisor_id=boss.id,
+                    start_date=start,
+                    end_date=start + dt.timedelta(weeks=6),
+                    required_hours=Decimal(cohort.program.externship_hours),
+                ),
+                by=registrar,
+            )
+            logged, day = [], start
+            while len(logged) < 20:
+                if day.weekday() < 5:
+                    log = add_log(
+                        placement=placement,
+                        data=LogData(day, "8", work[len(logged) % 4]),
+                        by=enrollment.student,
+                    )
+                    logged.append(log.id)
+                last = day
+                day += dt.timedelta(days=1)
+            decide_logs(
+                log_ids=logged, decision="confirm", note="", by=boss,
+                via=DecisionChannel.PORTAL, ip=None, user_agent=None,
+            )  # fmt: skip
+            submit_evaluation(
+                placement=placement,
+                ratings={name: rng.choice((4, 4, 5, 5, 5, 3)) for name, _label in RATINGS},
+                comments="Accurate, careful coder; asked good questions about documentation.",
+                would_hire=index != 7,  # Ivy took a job outside the field
+                by=boss,
+            )
+            change_enrollment_status(
+                enrollment=enrollment,
+                to_status=EnrollmentStatus.GRADUATED,
+                effective_date=max(cohort.end_date, last) + dt.timedelta(days=4),
+                reason="Completed every course and the externship",
+                last_attendance_date=None,
+                by=registrar,
+            )
+
+
+def _demo_outcomes(enrollments: list[Enrollment]) -> None:
+    """The graduates' follow-up: jobs (one verified by the employer's link, one link still
+    waiting), two documented unavailable, three unknown; CPC sittings and awards."""
+    careers = db.session.scalar(select(User).where(User.email == "careers@demo.school"))
+    registrar = db.session.scalar(select(User).where(User.email == "registrar@demo.school"))
+    assert careers is not None and registrar is not None
+    jobs = []
+    for index, days, employer, title, setting, *rest in DEMO_JOBS:
+        enrollment = enrollments[index]
+        start = enrollment.status_date + dt.timedelta(days=days)
+        data = outcomes.JobData(employer, title, setting, start, *rest)
+        jobs.append(outcomes.add_job(enrollment=enrollment, data=data, by=careers))
+    verified = outcomes.request_verification(job=jobs[0], by=careers)
+    outcomes.verify_by_link(
+        link_id=verified.id,
+        job_title=jobs[0].job_title,
+        start_date=jobs[0].start_date,
+        hours="full",
+        signature="Janet Ortiz",
+        note="Confirmed. Angela codes ED and outpatient surgery charts.",
+    )
+    outcomes.request_verification(job=jobs[1], by=careers)  # not answered yet
+    for index, reason, days, note in DEMO_UNAVAILABLE:
+        enrollment = enrollments[index]
+        outcomes.mark_unavailable(
+            enrollment=enrollment,
+            reason=reason,
+            documented_on=enrollment.status_date + dt.timedelta(days=days),
+            note=note,
+            by=careers,
+        )
+    cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
+    assert cpc is not None
+    rng = random.Random(7025)  # noqa: S311 (demo data, not a secret)
+    for index, sittings in DEMO_PAST_ATTEMPTS:
+        enrollment = enrollments[index]
+        for days, result, score in sittings:
+            day = enrollment.status_date + dt.timedelta(days=days)
+            record_attempt(
+                student=enrollment.student,
+                data=AttemptData(cpc.id, day, f"{day:%Y} A", score, result),
+                by=registrar,
+            )
+            if result == "passed":
+                award_credential(
+                    student=enrollment.student,
+                    credential_id=cpc.id,
+                    awarded_on=day + dt.timedelta(days=12),
+                    member_id=f"0{rng.randrange(1_000_000, 9_999_999)}",
+                    apprentice=True,
+                    by=registrar,
+                )
+    period = _demo_past_period()
+    graduates = [e for e in enrollments if e.status == EnrollmentStatus.GRADUATED]
+    employed = {index for index, *_ in DEMO_JOBS}
+    click.echo(
+        f"Demo outcomes: {len(graduates)} graduates of {enrollments[0].cohort.code} in the "
+        f"reporting year {period}, {len(employed)} employed, {len(DEMO_UNAVAILABLE)} "
+        f"unavailable, {len(graduates) - len(employed) - len(DEMO_UNAVAILABLE)} to follow "
+        f"up; {len(DEMO_PAST_ATTEMPTS)} sat the CPC."
+    )
 
 
 @click.command("demo", help="Fill an empty database with a small demo school.")

@@ -52,6 +52,14 @@ DEFAULTS: dict[str, Any] = {
     "INVITATION_TTL_HOURS": 72,
     # Hour-confirmation links emailed to supervisors stop working after this many days.
     "HOURS_LINK_TTL_DAYS": 7,
+    # Employment-verification links emailed to employers stop working after this many days.
+    "EMPLOYMENT_LINK_TTL_DAYS": 14,
+    # Outcome rates: the reporting year starts on the 1st of this month (July: July – June),
+    # and a rate is flagged below this threshold (percent); OUTCOME_THRESHOLDS sets one rate's
+    # own, e.g. {"placement": 75}.
+    "REPORTING_YEAR_START_MONTH": 7,
+    "OUTCOME_THRESHOLD": 70,
+    "OUTCOME_THRESHOLDS": {},
     "PASSWORD_RESET_TTL_MINUTES": 60,
     "PASSWORD_MIN_LENGTH": 10,
     "PER_PAGE": 25,
@@ -123,6 +131,15 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             )
         elif env == "production" and parts.scheme != "https":
             missing.append("SCHOOL_EXTERNAL_URL must use https in production.")
+    try:
+        from school.outcomes.rates import thresholds_from
+
+        thresholds_from(app.config)
+    except (ValueError, TypeError, ArithmeticError, AssertionError) as exc:
+        missing.append(f"Outcome thresholds: {exc}")
+    month = app.config.get("REPORTING_YEAR_START_MONTH")
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        missing.append(f"SCHOOL_REPORTING_YEAR_START_MONTH must be 1 to 12, not {month!r}.")
     if missing:
         raise ConfigError(
             "Cannot start with this configuration:\n- "

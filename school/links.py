@@ -153,3 +153,28 @@ def consume_link(link: EmailedLink) -> None:
     ).rowcount
     if changed != 1:
         raise LinkInvalid("used")
+
+
+# --- the pages an emailed link lands on --------------------------------------------------------
+
+
+def _opened_key(purpose: str) -> str:
+    return f"opened_links_{purpose}"
+
+
+def remember_opened(link: EmailedLink) -> None:
+    """Remember in the signed session that this browser opened ``link`` from its email, so
+    that the next page can live at a URL without the secret (the five most recent)."""
+    from flask import session
+
+    key = _opened_key(link.purpose)
+    opened = [i for i in session.get(key, []) if i != link.id]
+    session[key] = [*opened, link.id][-5:]
+
+
+def require_opened(link_id: int, purpose: str) -> None:
+    """:class:`LinkInvalid` unless this browser opened that link from its email."""
+    from flask import session
+
+    if link_id not in session.get(_opened_key(purpose), []):
+        raise LinkInvalid("missing")

@@ -24,6 +24,7 @@ from school.cohorts.models import (
 from school.internships.models import Agreement, Evaluation, HourLog, Placement, Site
 from school.links import EmailedLink, EmailedLinkItem
 from school.mail import OutboxMessage
+from school.outcomes.models import Job, Unavailability
 
 __all__ = [
     "Agreement",
@@ -43,6 +44,7 @@ __all__ = [
     "EnrollmentChange",
     "Evaluation",
     "HourLog",
+    "Job",
     "LoginThrottle",
     "MilestonePlan",
     "MilestoneStep",
@@ -52,5 +54,6 @@ __all__ = [
     "Score",
     "Site",
     "StepResult",
+    "Unavailability",
     "User",
 ]

@@ -43,6 +43,13 @@ class Page(Generic[T]):
         return min(self.total, self.page * self.per_page)
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character ``\\``) for lower-cased text containing ``text``:
+    the user's own % and _ match themselves."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def parse_page(value: str | None) -> int:
     try:
         return max(1, int(value or 1))

@@ -15,8 +15,11 @@ from school.auth.access import AccessRule
 from school.auth.models import Role, User
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Attempt, AttemptResult, AwardedCredential, Credential
+from school.cohorts.models import EnrollmentStatus
 from school.extensions import db
+from school.internships.models import SettingType
 from school.mail import queue_email
+from school.outcomes.models import Classification, Job, Source
 from tests.conftest import csrf_token_from
 from tests.factories import (
     make_cohort,
@@ -458,12 +461,79 @@ MATRIX = [
         "/cohorts/{cohort}/exam-prep/steps/999999",
         answers(admin=404, instructor=404, student=403, employer=403),
     ),
+    # Graduate outcomes: administrators only. {graduate} is a graduated enrollment with a job
+    # ({job}); {enrollment} is an active one (not a graduate: no outcomes page).
+    ("outcomes.outcome_rates", "GET", "/admin/outcomes", expect(200, 403)),
+    ("outcomes.outcome_rates", "GET", "/admin/outcomes?from=bad", expect(400, 403)),
+    ("outcomes.outcome_rates_csv", "GET", "/admin/outcomes.csv", expect(200, 403)),
+    ("outcomes.outcome_rates_csv", "GET", "/admin/outcomes.csv?from=bad", expect(400, 403)),
+    ("outcomes.students_behind", "GET", "/admin/outcomes/students?count=G", expect(200, 403)),
+    ("outcomes.students_behind", "GET", "/admin/outcomes/students?count=nope", expect(404, 403)),
+    ("outcomes.graduates", "GET", "/admin/graduates", expect(200, 403)),
+    ("outcomes.graduates", "GET", "/admin/graduates?status=unknown", expect(200, 403)),
+    ("outcomes.graduate", "GET", "/admin/graduates/{graduate}", expect(200, 403)),
+    ("outcomes.graduate", "GET", "/admin/graduates/{enrollment}", expect(404, 403)),
+    ("outcomes.graduate", "GET", "/admin/graduates/999999", expect(404, 403)),
+    ("outcomes.add_job", "GET", "/admin/graduates/{graduate}/jobs/new", expect(200, 403)),
+    ("outcomes.add_job", "GET", "/admin/graduates/{enrollment}/jobs/new", expect(404, 403)),
+    ("outcomes.add_job", "POST", "/admin/graduates/{graduate}/jobs/new", expect(400, 403)),
+    ("outcomes.add_job", "POST", "/admin/graduates/{enrollment}/jobs/new", expect(404, 403)),
+    ("outcomes.edit_job", "GET", "/admin/jobs/{job}/edit", expect(200, 403)),
+    ("outcomes.edit_job", "GET", "/admin/jobs/999999/edit", expect(404, 403)),
+    ("outcomes.edit_job", "POST", "/admin/jobs/{job}/edit", expect(400, 403)),
+    ("outcomes.remove_job", "POST", "/admin/jobs/{job}/remove", expect(302, 403)),
+    ("outcomes.remove_job", "POST", "/admin/jobs/999999/remove", expect(404, 403)),
+    (
+        "outcomes.request_verification",
+        "POST",
+        "/admin/jobs/{job}/request-verification",
+        expect(302, 403),
+    ),
+    (
+        "outcomes.request_verification",
+        "POST",
+        "/admin/jobs/999999/request-verification",
+        expect(404, 403),
+    ),
+    (
+        "outcomes.mark_unavailable",
+        "POST",
+        "/admin/graduates/{graduate}/unavailable",
+        expect(400, 403),
+    ),
+    (
+        "outcomes.mark_unavailable",
+        "POST",
+        "/admin/graduates/{enrollment}/unavailable",
+        expect(404, 403),
+    ),
+    (
+        "outcomes.clear_unavailable",
+        "POST",
+        "/admin/graduates/{graduate}/unavailable/clear",
+        expect(302, 403),
+    ),
+    (
+        "outcomes.clear_unavailable",
+        "POST",
+        "/admin/graduates/{enrollment}/unavailable/clear",
+        expect(404, 403),
+    ),
+    (
+        "outcomes.open_verification",
+        "GET",
+        "/employment/verify/not-a-token",
+        expect(410, 410, anonymous=410),
+    ),
+    ("outcomes.verify_job", "GET", "/employment/verify/job/1", expect(410, 410, anonymous=410)),
+    ("outcomes.verify_job", "POST", "/employment/verify/job/1", expect(410, 410, anonymous=410)),
 ]
 
 
 def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
     """Sign in as ``role`` (unless anonymous) and create the records the URLs name: another
-    user's account and an outbox message. Returns the ids to format URLs with."""
+    user's account, an outbox message, a graduate and their job. Returns the ids to format
+    URLs with."""
     user = login_as(role) if role != "anonymous" else None
     with app.app_context():
         other = make_user(role=Role.STUDENT, password=None)
@@ -509,6 +579,27 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             apprentice=True,
         )
         db.session.add(award)
+        # A graduate (another student, graduated in the last reporting year) with a job, in
+        # a cohort of their own: a graduate closes their cohort's gradebook.
+        graduate = make_enrollment(
+            cohort=make_cohort(program=program, start=dt.date(2025, 1, 12)),
+            student=make_user(role=Role.STUDENT, password=None),
+        )
+        graduate.status = EnrollmentStatus.GRADUATED
+        graduate.status_date = dt.date(2026, 3, 1)
+        job = Job(
+            enrollment_id=graduate.id,
+            employer="Mercy General",
+            job_title="Medical Coder I",
+            setting=SettingType.HOSPITAL,
+            start_date=dt.date(2026, 4, 1),
+            classification=Classification.IN_FIELD,
+            full_time=True,
+            source=Source.DOCUMENTS,
+            version=1,
+            employer_email="hr@example.com",
+        )
+        db.session.add(job)
         db.session.commit()
         return {
             "award": award.id,
@@ -530,6 +621,8 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "taught": taught.id,
             "taught_course": taught_program.courses[0].id,
             "mine": mine.id,
+            "graduate": graduate.id,
+            "job": job.id,
         }
 
 

@@ -8,13 +8,15 @@ from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.certifications.models import Attempt, Credential
 from school.certifications.queries import cohort_readiness
-from school.cli import DEMO_PASSWORD, DEMO_ROSTER_NAMES, DEMO_USERS
+from school.cli import DEMO_PASSWORD, DEMO_PAST_NAMES, DEMO_ROSTER_NAMES, DEMO_USERS
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.cohorts.standings import cohort_overview
 from school.database import school_today
 from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement, Site
+from school.outcomes import rates
+from school.outcomes.models import Job, Source
 from tests.conftest import login
 
 
@@ -94,7 +96,9 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     assert f"password for all: {DEMO_PASSWORD}" in result.output
     for _role, _name, email in DEMO_USERS:
         assert email in result.output
-    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES)  # the rest came by import
+    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES) + len(
+        DEMO_PAST_NAMES
+    )  # the rest came by import
     roles = {role for role, _n, _e in DEMO_USERS}
     assert roles == set(Role)
 
@@ -102,7 +106,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     assert again.exit_code == 1 and "needs an empty database" in again.output
     quiet = runner.invoke(args=["demo", "--if-empty"])
     assert quiet.exit_code == 0 and "not loaded" in quiet.output
-    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES)
+    assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES) + len(DEMO_PAST_NAMES)
 
     with app.app_context():
         programs = {p.code: p for p in db.session.scalars(select(Program))}
@@ -111,15 +115,19 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert diploma[0] == "Medical Terminology" and diploma[-1] == "CPC Exam Review"
         assert len(diploma) == 11 and programs["MBC-DIP"].externship_hours == 160
         assert not programs["CPC-PREP"].requires_externship
-        cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
+        past, *cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
         today = school_today()
-        assert [c.status(today) for c in cohorts] == ["running", "upcoming"]
+        assert [c.status(today) for c in [past, *cohorts]] == ["finished", "running", "upcoming"]
         assert [u.email for u in cohorts[0].instructors] == ["p.raman@demo.school"]
-        statuses = db.session.scalars(select(Enrollment.status).order_by(Enrollment.id)).all()
+        statuses = db.session.scalars(
+            select(Enrollment.status)
+            .where(Enrollment.cohort_id == cohorts[0].id)
+            .order_by(Enrollment.id)
+        ).all()
         assert statuses == (
             [EnrollmentStatus.ACTIVE] * 3
             + [EnrollmentStatus.LEAVE_OF_ABSENCE]
-            + [EnrollmentStatus.ACTIVE] * len(DEMO_ROSTER_NAMES)
+            + [EnrollmentStatus.ACTIVE] * (len(DEMO_ROSTER_NAMES) + 1)  # + Leticia's re-entry
         )
         # Grades: two finished courses, one half-way; Chloe has transfer credit; some at risk.
         overview = cohort_overview(cohorts[0], page=1, per_page=100, sort="name", direction="asc")
@@ -133,12 +141,25 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         # Externships: four sites (one agreement expiring soon, one expired), three
         # placements with confirmed, pending and needs-information logs.
         assert db.session.scalar(select(func.count()).select_from(Site)) == 4
-        assert db.session.scalar(select(func.count()).select_from(Placement)) == 3
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Placement)
+                .join(Enrollment)
+                .where(Enrollment.cohort_id == cohorts[0].id)
+            )
+            == 3
+        )
         statuses = set(db.session.scalars(select(HourLog.status)))
         assert statuses == {LogStatus.CONFIRMED, LogStatus.PENDING, LogStatus.NEEDS_INFO}
         # Certification: the catalog, verified attempts (a fail then a pass), one unverified.
         assert db.session.scalar(select(func.count()).select_from(Credential)) == 9
-        attempts = db.session.scalars(select(Attempt).order_by(Attempt.exam_date)).all()
+        attempts = db.session.scalars(
+            select(Attempt)
+            .join(Enrollment, Enrollment.student_id == Attempt.student_id)
+            .where(Enrollment.cohort_id == cohorts[0].id, Enrollment.reentry_of_id.is_(None))
+            .order_by(Attempt.exam_date)
+        ).all()
         assert [(a.result.value, a.verified) for a in attempts] == [
             ("failed", True),
             ("passed", True),
@@ -152,8 +173,39 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert ready["chloe.nguyen@demo.school"] is False
         assert len(plan.steps) == 6
 
+        # Outcomes: the past cohort graduated in the last completed reporting year.
+        period = rates.reporting_year(today)
+        report = rates.outcome_rates(period, rates.thresholds_from(app.config))
+        counts = report.total.counts
+        assert {k: counts[k] for k in ("BE", "NS", "RE", "EE", "G", "W")} == {
+            "BE": 13,
+            "NS": 0,
+            "RE": 0,
+            "EE": 0,
+            "G": 12,
+            "W": 1,
+        }
+        assert report.total.balanced
+        assert {k: counts[k] for k in ("F", "R", "X", "U", "K")} == {
+            "F": 5,
+            "R": 1,
+            "X": 1,
+            "U": 2,
+            "K": 3,
+        }
+        assert (counts["sat"], counts["passed"], counts["passed_first"]) == (9, 8, 7)
+        assert all(r.denominator for r in report.total.rates.values())
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Job).where(Job.source == Source.EMPLOYER_LINK)
+            )
+            == 1
+        )
+
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302
+    assert client.get("/admin/outcomes").status_code == 200
+    assert client.get("/admin/graduates?status=unknown").status_code == 200
 
 
 def test_users_invite_sends_the_invitation_by_email(app, client, mailbox):

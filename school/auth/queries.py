@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from school.auth.models import AuthToken, Role, TokenPurpose, User
 from school.database import utcnow
 from school.extensions import db
-from school.pagination import Page, paginate
+from school.pagination import Page, contains_pattern, paginate
 
 USER_SORTS = {
     "name": User.name,
@@ -42,11 +42,7 @@ def list_users(
     elif status == "deactivated":
         stmt = stmt.where(User.active.is_(False))
     if q:
-        pattern = (
-            "%"
-            + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        pattern = contains_pattern(q)
         stmt = stmt.where(
             or_(
                 func.lower(User.name).like(pattern, escape="\\"),

@@ -26,6 +26,7 @@ from school.auth.services import email_problem, normalize_email, send_invitation
 from school.cohorts.models import Cohort, Enrollment, EnrollmentChange, EnrollmentStatus
 from school.cohorts.services import OPEN_STATUSES, STUDENT_NUMBER_RE
 from school.cohorts.standings import cohort_overview
+from school.csvfile import csv_text
 from school.database import bulk_insert, school_today, utcnow
 from school.errors import DomainError
 from school.extensions import db
@@ -575,27 +576,6 @@ def _write(
 
 # --- export ---------------------------------------------------------------------------------
 
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: text that begins with = + - @, a tab
-    or a carriage return gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break;
-    a UTF-8 byte-order mark first so that spreadsheet programs read accents right."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return out.getvalue()
-
 
 def _split_name(user: User) -> tuple[str, str]:
     if user.first_name or user.last_name:
@@ -614,7 +594,7 @@ def roster_csv(cohort: Cohort) -> str:
         .options(joinedload(Enrollment.student))
         .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
     )
-    return _csv(
+    return csv_text(
         [*COLUMNS, "status", "status_date"],
         (
             [
@@ -657,4 +637,4 @@ def grades_csv(cohort: Cohort) -> str:
             s.gpa if s.gpa is not None else "",
         ]
         lines.append(line)
-    return _csv(header, lines)
+    return csv_text(header, lines)

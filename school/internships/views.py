@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -52,7 +51,7 @@ from school.internships.policies import (
     can_manage_placement,
     can_manage_site,
 )
-from school.links import LinkInvalid, check_link, load_link
+from school.links import LinkInvalid, check_link, load_link, remember_opened, require_opened
 from school.pagination import parse_page
 from school.security import client_ip, no_referrer, user_agent
 from school.web import apply_problems, commit_or_show, db_id, form_status, validate_all
@@ -432,8 +431,6 @@ def evaluate(placement_id: int):
 
 # --- confirmation by emailed link (no sign-in) ----------------------------------------------
 
-OPENED_KEY = "opened_hour_links"  # ids of confirmation links opened in this browser
-
 
 def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
     no_referrer()
@@ -452,8 +449,7 @@ def open_confirmation(token: str):
         link = check_link(token, services.LINK_PURPOSE)
     except LinkInvalid as exc:
         return _link_refused(exc)
-    opened = [i for i in session.get(OPENED_KEY, []) if i != link.id]
-    session[OPENED_KEY] = [*opened, link.id][-5:]
+    remember_opened(link)
     return redirect(url_for("internships.confirm_batch", link_id=link.id))
 
 
@@ -462,8 +458,7 @@ def open_confirmation(token: str):
 def confirm_batch(link_id: int):
     no_referrer()
     try:
-        if link_id not in session.get(OPENED_KEY, []):
-            raise LinkInvalid("missing")
+        require_opened(link_id, services.LINK_PURPOSE)
         link = load_link(link_id, services.LINK_PURPOSE)
     except LinkInvalid as exc:
         return _link_refused(exc)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -26,6 +24,7 @@ from school.database import school_today
 from school.extensions import db
 from school.internships.models import DecisionChannel, HourLog, LogStatus
 from tests.conftest import Mailbox
+from tests.e2e.helpers import DESKTOP, shots, sign_in
 from tests.factories import (
     make_cohort,
     make_enrollment,
@@ -35,9 +34,7 @@ from tests.factories import (
     make_user,
 )
 
-SHOTS = Path(tempfile.gettempdir()) / "e2e-shots"  # /tmp/e2e-shots on Linux
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 720}
+shot, phone_shot = shots("externship")  # /tmp/e2e-shots/externship-<name>.png
 
 STUDENT_EMAIL, STUDENT_NAME = "maya.okafor@example.com", "Maya Okafor"
 STUDENT_PASSWORD = "amber-kettle-meadow-31"
@@ -45,27 +42,6 @@ BOSS_EMAIL, BOSS_NAME = "grace.liu@riverside-clinic.example.com", "Grace Liu"
 SITE_NAME = "Riverside Family Clinic"
 FIRST_ACTIVITIES = "Coded 40 ED charts"
 SECOND_ACTIVITIES = "Abstracted 25 outpatient records for HCC review"
-
-
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/")
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"externship-{name}.png"
-    page.screenshot(path=path, full_page=True)
-    assert path.stat().st_size > 0
-
-
-def phone_shot(page: Page, name: str) -> None:
-    page.set_viewport_size(PHONE)
-    shot(page, name)
-    page.set_viewport_size(DESKTOP)
 
 
 def log_count(app: Flask) -> int:

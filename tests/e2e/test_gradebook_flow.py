@@ -7,11 +7,10 @@ Screenshots of the key pages go to /tmp/e2e-shots/."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from school.auth.models import Role, User
@@ -19,9 +18,10 @@ from school.auth.passwords import hash_password
 from school.cohorts.models import Assessment, Enrollment, Score
 from school.database import school_today, utcnow
 from school.extensions import db
+from tests.e2e.helpers import grid_row, shots, sign_in, sign_out
 from tests.factories import DEFAULT_PASSWORD, make_program, make_user
 
-SHOTS = Path(tempfile.gettempdir()) / "e2e-shots"  # /tmp/e2e-shots on Linux
+shot, phone_shot = shots("gradebook")  # /tmp/e2e-shots/gradebook-<name>.png
 
 ADMIN_EMAIL, ADMIN_NAME = "ada.admin@example.com", "Ada Lovelace"
 INSTRUCTOR_EMAIL, INSTRUCTOR_NAME = "grace.hopper@example.com", "Grace Hopper"
@@ -39,35 +39,9 @@ STUDENT_NAME = f"{STUDENT[1]} {STUDENT[2]}"
 STUDENT_PASSWORD = "quiet-harbour-lantern-7"
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/")
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You are signed out.")).to_be_visible()
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"gradebook-{name}.png"
-    page.screenshot(path=path, full_page=True)
-    assert path.stat().st_size > 0
-
-
 def count(app: Flask, model: type) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def grid_row(page: Page, student_name: str) -> Locator:
-    return page.locator("tbody tr").filter(
-        has=page.get_by_role("rowheader", name=student_name, exact=True)
-    )
 
 
 def test_admin_imports_a_roster_instructor_grades_student_sees_the_result(
@@ -211,9 +185,7 @@ def test_admin_imports_a_roster_instructor_grades_student_sees_the_result(
         )
     assert count(app, Score) == 2
     shot(page, "4-grid-saved")
-    page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, "5-grid-saved-phone")
-    page.set_viewport_size({"width": 1280, "height": 720})
+    phone_shot(page, "5-grid-saved-phone")
 
     # The gradebook's course list and the cohort overview follow.
     tabs = page.get_by_role("navigation", name=COHORT_CODE)
@@ -241,5 +213,4 @@ def test_admin_imports_a_roster_instructor_grades_student_sees_the_result(
     gpa = page.get_by_role("region", name="Standing").locator(".tile").filter(has_text="GPA")
     expect(gpa.locator(".tile-number")).to_have_text("3.00")
     shot(page, "6-student-dashboard")
-    page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, "7-student-dashboard-phone")
+    phone_shot(page, "7-student-dashboard-phone")

@@ -3,7 +3,6 @@ in; the login form by keyboard; the users page on a phone. Real Chromium, real S
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +12,7 @@ from playwright.sync_api import Page, expect
 from school.auth.models import Role
 from school.extensions import db
 from tests.conftest import Mailbox
+from tests.e2e.helpers import PHONE, sign_in, sign_out, wait_for_mail
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 ADMIN_EMAIL = "ada.admin@example.com"
@@ -25,25 +25,6 @@ def create_user(app: Flask, *, role: Role, email: str, name: str) -> None:
         db.session.commit()
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You are signed out.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-
-
-def wait_for_mail(mailbox: Mailbox, address: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not mailbox.to(address) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def test_admin_invites_an_instructor_who_sets_a_password_and_signs_in(
     app: Flask, live_server: str, mailbox: Mailbox, page: Page, tmp_path: Path
 ) -> None:
@@ -52,7 +33,7 @@ def test_admin_invites_an_instructor_who_sets_a_password_and_signs_in(
     new_password = "lantern-otter-violet-42"
 
     # The admin signs in and invites an instructor.
-    sign_in(page, live_server, ADMIN_EMAIL, DEFAULT_PASSWORD)
+    sign_in(page, live_server, ADMIN_EMAIL, DEFAULT_PASSWORD, lands_on=None)
     expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
@@ -70,7 +51,7 @@ def test_admin_invites_an_instructor_who_sets_a_password_and_signs_in(
     assert urlsplit(link).scheme == "http"
     assert urlsplit(link).netloc == urlsplit(live_server).netloc, link
     assert urlsplit(link).path.startswith("/invitation/"), link
-    sign_out(page)
+    sign_out(page, check_login_form=True)
 
     # The invitee opens the link and chooses a password.
     page.goto(link)
@@ -84,9 +65,8 @@ def test_admin_invites_an_instructor_who_sets_a_password_and_signs_in(
     expect(page.get_by_role("banner")).to_contain_text(invitee_name)
 
     # The new password works through the login form.
-    sign_out(page)
-    sign_in(page, live_server, invitee_email, new_password)
-    expect(page).to_have_url(f"{live_server}/")
+    sign_out(page, check_login_form=True)
+    sign_in(page, live_server, invitee_email, new_password)  # expects the dashboard URL
     expect(page.get_by_role("heading", name="Hello, Grace")).to_be_visible()
     expect(page.get_by_role("heading", name="Your cohorts")).to_be_visible()
 
@@ -135,8 +115,8 @@ def test_users_page_fits_a_phone_screen(
         make_user(role=Role.STUDENT, name="Sam Old", active=False)
         db.session.commit()
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, live_server, ADMIN_EMAIL, DEFAULT_PASSWORD)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, ADMIN_EMAIL, DEFAULT_PASSWORD, lands_on=None)
     expect(page.get_by_role("heading", name="Hello, Ada")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
-from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from school.auth.models import Role
@@ -24,11 +22,10 @@ from school.certifications.models import StepResult
 from school.database import school_today
 from school.extensions import db
 from school.templating import format_date
+from tests.e2e.helpers import DESKTOP, grid_row, shots, sign_in, sign_out
 from tests.factories import make_cohort, make_enrollment, make_program, make_user
 
-SHOTS = Path(tempfile.gettempdir()) / "e2e-shots"  # /tmp/e2e-shots on Linux
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 720}
+shot, phone_shot = shots("readiness")  # /tmp/e2e-shots/readiness-<name>.png
 
 INSTRUCTOR_EMAIL, INSTRUCTOR_NAME = "grace.hopper@example.com", "Grace Hopper"
 INSTRUCTOR_PASSWORD = "copper-lantern-orchard-52"
@@ -41,41 +38,9 @@ TASK, MOCK1, MOCK2 = "Coding guidelines review", "Timed mock 1", "Timed mock 2"
 PLAN = [("task", TASK), ("mock_exam", MOCK1), ("mock_exam", MOCK2)]
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/")
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You are signed out.")).to_be_visible()
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"readiness-{name}.png"
-    page.screenshot(path=path, full_page=True)
-    assert path.stat().st_size > 0
-
-
-def phone_shot(page: Page, name: str) -> None:
-    page.set_viewport_size(PHONE)
-    shot(page, name)
-    page.set_viewport_size(DESKTOP)
-
-
 def results(app: Flask) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(StepResult)) or 0
-
-
-def grid_row(page: Page, student_name: str) -> Locator:
-    return page.locator("tbody tr").filter(
-        has=page.get_by_role("rowheader", name=student_name, exact=True)
-    )
 
 
 def score_id(page, title: str) -> str:

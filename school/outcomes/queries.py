@@ -1,0 +1,166 @@
+"""Reads for graduate outcomes: the graduates list (with the follow-up list of unknowns) and
+one graduate's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
+from sqlalchemy.orm import joinedload
+
+from school.auth.models import User
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.extensions import db
+from school.outcomes.models import Classification, Job, Unavailability
+from school.pagination import Page, contains_pattern, paginate
+
+STATUSES = {
+    "in_field": "Employed in field",
+    "related_field": "Employed, related field",
+    "unrelated": "Employed, unrelated field",
+    "unavailable": "Unavailable for employment",
+    "unknown": "Unknown (follow up)",
+}
+
+
+def outcome_status() -> ColumnElement[str]:
+    """A graduate's employment status by their best job, as the rates count it."""
+    e = Enrollment
+
+    def has(kind: Classification) -> ColumnElement[bool]:
+        return exists().where(Job.enrollment_id == e.id, Job.classification == kind)
+
+    return case(
+        (has(Classification.IN_FIELD), literal("in_field")),
+        (has(Classification.RELATED), literal("related_field")),
+        (exists().where(Job.enrollment_id == e.id), literal("unrelated")),
+        (exists().where(Unavailability.enrollment_id == e.id), literal("unavailable")),
+        else_=literal("unknown"),
+    )
+
+
+@dataclass(frozen=True)
+class GraduateRow:
+    enrollment: Enrollment
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+GRADUATE_SORTS = {
+    "name": func.lower(func.coalesce(User.last_name, User.name)),
+    "number": User.student_number,
+    "cohort": Cohort.code,
+    "graduated": Enrollment.status_date,
+}
+
+
+def graduates(
+    *,
+    status: str | None,
+    program_id: int | None,
+    graduated_from: dt.date | None,
+    graduated_to: dt.date | None,
+    search: str,
+    page: int,
+    per_page: int,
+    sort: str | None,
+    direction: str | None,
+) -> Page[GraduateRow]:
+    """Graduates with their employment status, filtered and paginated (two statements)."""
+    label = outcome_status().label("outcome")
+    stmt = (
+        select(Enrollment, label)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(User, User.id == Enrollment.student_id)
+        .where(Enrollment.status == EnrollmentStatus.GRADUATED)
+        .options(
+            joinedload(Enrollment.student),
+            joinedload(Enrollment.cohort).joinedload(Cohort.program),
+        )
+    )
+    if status in STATUSES:
+        stmt = stmt.where(outcome_status() == status)
+    if program_id is not None:
+        stmt = stmt.where(Cohort.program_id == program_id)
+    if graduated_from is not None:
+        stmt = stmt.where(Enrollment.status_date >= graduated_from)
+    if graduated_to is not None:
+        stmt = stmt.where(Enrollment.status_date <= graduated_to)
+    words = search.strip()
+    if words:
+        like = contains_pattern(words)
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).like(like, escape="\\"),
+                func.lower(User.email).like(like, escape="\\"),
+                func.lower(func.coalesce(User.student_number, "")).like(like, escape="\\"),
+            )
+        )
+    result = paginate(
+        db.session,
+        stmt,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        direction=direction,
+        sortable=GRADUATE_SORTS,
+        default_sort="graduated",
+        tiebreak=Enrollment.id,
+        scalars=False,
+    )
+    rows = [GraduateRow(e, s) for e, s in result.items]
+    return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+
+
+def status_counts() -> dict[str, int]:
+    """How many graduates are in each status (one statement)."""
+    status = outcome_status().label("status")
+    counts = dict.fromkeys(STATUSES, 0)
+    inner = (
+        select(status)
+        .select_from(Enrollment)
+        .where(Enrollment.status == EnrollmentStatus.GRADUATED)
+        .subquery()
+    )
+    for value, n in db.session.execute(
+        select(inner.c.status, func.count()).group_by(inner.c.status)
+    ):
+        counts[value] = n
+    return counts
+
+
+@dataclass(frozen=True)
+class GraduateRecord:
+    enrollment: Enrollment
+    jobs: list[Job]
+    unavailable: Unavailability | None
+
+    @property
+    def status(self) -> str:
+        kinds = {j.classification for j in self.jobs}
+        if Classification.IN_FIELD in kinds:
+            return "in_field"
+        if Classification.RELATED in kinds:
+            return "related_field"
+        if self.jobs:
+            return "unrelated"
+        return "unavailable" if self.unavailable else "unknown"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+def graduate_record(enrollment: Enrollment) -> GraduateRecord:
+    jobs = list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.enrollment_id == enrollment.id)
+            .order_by(Job.start_date.desc(), Job.id.desc())
+        )
+    )
+    return GraduateRecord(enrollment, jobs, db.session.get(Unavailability, enrollment.id))

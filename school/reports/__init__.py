@@ -1,0 +1,1 @@
+"""Reports and documents produced from the records (outcome reports; transcripts later)."""
