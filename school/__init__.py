@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school.core.views import bp as core_bp
     from school.internships.views import bp as internships_bp
     from school.outcomes.views import bp as outcomes_bp
+    from school.reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(internships_bp)
     app.register_blueprint(certifications_bp)
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(reports_bp)
 
     # Graduation requirements from other domains (the cohorts package never imports them).
     from school.cohorts.grades import add_graduation_check

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     # Base URL for links in emails when no request is around (CLI); e.g. https://school.example
     "EXTERNAL_URL": None,
     "SCHOOL_NAME": "Riverside Coding Academy",
+    # Printed in the header of transcripts and reports; the logo is a PNG or JPEG file path.
+    "SCHOOL_ADDRESS": "",
+    "SCHOOL_LOGO": None,
     "TIMEZONE": "America/New_York",
     "DATE_FORMAT": "%b %-d, %Y",
     # Login throttling

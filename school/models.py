@@ -25,6 +25,7 @@ from school.internships.models import Agreement, Evaluation, HourLog, Placement,
 from school.links import EmailedLink, EmailedLinkItem
 from school.mail import OutboxMessage
 from school.outcomes.models import Job, Unavailability
+from school.reports.models import Disclosure, IssuedTranscript
 
 __all__ = [
     "Agreement",
@@ -38,12 +39,14 @@ __all__ = [
     "Course",
     "CourseMark",
     "Credential",
+    "Disclosure",
     "EmailedLink",
     "EmailedLinkItem",
     "Enrollment",
     "EnrollmentChange",
     "Evaluation",
     "HourLog",
+    "IssuedTranscript",
     "Job",
     "LoginThrottle",
     "MilestonePlan",

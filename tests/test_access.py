@@ -20,6 +20,7 @@ from school.extensions import db
 from school.internships.models import SettingType
 from school.mail import queue_email
 from school.outcomes.models import Classification, Job, Source
+from school.reports.models import IssuedTranscript
 from tests.conftest import csrf_token_from
 from tests.factories import (
     make_cohort,
@@ -527,6 +528,47 @@ MATRIX = [
     ),
     ("outcomes.verify_job", "GET", "/employment/verify/job/1", expect(410, 410, anonymous=410)),
     ("outcomes.verify_job", "POST", "/employment/verify/job/1", expect(410, 410, anonymous=410)),
+    (
+        "reports.my_transcript",
+        "GET",
+        "/transcript.pdf",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "reports.unofficial_transcript",
+        "GET",
+        "/admin/enrollments/{enrollment}/transcript.pdf",
+        expect(200, 403),
+    ),
+    (
+        "reports.unofficial_transcript",
+        "GET",
+        "/admin/enrollments/999999/transcript.pdf",
+        expect(404, 403),
+    ),
+    (
+        "reports.official_transcripts",
+        "GET",
+        "/admin/enrollments/{enrollment}/transcripts",
+        expect(200, 403),
+    ),
+    (
+        "reports.official_transcripts",
+        "POST",
+        "/admin/enrollments/{enrollment}/transcripts",
+        expect(400, 403),
+    ),
+    (
+        "reports.official_transcripts",
+        "GET",
+        "/admin/enrollments/999999/transcripts",
+        expect(404, 403),
+    ),
+    ("reports.revoke", "POST", "/admin/transcripts/{transcript}/revoke", expect(302, 403)),
+    ("reports.revoke", "POST", "/admin/transcripts/999999/revoke", expect(404, 403)),
+    ("reports.verify", "GET", "/verify/{serial}", expect(200, 200, anonymous=200)),
+    ("reports.verify", "GET", "/verify/TR-NONE-NONE", expect(404, 404, anonymous=404)),
+    ("reports.verify", "POST", "/verify/{serial}", expect(400, 400, anonymous=400)),
 ]
 
 
@@ -600,8 +642,24 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             employer_email="hr@example.com",
         )
         db.session.add(job)
+        # An official transcript of another student's enrollment.
+        transcript = IssuedTranscript(
+            serial="TR-ABCD-EFGH",
+            enrollment_id=enrollment.id,
+            student_id=other.id,
+            recipient="Mercy General HR",
+            purpose="Employment verification",
+            requested_by="the student",
+            issued_by_label="test",
+            sha256="0" * 64,
+            size=1,
+            pages=1,
+        )
+        db.session.add(transcript)
         db.session.commit()
         return {
+            "transcript": transcript.id,
+            "serial": transcript.serial,
             "award": award.id,
             "credential": credential.id,
             "attempt": attempt.id,

@@ -123,6 +123,18 @@ def _with_program() -> Any:
     return joinedload(Enrollment.cohort).joinedload(Cohort.program).selectinload(Program.courses)
 
 
+def standings_for(
+    enrollments: Sequence[Enrollment], which: ColumnElement[bool]
+) -> dict[int, Standing]:
+    """Standings of many enrollments at once (transcript batches); see ``_standings``."""
+    return _standings(enrollments, which)
+
+
+def with_program() -> Any:
+    """Load option: an enrollment's cohort, program and courses."""
+    return _with_program()
+
+
 def enrollment_standing(enrollment_id: int) -> tuple[Enrollment, Standing] | None:
     """One enrollment with its cohort, program, student and standing."""
     enrollment = db.session.scalar(

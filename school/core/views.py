@@ -17,6 +17,7 @@ from school.extensions import db
 from school.internships import queries as internship_queries
 from school.mail import OutboxMessage, mail_configured
 from school.pagination import parse_page
+from school.reports import queries as report_queries
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -49,6 +50,7 @@ def dashboard():
                 "exam_prep": certification_queries.enrollment_progress(enrollment)
                 if enrollment
                 else None,
+                "disclosures": report_queries.disclosure_log(current_user.id),
             }
     elif current_user.role == Role.EMPLOYER:
         today = school_today()

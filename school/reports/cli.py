@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from school.cohorts.models import Program
+from school.auth.models import User
+from school.cohorts.models import Cohort, Enrollment, Program
+from school.cohorts.standings import current_enrollment
 from school.csvfile import csv_text
-from school.database import school_today
+from school.database import school_today, utcnow
 from school.extensions import db
 from school.outcomes import rates
+from school.reports import services
+from school.reports.transcript import render_transcript, transcripts_data
 
 
 @click.group("reports", help="Write reports to files.")
@@ -93,3 +100,136 @@ def outcomes_command(
         f"Outcome rates {period}: {len(report.rows)} program(s) and TOTAL written to {out}.",
         err=True,
     )
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder: never a half-written document."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _official_request(
+    official: bool, recipient: str | None, purpose: str | None, requested_by: str
+) -> services.Request | None:
+    if not official:
+        if recipient or purpose:
+            raise click.UsageError("--recipient and --purpose go with --official.")
+        return None
+    req = services.Request(recipient or "", purpose or "", requested_by)
+    bad = services.request_problems(req)
+    if bad:
+        flags = {
+            "recipient": "--recipient",
+            "purpose": "--purpose",
+            "requested_by": "--requested-by",
+        }
+        raise click.UsageError(
+            "; ".join(f"{flags.get(k, k)}: {' '.join(v)}" for k, v in bad.problems.items())
+        )
+    return req
+
+
+@reports_cli.command("transcript")
+@click.argument("student_number")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--official", is_flag=True, help="Issue an official copy (serial, QR code, disclosure log)."
+)
+@click.option("--recipient", help="Who receives the official copy.")
+@click.option("--purpose", help="Why it is released.")
+@click.option("--requested-by", default="the student", show_default=True)
+@with_appcontext
+def transcript_command(
+    student_number: str,
+    out: Path,
+    official: bool,
+    recipient: str | None,
+    purpose: str | None,
+    requested_by: str,
+) -> None:
+    """A student's progress transcript (their latest enrollment) as PDF."""
+    req = _official_request(official, recipient, purpose, requested_by)
+    student = db.session.scalar(select(User).where(User.student_number == student_number))
+    enrollment = current_enrollment(student.id) if student else None
+    if enrollment is None:
+        raise click.BadParameter(
+            f"no enrolled student has the number {student_number!r}.", param_hint="STUDENT_NUMBER"
+        )
+    if req is None:
+        _data, pdf = services.unofficial(enrollment)
+        _write(out, pdf)
+        click.echo(f"Unofficial transcript of {student.name} written to {out}.", err=True)
+        return
+    (issued,) = services.issue_official([enrollment], req, by=None)
+    _write(out, issued.pdf)  # written before the commit: a failed write issues nothing
+    db.session.commit()
+    click.echo(
+        f"Official transcript {issued.transcript.serial} of {student.name} written to "
+        f"{out} (SHA-256 {issued.transcript.sha256}).",
+        err=True,
+    )
+
+
+@reports_cli.command("transcripts")
+@click.option("--cohort", "code", required=True, metavar="CODE")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the PDFs (made if missing).",
+)
+@click.option("--official", is_flag=True)
+@click.option("--recipient")
+@click.option("--purpose")
+@click.option("--requested-by", default="the student", show_default=True)
+@click.option("--batch", default=50, show_default=True, help="Students read per query.")
+@with_appcontext
+def transcripts_command(
+    code: str,
+    out: Path,
+    official: bool,
+    recipient: str | None,
+    purpose: str | None,
+    requested_by: str,
+    batch: int,
+) -> None:
+    """The transcripts of every student of a cohort, one PDF each, with a progress bar.
+    Official copies are issued (and committed) batch by batch, each file written first."""
+    req = _official_request(official, recipient, purpose, requested_by)
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        raise click.BadParameter(f"there is no cohort {code!r}.", param_hint="--cohort")
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort.id)
+            .options(joinedload(Enrollment.student))
+            .order_by(Enrollment.id)
+        )
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with click.progressbar(
+        length=len(enrollments), label=f"{code} transcripts", file=sys.stderr
+    ) as bar:
+        for start in range(0, len(enrollments), max(1, batch)):
+            chunk = enrollments[start : start + batch]
+            if req is None:
+                data = transcripts_data([en.id for en in chunk], utcnow())
+                for en in chunk:
+                    pdf = render_transcript(data[en.id])
+                    _write(out / f"{_file_stem(en)}-unofficial.pdf", pdf)
+            else:
+                for item in services.issue_official(chunk, req, by=None):
+                    en = item.transcript.enrollment
+                    _write(out / f"{_file_stem(en)}-{item.transcript.serial}.pdf", item.pdf)
+                db.session.commit()
+            written += len(chunk)
+            bar.update(len(chunk))
+    click.echo(f"{written} transcript(s) of {code} written to {out}.", err=True)
+
+
+def _file_stem(enrollment: Enrollment) -> str:
+    number = enrollment.student.student_number or f"student-{enrollment.student_id}"
+    return "transcript-" + re.sub(r"[^A-Za-z0-9-]+", "-", number).strip("-")

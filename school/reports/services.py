@@ -1,0 +1,178 @@
+"""Issuing official transcripts (serial, QR code to the verification page, SHA-256 of the
+exact bytes, a disclosure-log row each), revoking them, and checking an uploaded copy."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from school.audit import record_event
+from school.auth.models import User
+from school.cohorts.models import Enrollment
+from school.database import utcnow
+from school.errors import DomainError
+from school.extensions import db
+from school.reports.models import Disclosure, IssuedTranscript
+from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
+from school.security import external_url
+
+SERIAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+RECORD = "Official progress transcript"
+
+
+def new_serial() -> str:
+    """Like ``TR-7KQ4-M2XP``: 40 random bits, easy to read aloud and to type."""
+    chars = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(8))
+    return f"TR-{chars[:4]}-{chars[4:]}"
+
+
+@dataclass(frozen=True)
+class Request:
+    recipient: str
+    purpose: str
+    requested_by: str
+
+
+def request_problems(req: Request) -> DomainError | None:
+    problems = DomainError.collect()
+    for name, value, limit, missing in (
+        ("recipient", req.recipient, 200, "Enter who receives it (a person or an organisation)."),
+        ("purpose", req.purpose, 300, "Enter the purpose, e.g. employment verification."),
+        ("requested_by", req.requested_by, 200, "Enter who asked for it, e.g. the student."),
+    ):
+        text = " ".join(value.split())
+        if not text:
+            problems.add(name, missing)
+        elif len(text) > limit:
+            problems.add(name, f"Use at most {limit} characters.")
+    return DomainError(problems.problems) if problems.problems else None
+
+
+@dataclass(frozen=True)
+class Issued:
+    transcript: IssuedTranscript
+    pdf: bytes
+
+
+PAGE_RE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF ReportLab wrote (its page objects are never compressed)."""
+    return len(PAGE_RE.findall(pdf))
+
+
+def issue_official(
+    enrollments: Sequence[Enrollment], req: Request, *, by: User | None
+) -> list[Issued]:
+    """Issue one official transcript per enrollment (a batch reads the database in a fixed
+    number of statements): render with its serial and QR code, keep the SHA-256 of the
+    bytes, write the disclosure log. Nothing is written if any input is wrong."""
+    bad = request_problems(req)
+    if bad:
+        raise bad
+    if not enrollments:
+        return []
+    issued_at = utcnow()
+    data = transcripts_data([en.id for en in enrollments], issued_at)
+    clean = Request(*(" ".join(v.split()) for v in (req.recipient, req.purpose, req.requested_by)))
+    label = f"{by.name} <{by.email}>" if by else "command line"
+    out = []
+    for en in enrollments:
+        serial = new_serial()
+        official = Official(
+            serial=serial,
+            recipient=clean.recipient,
+            purpose=clean.purpose,
+            verify_url=external_url("reports.verify", serial=serial),
+        )
+        pdf = render_transcript(data[en.id].with_official(official))
+        transcript = IssuedTranscript(
+            serial=serial,
+            enrollment_id=en.id,
+            student_id=en.student_id,
+            recipient=clean.recipient,
+            purpose=clean.purpose,
+            requested_by=clean.requested_by,
+            issued_by_id=by.id if by else None,
+            issued_by_label=label,
+            issued_at=issued_at,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            pages=page_count(pdf),
+        )
+        db.session.add(transcript)
+        db.session.add(
+            Disclosure(
+                student_id=en.student_id,
+                record=RECORD,
+                recipient=clean.recipient,
+                purpose=clean.purpose,
+                requested_by=clean.requested_by,
+                released_by_id=by.id if by else None,
+                released_by_label=label,
+                released_at=issued_at,
+                transcript=transcript,
+            )
+        )
+        out.append(Issued(transcript, pdf))
+    db.session.flush()
+    for item in out:
+        record_event(
+            "transcript.issued",
+            subject=item.transcript,
+            actor=by,
+            details={
+                "serial": item.transcript.serial,
+                "student": item.transcript.student_id,
+                "recipient": clean.recipient,
+                "purpose": clean.purpose,
+                "sha256": item.transcript.sha256,
+            },
+        )
+    return out
+
+
+def unofficial(enrollment: Enrollment) -> tuple[TranscriptData, bytes]:
+    data = transcripts_data([enrollment.id], utcnow())[enrollment.id]
+    return data, render_transcript(data)
+
+
+def revoke(transcript: IssuedTranscript, reason: str, *, by: User | None) -> None:
+    reason = " ".join(reason.split())
+    problems = DomainError.collect()
+    if transcript.revoked_at is not None:
+        problems.add("", f"{transcript.serial} was already revoked.")
+    if not reason:
+        problems.add("reason", "Say why it is revoked (shown on the verification page).")
+    elif len(reason) > 300:
+        problems.add("reason", "Use at most 300 characters.")
+    problems.raise_if_any()
+    transcript.revoked_at = utcnow()
+    transcript.revoked_by_id = by.id if by else None
+    transcript.revoke_reason = reason
+    db.session.flush()
+    record_event(
+        "transcript.revoked",
+        subject=transcript,
+        actor=by,
+        details={"serial": transcript.serial, "reason": reason},
+    )
+
+
+def by_serial(serial: str) -> IssuedTranscript | None:
+    if len(serial) > 20:
+        return None
+    return db.session.scalar(
+        select(IssuedTranscript).where(IssuedTranscript.serial == serial.strip().upper())
+    )
+
+
+def matches(transcript: IssuedTranscript, upload: bytes) -> bool:
+    """Whether ``upload`` is byte for byte the PDF issued."""
+    return secrets.compare_digest(hashlib.sha256(upload).hexdigest(), transcript.sha256)
