@@ -38,9 +38,11 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
 	SCHOOL_ENV=$${SCHOOL_ENV:-development} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Installs Debian's headless Chromium for the browser tests when it is missing and we can.
+# Installs Debian's headless Chromium for the browser tests, and the PDF tools (qpdf,
+# pdftoppm, zbarimg) for the document tests, when they are missing and we can.
 browser:
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-pdf-tools
 
 test: install-test browser
 	$(BIN)/ruff check .

@@ -55,6 +55,9 @@ from school.internships.services import (
 from school.mail import deliver_pending, mail_configured
 from school.outcomes import services as outcomes
 from school.outcomes.rates import Period, reporting_year
+from school.reports.services import Request as TranscriptRequest
+from school.reports.services import issue_official
+from school.reports.services import revoke as revoke_transcript
 
 DEMO_PASSWORD = "coding-demo-2026"  # noqa: S105 (published demo login)
 
@@ -642,6 +645,13 @@ def _demo_graduation(enrollments: list[Enrollment], sites: dict[str, Site]) -> N
             )
 
 
+DEMO_OFFICIAL = [
+    (0, "Mercy General Hospital, Human Resources", "Employment verification"),
+    (3, "Lakeside Family Practice", "Employment verification"),
+    (3, "Lakeside Family Practice, Billing Office", "Employment verification"),
+]
+
+
 def _demo_outcomes(enrollments: list[Enrollment]) -> None:
     """The graduates' follow-up: jobs (one verified by the employer's link, one link still
     waiting), two documented unavailable, three unknown; CPC sittings and awards."""
@@ -694,6 +704,17 @@ def _demo_outcomes(enrollments: list[Enrollment]) -> None:
                     apprentice=True,
                     by=registrar,
                 )
+    # Official transcripts released to employers (in the graduates' disclosure logs); one
+    # was issued to the wrong office and revoked.
+    issued = []
+    for index, recipient, purpose in DEMO_OFFICIAL:
+        (item,) = issue_official(
+            [enrollments[index]],
+            TranscriptRequest(recipient, purpose, "the graduate (signed request)"),
+            by=registrar,
+        )
+        issued.append(item)
+    revoke_transcript(issued[-1].transcript, "Sent to the wrong office; reissued.", by=registrar)
     period = _demo_past_period()
     graduates = [e for e in enrollments if e.status == EnrollmentStatus.GRADUATED]
     employed = {index for index, *_ in DEMO_JOBS}

@@ -17,6 +17,7 @@ from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement, Site
 from school.outcomes import rates
 from school.outcomes.models import Job, Source
+from school.reports.models import Disclosure, IssuedTranscript
 from tests.conftest import login
 
 
@@ -201,6 +202,10 @@ def test_demo_loads_once_and_its_logins_work(app, client):
             )
             == 1
         )
+        # Official transcripts: three released (one revoked), each in a disclosure log.
+        issued = db.session.scalars(select(IssuedTranscript)).all()
+        assert len(issued) == 3 and sum(t.revoked_at is not None for t in issued) == 1
+        assert db.session.scalar(select(func.count()).select_from(Disclosure)) == 3
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302

@@ -133,6 +133,20 @@ def plan_of(program_id: int) -> MilestonePlan | None:
     )
 
 
+def plans_of(program_ids: set[int]) -> dict[int, MilestonePlan]:
+    """The plans of many programs at once (two statements)."""
+    if not program_ids:
+        return {}
+    return {
+        plan.program_id: plan
+        for plan in db.session.scalars(
+            select(MilestonePlan)
+            .where(MilestonePlan.program_id.in_(program_ids))
+            .options(selectinload(MilestonePlan.steps))
+        )
+    }
+
+
 def _steps(plan: MilestonePlan) -> list[StepView]:
     return [StepView(s.id, s.kind.value, s.title, s.required) for s in plan.steps]
 

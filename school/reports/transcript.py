@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from school.certifications.models import Attempt, AwardedCredential, StepKind, StepResult
-from school.certifications.queries import number_attempts, plan_of, verdict_for
+from school.certifications.queries import number_attempts, plans_of, verdict_for
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Enrollment, EnrollmentStatus
 from school.cohorts.standings import standings_for, with_program
@@ -177,7 +177,7 @@ def transcripts_data(
         if all_placements
         else {}
     )
-    plans = {pid: plan_of(pid) for pid in {en.cohort.program_id for en in enrollments}}
+    plans = plans_of({en.cohort.program_id for en in enrollments})
     results: dict[int, list[StepResult]] = defaultdict(list)
     for r in db.session.scalars(select(StepResult).where(StepResult.enrollment_id.in_(ids))):
         results[r.enrollment_id].append(r)
@@ -251,7 +251,7 @@ def transcripts_data(
                     ),
                 )
             )
-        plan = plans[en.cohort.program_id]
+        plan = plans.get(en.cohort.program_id)
         steps: list[StepLine] = []
         readiness = None
         if plan is not None and plan.steps:

@@ -1,0 +1,392 @@
+"""Progress transcripts: every section in the PDF's text, tricky and non-Latin names, pages
+that grow with repeated headers, a clean structure (qpdf), the QR code read back from the
+rendered page, official issue with its hash and disclosure row, the verification page, and a
+batch that reads the database in the same number of statements at any size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+from decimal import Decimal as D
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from school.auth.models import Role
+from school.certifications import services as cert_services
+from school.certifications.catalog import seed_catalog
+from school.certifications.models import (
+    Attempt,
+    AttemptResult,
+    AwardedCredential,
+    Credential,
+    StepResult,
+)
+from school.cohorts.models import Assessment, Course, Enrollment, Score
+from school.database import utcnow
+from school.extensions import db
+from school.internships.models import Evaluation, LogStatus
+from school.reports import services
+from school.reports.models import Disclosure, IssuedTranscript
+from school.reports.transcript import Official, render_transcript, transcripts_data
+from tests.factories import (
+    make_cohort,
+    make_enrollment,
+    make_log,
+    make_placement,
+    make_program,
+    make_user,
+)
+
+TRICKY = "Siobhán O'Brien & <Sons>"
+CYRILLIC = "Иван Петров"
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is missing on CI (scripts/ensure-pdf-tools installs it)")
+        pytest.skip(f"{tool} is not installed (scripts/ensure-pdf-tools installs it)")
+    return path
+
+
+def text_of(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _student(app, *, name=TRICKY, courses=3, code=None, number=None) -> int:
+    """A student with a graded course, a confirmed externship and its evaluation, an
+    exam-prep plan with results, two exam attempts and an awarded credential."""
+    with app.app_context():
+        seed_catalog()
+        program = make_program(courses=courses, name="Medical Billing & Coding <Diploma>")
+        cohort = make_cohort(program=program, code=code)
+        student = make_user(role=Role.STUDENT, name=name, password=None)
+        student.student_number = number
+        enrollment = make_enrollment(cohort=cohort, student=student)
+        first = db.session.scalar(
+            select(Course).where(Course.program_id == program.id, Course.sequence == 1)
+        )
+        exam = Assessment(
+            cohort_id=cohort.id,
+            course_id=first.id,
+            sequence=1,
+            name="Final",
+            weight=D(100),
+            max_points=D(100),
+        )
+        db.session.add(exam)
+        db.session.flush()
+        db.session.add(Score(assessment_id=exam.id, enrollment_id=enrollment.id, points=D("91.5")))
+        placement = make_placement(enrollment=enrollment)
+        make_log(placement=placement, day=dt.date(2027, 3, 2), status=LogStatus.CONFIRMED)
+        db.session.add(
+            Evaluation(
+                placement_id=placement.id,
+                icd_accuracy=5,
+                cpt_accuracy=4,
+                documentation_review=4,
+                compliance=5,
+                productivity=4,
+                professionalism=5,
+                would_hire=True,
+                submitted_by_id=placement.supervisor_id,
+            )
+        )
+        cert_services.add_step(
+            program=program, kind="task", title="Guidelines review", required=True
+        )
+        mock = cert_services.add_step(
+            program=program, kind="mock_exam", title="Mock exam A", required=True
+        )
+        db.session.add(
+            StepResult(
+                enrollment_id=enrollment.id,
+                step_id=mock.id,
+                completed_on=dt.date(2027, 4, 1),
+                score=D(74),
+            )
+        )
+        cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
+        for day, result in (
+            (dt.date(2027, 5, 1), AttemptResult.FAILED),
+            (dt.date(2027, 6, 12), AttemptResult.PASSED),
+        ):
+            db.session.add(
+                Attempt(
+                    student_id=student.id,
+                    credential_id=cpc.id,
+                    exam_date=day,
+                    result=result,
+                    verified_at=utcnow(),
+                    exam_version="2027",
+                )
+            )
+        db.session.add(
+            AwardedCredential(
+                student_id=student.id,
+                credential_id=cpc.id,
+                awarded_on=dt.date(2027, 6, 20),
+                member_id="01234567",
+                apprentice=True,
+            )
+        )
+        db.session.commit()
+        return enrollment.id
+
+
+def _render(app, eid, official=None) -> bytes:
+    with app.app_context():
+        data = transcripts_data([eid], utcnow())[eid]
+        return render_transcript(data.with_official(official) if official else data)
+
+
+def test_every_section_is_in_the_text_and_user_text_is_escaped(app):
+    eid = _student(app, code="MBC-2026-TR", number="S2026-0042")
+    pdf = _render(app, eid)
+    text = "\n".join(text_of(pdf))
+    for expected in (
+        "Progress transcript",
+        "Unofficial copy",
+        "UNOFFICIAL",
+        TRICKY,
+        "S2026-0042",
+        "Medical Billing & Coding <Diploma>",
+        "MBC-2026-TR",
+        "Coursework",
+        "C001",
+        "91.50%",
+        "Credits attempted",
+        "GPA",
+        "Externship",
+        "160 h",
+        "Average 4.5 of 5",
+        "would hire",
+        "Exam preparation",
+        "Guidelines review",
+        "Mock exam A",
+        "74%",
+        "Readiness:",
+        "Certification",
+        "CPC",
+        "Failed",
+        "Passed",
+        "01234567",
+        "Apprentice designation",
+        "Page 1 of",
+        "Issued",
+    ):
+        assert expected in text, expected
+    assert "&amp;" not in text and "&lt;" not in text  # escaped for ReportLab, not doubled
+
+
+def test_a_non_latin_name_is_printed_not_boxes(app):
+    eid = _student(app, name=CYRILLIC)
+    pdf = _render(app, eid)
+    assert CYRILLIC in text_of(pdf)[0]
+    assert b"DejaVuSans" in pdf  # the embedded Unicode font, not a base-14 font
+
+
+def test_many_courses_flow_over_pages_with_repeated_headers(app):
+    short = _render(app, _student(app, courses=3))
+    long = _render(app, _student(app, name="Ann Many", courses=70))
+    pages = text_of(long)
+    assert len(text_of(short)) < len(pages) and len(pages) >= 3
+    # The coursework table continues on page 2 under its own header row.
+    assert "C050" in pages[1] or "C040" in pages[1]
+    assert re.search(r"Code\s+Course\s+Credits", pages[1])
+    assert all(f"Page {i} of {len(pages)}" in t for i, t in enumerate(pages, start=1))
+    assert all("UNOFFICIAL" in t for t in pages)
+
+
+def test_the_structure_is_clean(app, tmp_path):
+    qpdf = need("qpdf")
+    path = tmp_path / "t.pdf"
+    path.write_bytes(_render(app, _student(app)))
+    result = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors" in result.stdout
+
+
+def test_the_qr_code_reads_back_as_the_verification_url(app, tmp_path):
+    pdftoppm, zbarimg = need("pdftoppm"), need("zbarimg")
+    url = "https://records.example.edu/verify/TR-ABCD-EFGH"
+    pdf = _render(app, _student(app), Official("TR-ABCD-EFGH", "Mercy HR", "Employment", url))
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "t.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    png = next(tmp_path.glob("page*.png"))
+    decoded = subprocess.run([zbarimg, "-q", "--raw", str(png)], capture_output=True, text=True)
+    assert decoded.stdout.strip() == url
+    text = text_of(pdf)[0]
+    assert "Official progress transcript" in text and "UNOFFICIAL" not in text
+    assert "TR-ABCD-EFGH" in text and url in text.replace("\n", "")
+
+
+def test_admin_issues_an_official_copy_that_the_public_page_verifies(
+    client, login_as, app, make_client
+):
+    eid = _student(app, number="S2026-0042")
+    login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    refused = client.submit(page, {"recipient": " ", "purpose": "", "requested_by": ""})
+    assert refused.status_code == 400
+    assert "Enter who receives it" in refused.get_data(as_text=True)
+    response = client.submit(
+        page,
+        {
+            "recipient": "Mercy <HR> & Co",
+            "purpose": "Employment verification",
+            "requested_by": "the student (signed request)",
+        },
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    disposition = response.headers["Content-Disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="transcript-S2026-0042-TR-[A-Z2-9-]{9}\.pdf"', disposition
+    ), disposition
+    pdf = response.get_data()
+    with app.app_context():
+        issued = db.session.scalar(select(IssuedTranscript))
+        assert issued.sha256 == hashlib.sha256(pdf).hexdigest() and issued.size == len(pdf)
+        assert issued.pages == len(text_of(pdf))
+        disclosure = db.session.scalar(select(Disclosure))
+        assert (disclosure.recipient, disclosure.transcript_id) == ("Mercy <HR> & Co", issued.id)
+        assert disclosure.requested_by == "the student (signed request)"
+        serial = issued.serial
+    assert serial in text_of(pdf)[0]
+    # The public page, signed out.
+    public = make_client()
+    shown = public.get(f"/verify/{serial}")
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "Valid" in html and "Mercy &lt;HR&gt; &amp; Co" in html
+    same = public.submit(
+        f"/verify/{serial}",
+        {"file": (io.BytesIO(pdf), "copy.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "<strong>Yes.</strong>" in same.get_data(as_text=True)
+    changed = bytearray(pdf)
+    changed[len(changed) // 2] ^= 0x01  # one byte
+    other = public.submit(
+        f"/verify/{serial}",
+        {"file": (io.BytesIO(bytes(changed)), "copy.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "<strong>No.</strong>" in other.get_data(as_text=True)
+    assert public.get("/verify/TR-ZZZZ-ZZZZ").status_code == 404
+    # Revoked: the page says so.
+    with app.app_context():
+        tid = db.session.scalar(select(IssuedTranscript.id))
+    refused = client.submit(f"/admin/transcripts/{tid}/revoke", {"reason": ""}, page=page)
+    with app.app_context():
+        assert db.session.get(IssuedTranscript, tid).revoked_at is None
+    client.submit(
+        f"/admin/transcripts/{tid}/revoke", {"reason": "Issued to the wrong office"}, page=page
+    )
+    revoked = public.get(f"/verify/{serial}").get_data(as_text=True)
+    assert "Revoked" in revoked and "Issued to the wrong office" in revoked
+
+
+def test_the_student_sees_their_disclosure_log_and_downloads_only_their_own(
+    client, login_as, app, make_client
+):
+    eid = _student(app)
+    other = _student(app, name="Bo Other")
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, eid)
+        services.issue_official(
+            [enrollment],
+            services.Request("State licensing board", "Licensure", "the student"),
+            by=None,
+        )
+        db.session.commit()
+        email = enrollment.student.email
+        enrollment.student.password_hash = None
+        from school.auth.passwords import hash_password
+
+        enrollment.student.password_hash = hash_password("a-long-student-passphrase")
+        db.session.commit()
+    from tests.conftest import login
+
+    student = make_client()
+    assert login(student, email, "a-long-student-passphrase").status_code == 302
+    home = student.get("/").get_data(as_text=True)
+    assert "Who received my records" in home and "State licensing board" in home
+    pdf = student.get("/transcript.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = text_of(pdf.get_data())[0]
+    assert TRICKY in text and "Bo Other" not in text
+    # Another enrollment's transcript is out of reach for a student (admin routes: 403).
+    assert student.get(f"/admin/enrollments/{other}/transcript.pdf").status_code == 403
+    assert student.get(f"/admin/enrollments/{other}/transcripts").status_code == 403
+
+
+def test_a_batch_reads_the_same_number_of_statements_at_any_size(app, count_queries):
+    ids = [_student(app, name=f"Student {i}") for i in range(2)]
+    with app.app_context():
+        with count_queries() as few:
+            data = transcripts_data(ids[:1], utcnow())
+        assert len(data) == 1
+    ids += [_student(app, name=f"Student {i}") for i in range(2, 8)]
+    with app.app_context():
+        with count_queries() as many:
+            data = transcripts_data(ids, utcnow())
+        assert len(data) == 8 and data[ids[5]].student == "Student 5"
+    assert many.count == few.count
+
+
+def test_cli_issues_official_copies_for_a_cohort(app, tmp_path):
+    eid = _student(app, code="MBC-2026-TR", number="S2026-0042")
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "reports",
+            "transcripts",
+            "--cohort",
+            "MBC-2026-TR",
+            "--out",
+            str(tmp_path),
+            "--official",
+            "--recipient",
+            "Registrar",
+            "--purpose",
+            "Archive",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.pdf"))
+    assert len(files) == 1 and files[0].name.startswith("transcript-S2026-0042-TR-")
+    with app.app_context():
+        issued = db.session.scalar(select(IssuedTranscript))
+        assert issued.enrollment_id == eid
+        assert issued.sha256 == hashlib.sha256(files[0].read_bytes()).hexdigest()
+        assert db.session.scalar(select(func.count()).select_from(Disclosure)) == 1
+    bad = runner.invoke(args=["reports", "transcript", "NOPE", "--out", str(tmp_path / "x.pdf")])
+    assert bad.exit_code != 0 and "no enrolled student" in bad.output
+    missing = runner.invoke(
+        args=["reports", "transcript", "S2026-0042", "--out", str(tmp_path / "y.pdf"), "--official"]
+    )
+    assert missing.exit_code != 0 and "--recipient" in missing.output
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
