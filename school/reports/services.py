@@ -90,7 +90,7 @@ def issue_official(
             recipient=clean.recipient,
             purpose=clean.purpose,
             verify_url=external_url("reports.verify", serial=serial),
-        )
+        )  # as _official_of(transcript) rebuilds it
         pdf = render_transcript(data[en.id].with_official(official))
         transcript = IssuedTranscript(
             serial=serial,
@@ -136,6 +136,25 @@ def issue_official(
             },
         )
     return out
+
+
+def _official_of(transcript: IssuedTranscript) -> Official:
+    return Official(
+        serial=transcript.serial,
+        recipient=transcript.recipient,
+        purpose=transcript.purpose,
+        verify_url=external_url("reports.verify", serial=transcript.serial),
+    )
+
+
+def reproduce(transcript: IssuedTranscript) -> bytes | None:
+    """The issued PDF again, byte for byte, or None. The file is not kept: it is rendered
+    again from the records with the issue's serial and time (rendering is deterministic) and
+    given out only if its SHA-256 is the one recorded at issue — so never once the records
+    it shows have changed."""
+    data = transcripts_data([transcript.enrollment_id], transcript.issued_at)
+    pdf = render_transcript(data[transcript.enrollment_id].with_official(_official_of(transcript)))
+    return pdf if matches(transcript, pdf) else None
 
 
 def unofficial(enrollment: Enrollment) -> tuple[TranscriptData, bytes]:

@@ -13,6 +13,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -78,8 +79,8 @@ def unofficial_transcript(enrollment_id: int):
 @bp.route("/admin/enrollments/<int:enrollment_id>/transcripts", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def official_transcripts(enrollment_id: int):
-    """The official transcripts issued for an enrollment, and the form to issue one: the
-    answer to a valid form is the PDF itself (its SHA-256 is kept, not the file)."""
+    """The official transcripts issued for an enrollment, and the form to issue one; after
+    issuing, the page offers the new PDF for download."""
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = OfficialForm()
     if form.validate_on_submit():
@@ -97,7 +98,13 @@ def official_transcripts(enrollment_id: int):
             apply_problems(form, exc)
         else:
             db.session.commit()
-            return pdf_response(issued.pdf, _stem(enrollment, issued.transcript.serial))
+            return redirect(  # the page then says it is issued and offers the download
+                url_for(
+                    "reports.official_transcripts",
+                    enrollment_id=enrollment.id,
+                    issued=issued.transcript.id,
+                )
+            )
     elif form.is_submitted():
         bad = services.request_problems(
             services.Request(
@@ -112,7 +119,27 @@ def official_transcripts(enrollment_id: int):
         form=form,
         revoke_form=RevokeForm(),
         issued=queries.issued_for(enrollment.id),
+        just_issued=request.args.get("issued", type=int),
     ), form_status(form)
+
+
+@bp.route("/admin/transcripts/<int:transcript_id>/download")
+@roles_required(Role.ADMIN)
+def download_official(transcript_id: int):
+    """The issued official transcript again, byte for byte (checked against its SHA-256),
+    while the records it shows are unchanged."""
+    transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
+    pdf = services.reproduce(transcript)
+    if pdf is None:
+        flash(
+            f"{transcript.serial} can no longer be reproduced exactly: the student's records "
+            "changed since it was issued. Issue a new official transcript instead.",
+            "error",
+        )
+        return redirect(
+            url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id)
+        )
+    return pdf_response(pdf, _stem(transcript.enrollment, transcript.serial))
 
 
 @bp.route("/admin/transcripts/<int:transcript_id>/revoke", methods=["POST"])
@@ -153,3 +180,70 @@ def verify(serial: str):
     return render_template(
         "reports/verify.html", transcript=transcript, form=form, verdict=verdict
     ), form_status(form)
+
+
+# --- Placement and outcome reports (issue 7, items 4, 5 and 7) --------------------------------
+# Imports here keep this section apart from the transcripts above.
+
+from school.cohorts.models import Cohort  # noqa: E402
+from school.cohorts.policies import can_manage_cohort  # noqa: E402
+from school.database import school_today  # noqa: E402
+from school.outcomes import rates  # noqa: E402
+from school.outcomes.views import _report_args  # noqa: E402
+from school.reports.outcome_report import render_outcome_report  # noqa: E402
+from school.reports.placement import (  # noqa: E402
+    placement_report_csv,
+    placement_report_data,
+    render_placement_report,
+)
+
+
+def _placement_stem(cohort: Cohort) -> str:
+    return f"placement-report-{cohort.code}"
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/placement-report.pdf")
+@roles_required(Role.ADMIN)
+def placement_report_pdf(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    data = placement_report_data(cohort.id, school_today())
+    return pdf_response(render_placement_report(data), _placement_stem(cohort))
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/placement-report.csv")
+@roles_required(Role.ADMIN)
+def placement_report_csv_download(cohort_id: int):
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    data = placement_report_data(cohort.id, school_today())
+    name = UNSAFE.sub("-", _placement_stem(cohort)).strip("-")[:80] or "placement-report"
+    return Response(
+        placement_report_csv(data).encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.route("/admin/outcomes.pdf")
+@roles_required(Role.ADMIN)
+def outcome_report_pdf():
+    """The outcome rates page as a PDF: the same query-string arguments, 400 when wrong."""
+    period, program, _errors = _report_args()
+    if period is None:
+        abort(400)
+    config = current_app.config
+    thresholds = rates.thresholds_from(config)
+    report = rates.outcome_rates(period, thresholds, program_id=program and program.id)
+    pdf = render_outcome_report(
+        report,
+        thresholds,
+        school=config["SCHOOL_NAME"],
+        school_address=config.get("SCHOOL_ADDRESS") or "",
+    )
+    stem = f"outcomes-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    if program is not None:
+        stem += f"-{program.code}"
+    return pdf_response(pdf, stem)

@@ -252,7 +252,7 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     refused = client.submit(page, {"recipient": " ", "purpose": "", "requested_by": ""})
     assert refused.status_code == 400
     assert "Enter who receives it" in refused.get_data(as_text=True)
-    response = client.submit(
+    issued_page = client.submit(
         page,
         {
             "recipient": "Mercy <HR> & Co",
@@ -260,6 +260,11 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
             "requested_by": "the student (signed request)",
         },
     )
+    assert issued_page.status_code == 302 and "issued=" in issued_page.headers["Location"]
+    listing = client.get(issued_page.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/admin/transcripts/\d+/download)"', listing)
+    assert link and "Download TR-" in listing
+    response = client.get(link.group(1))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
@@ -267,6 +272,7 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
         r'attachment; filename="transcript-S2026-0042-TR-[A-Z2-9-]{9}\.pdf"', disposition
     ), disposition
     pdf = response.get_data()
+    assert client.get(link.group(1)).get_data() == pdf  # the same bytes again
     with app.app_context():
         issued = db.session.scalar(select(IssuedTranscript))
         assert issued.sha256 == hashlib.sha256(pdf).hexdigest() and issued.size == len(pdf)
@@ -307,6 +313,14 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     )
     revoked = public.get(f"/verify/{serial}").get_data(as_text=True)
     assert "Revoked" in revoked and "Issued to the wrong office" in revoked
+    # Once the records it shows change, the issued copy cannot be given out again.
+    with app.app_context():
+        score = db.session.scalar(select(Score))
+        score.points = D("60")
+        db.session.commit()
+    again = client.get(link.group(1))
+    assert again.status_code == 302
+    assert "can no longer be reproduced" in client.get(again.headers["Location"]).get_data(True)
 
 
 def test_the_student_sees_their_disclosure_log_and_downloads_only_their_own(
