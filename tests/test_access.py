@@ -535,6 +535,18 @@ MATRIX = [
         answers(admin=403, instructor=403, student=200, employer=403),
     ),
     (
+        "reports.my_enrollment_transcript",
+        "GET",
+        "/enrollments/{mine}/transcript.pdf",
+        answers(admin=403, instructor=403, student=200, employer=403),
+    ),
+    (
+        "reports.my_enrollment_transcript",
+        "GET",
+        "/enrollments/{enrollment}/transcript.pdf",
+        answers(admin=403, instructor=403, student=404, employer=403),
+    ),
+    (
         "reports.unofficial_transcript",
         "GET",
         "/admin/enrollments/{enrollment}/transcript.pdf",
@@ -565,10 +577,45 @@ MATRIX = [
         expect(404, 403),
     ),
     ("reports.revoke", "POST", "/admin/transcripts/{transcript}/revoke", expect(302, 403)),
+    # (the record's hash is not of a real rendering: the download refuses and redirects)
+    (
+        "reports.download_official",
+        "GET",
+        "/admin/transcripts/{transcript}/download",
+        expect(302, 403),
+    ),
+    ("reports.download_official", "GET", "/admin/transcripts/999999/download", expect(404, 403)),
     ("reports.revoke", "POST", "/admin/transcripts/999999/revoke", expect(404, 403)),
     ("reports.verify", "GET", "/verify/{serial}", expect(200, 200, anonymous=200)),
     ("reports.verify", "GET", "/verify/TR-NONE-NONE", expect(404, 404, anonymous=404)),
     ("reports.verify", "POST", "/verify/{serial}", expect(400, 400, anonymous=400)),
+    # Placement and outcome reports (PDF, CSV): administrators only.
+    (
+        "reports.placement_report_pdf",
+        "GET",
+        "/admin/cohorts/{cohort}/placement-report.pdf",
+        expect(200, 403),
+    ),
+    (
+        "reports.placement_report_pdf",
+        "GET",
+        "/admin/cohorts/999999/placement-report.pdf",
+        expect(404, 403),
+    ),
+    (
+        "reports.placement_report_csv_download",
+        "GET",
+        "/admin/cohorts/{cohort}/placement-report.csv",
+        expect(200, 403),
+    ),
+    (
+        "reports.placement_report_csv_download",
+        "GET",
+        "/admin/cohorts/999999/placement-report.csv",
+        expect(404, 403),
+    ),
+    ("reports.outcome_report_pdf", "GET", "/admin/outcomes.pdf", expect(200, 403)),
+    ("reports.outcome_report_pdf", "GET", "/admin/outcomes.pdf?from=bad", expect(400, 403)),
 ]
 
 

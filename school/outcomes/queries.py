@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
@@ -58,39 +59,23 @@ GRADUATE_SORTS = {
 }
 
 
-def graduates(
-    *,
-    status: str | None,
-    program_id: int | None,
-    graduated_from: dt.date | None,
-    graduated_to: dt.date | None,
-    search: str,
-    page: int,
-    per_page: int,
-    sort: str | None,
-    direction: str | None,
-) -> Page[GraduateRow]:
-    """Graduates with their employment status, filtered and paginated (two statements)."""
-    label = outcome_status().label("outcome")
-    stmt = (
-        select(Enrollment, label)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(User, User.id == Enrollment.student_id)
-        .where(Enrollment.status == EnrollmentStatus.GRADUATED)
-        .options(
-            joinedload(Enrollment.student),
-            joinedload(Enrollment.cohort).joinedload(Cohort.program),
-        )
-    )
-    if status in STATUSES:
-        stmt = stmt.where(outcome_status() == status)
-    if program_id is not None:
-        stmt = stmt.where(Cohort.program_id == program_id)
-    if graduated_from is not None:
-        stmt = stmt.where(Enrollment.status_date >= graduated_from)
-    if graduated_to is not None:
-        stmt = stmt.where(Enrollment.status_date <= graduated_to)
-    words = search.strip()
+@dataclass(frozen=True)
+class GraduateFilters:
+    program_id: int | None = None
+    graduated_from: dt.date | None = None
+    graduated_to: dt.date | None = None
+    search: str = ""
+
+
+def _filtered(stmt: Select[Any], filters: GraduateFilters) -> Select[Any]:
+    stmt = stmt.where(Enrollment.status == EnrollmentStatus.GRADUATED)
+    if filters.program_id is not None:
+        stmt = stmt.where(Cohort.program_id == filters.program_id)
+    if filters.graduated_from is not None:
+        stmt = stmt.where(Enrollment.status_date >= filters.graduated_from)
+    if filters.graduated_to is not None:
+        stmt = stmt.where(Enrollment.status_date <= filters.graduated_to)
+    words = filters.search.strip()
     if words:
         like = contains_pattern(words)
         stmt = stmt.where(
@@ -100,6 +85,31 @@ def graduates(
                 func.lower(func.coalesce(User.student_number, "")).like(like, escape="\\"),
             )
         )
+    return stmt
+
+
+def graduates(
+    filters: GraduateFilters,
+    *,
+    status: str | None,
+    page: int,
+    per_page: int,
+    sort: str | None,
+    direction: str | None,
+) -> Page[GraduateRow]:
+    """Graduates with their employment status, filtered and paginated (two statements)."""
+    stmt = _filtered(
+        select(Enrollment, outcome_status().label("outcome"))
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(User, User.id == Enrollment.student_id)
+        .options(
+            joinedload(Enrollment.student),
+            joinedload(Enrollment.cohort).joinedload(Cohort.program),
+        ),
+        filters,
+    )
+    if status in STATUSES:
+        stmt = stmt.where(outcome_status() == status)
     result = paginate(
         db.session,
         stmt,
@@ -116,16 +126,16 @@ def graduates(
     return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
 
 
-def status_counts() -> dict[str, int]:
-    """How many graduates are in each status (one statement)."""
-    status = outcome_status().label("status")
-    counts = dict.fromkeys(STATUSES, 0)
-    inner = (
-        select(status)
+def status_counts(filters: GraduateFilters) -> dict[str, int]:
+    """How many of the filtered graduates are in each status (one statement)."""
+    inner = _filtered(
+        select(outcome_status().label("status"))
         .select_from(Enrollment)
-        .where(Enrollment.status == EnrollmentStatus.GRADUATED)
-        .subquery()
-    )
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(User, User.id == Enrollment.student_id),
+        filters,
+    ).subquery()
+    counts = dict.fromkeys(STATUSES, 0)
     for value, n in db.session.execute(
         select(inner.c.status, func.count()).group_by(inner.c.status)
     ):

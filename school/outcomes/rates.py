@@ -5,9 +5,9 @@ comes back, or graduates and starts again, has two enrollments). The same predic
 the count (one aggregate statement for every program) and the list behind it (the
 drill-down), so the two cannot disagree.
 
-Definitions for a period [start, end] (both days included):
+Definitions for a period [start, end] (both days included; a period that has not ended is
+counted as of today, so ``end`` is then today):
 
-- an enrollment has *started* unless it was withdrawn before its first day (a no-show);
 - **BE** beginning enrollment: started before the period and still active or on leave when
   it opened (not withdrawn or graduated before ``start``); leave of absence counts as
   enrolled, at both ends of the period;
@@ -21,10 +21,12 @@ Definitions for a period [start, end] (both days included):
   its start date (a job begun before graduation counts; several jobs count once): **F** any
   job in field, else **R** any job in a related field, else *unrelated* any other job, else
   **U** documented unavailable, else *unknown*;
-- among G, **sat**: a verified exam attempt dated on or after the enrollment's first day;
-  **passed**: one of them passed; **passed_first**: the earliest of them (by date, then
-  entry) passed. Jobs and exams recorded when the report runs count even when they came
-  after the period: the period chooses the graduates, who are followed up after it.
+- among G, the exam is the program's credential (``Program.target_credential``): **sat**, a
+  verified attempt at it dated on or after the enrollment's first day; **passed**: one of
+  them passed; **passed_first**: the student's first verified attempt at that exam ever
+  (the attempt numbered 1 on the student's exam page) passed, during or after this
+  enrollment. Jobs and exams recorded when the report runs count even when they came after
+  the period: the period chooses the graduates, who are followed up after it.
 
 retention = (EE + G) / (BE + NS + RE); placement = (F + R) / (G − U); participation =
 sat / G; pass rate = passed / sat; first-attempt pass rate = passed_first / sat. A rate is
@@ -43,8 +45,9 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, selec
 from sqlalchemy.orm import aliased, joinedload
 
 from school.auth.models import User
-from school.certifications.models import Attempt, AttemptResult
+from school.certifications.models import Attempt, AttemptResult, Credential
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
+from school.database import school_today
 from school.extensions import db
 from school.outcomes.models import Classification, Job, Unavailability
 from school.pagination import Page, paginate
@@ -137,14 +140,16 @@ def reporting_year(today: dt.date, *, month: int = 7, completed: bool = True) ->
     return Period(first, last)
 
 
-def predicates(period: Period) -> dict[str, ColumnElement[bool]]:
-    """Each count of the report as a condition on ``Enrollment`` (see the module doc)."""
+def predicates(period: Period, today: dt.date | None = None) -> dict[str, ColumnElement[bool]]:
+    """Each count of the report as a condition on ``Enrollment`` (see the module doc). A
+    period that has not ended yet is counted as of ``today``: nobody who has not started yet
+    is a new start or in the ending enrollment."""
     e = Enrollment
-    start, end = period.start, period.end
+    start = period.start
+    end = min(period.end, today) if today else period.end
     withdrawn = e.status == EnrollmentStatus.WITHDRAWN
     closed = e.status.in_((EnrollmentStatus.WITHDRAWN, EnrollmentStatus.GRADUATED))
-    started = not_(and_(withdrawn, e.status_date < e.start_date))
-    begins_inside = and_(started, e.start_date >= start, e.start_date <= end)
+    begins_inside = and_(e.start_date >= start, e.start_date <= end)
     graduated = and_(
         e.status == EnrollmentStatus.GRADUATED, e.status_date >= start, e.status_date <= end
     )
@@ -157,34 +162,47 @@ def predicates(period: Period) -> dict[str, ColumnElement[bool]]:
     any_job = exists().where(Job.enrollment_id == e.id)
     unavailable = exists().where(Unavailability.enrollment_id == e.id)
 
-    counted = and_(
-        Attempt.student_id == e.student_id,
-        Attempt.verified_at.is_not(None),
-        Attempt.exam_date >= e.start_date,
+    # The credentialing exam of the enrollment's program (Program.target_credential).
+    cohort, program = aliased(Cohort), aliased(Program)
+    target = (
+        select(Credential.id)
+        .join(program, program.target_credential == Credential.code)
+        .join(cohort, cohort.program_id == program.id)
+        .where(cohort.id == e.cohort_id)
+        .correlate(e)
+        .scalar_subquery()
     )
+    of_target = and_(
+        Attempt.student_id == e.student_id,
+        Attempt.credential_id == target,
+        Attempt.verified_at.is_not(None),
+    )
+    counted = and_(of_target, Attempt.exam_date >= e.start_date)
     earlier = aliased(Attempt)
+    # The student's first verified sitting of that exam ever (as the attempt numbers count),
+    # passed, and sat during or after this enrollment.
     first_passed = exists().where(
         counted,
         Attempt.result == AttemptResult.PASSED,
         ~exists()
         .where(
-            earlier.student_id == e.student_id,
+            earlier.student_id == Attempt.student_id,
+            earlier.credential_id == Attempt.credential_id,
             earlier.verified_at.is_not(None),
-            earlier.exam_date >= e.start_date,
             or_(
                 earlier.exam_date < Attempt.exam_date,
                 and_(earlier.exam_date == Attempt.exam_date, earlier.id < Attempt.id),
             ),
         )
-        .correlate_except(earlier),  # the enrollment two levels up, too
+        .correlate_except(earlier),
     )
     return {
-        "BE": and_(started, e.start_date < start, or_(not_(closed), e.status_date >= start)),
+        "BE": and_(e.start_date < start, or_(not_(closed), e.status_date >= start)),
         "NS": and_(begins_inside, e.reentry_of_id.is_(None)),
         "RE": and_(begins_inside, e.reentry_of_id.is_not(None)),
-        "EE": and_(started, e.start_date <= end, or_(not_(closed), e.status_date > end)),
+        "EE": and_(e.start_date <= end, or_(not_(closed), e.status_date > end)),
         "G": graduated,
-        "W": and_(started, withdrawn, e.status_date >= start, e.status_date <= end),
+        "W": and_(withdrawn, e.status_date >= start, e.status_date <= end),
         "F": and_(graduated, in_field),
         "R": and_(graduated, ~in_field, related),
         "X": and_(graduated, ~in_field, ~related, any_job),
@@ -271,14 +289,20 @@ class Report:
     period: Period
     rows: list[Row]
     total: Row
+    as_of: dt.date | None = None  # the period has not ended: counted as of this day
 
 
 def outcome_rates(
-    period: Period, thresholds: Mapping[str, Decimal], *, program_id: int | None = None
+    period: Period,
+    thresholds: Mapping[str, Decimal],
+    *,
+    program_id: int | None = None,
+    today: dt.date | None = None,
 ) -> Report:
     """Every count for every program (or the one given) and their total: one aggregate
     statement for the counts and one for the programs, at any size."""
-    preds = predicates(period)
+    today = today or school_today()
+    preds = predicates(period, today)
     columns = [func.coalesce(func.sum(case((preds[k], 1), else_=0)), 0).label(k) for k in COUNTS]
     query = (
         select(Cohort.program_id, *columns)
@@ -297,7 +321,8 @@ def outcome_rates(
     zero = dict.fromkeys(COUNTS, 0)
     rows = [Row(p, found.get(p.id, zero), thresholds) for p in db.session.scalars(programs_q)]
     total = {k: sum(r.counts[k] for r in rows) for k in COUNTS}
-    return Report(period, rows, Row(None, total, thresholds))
+    as_of = today if today < period.end else None
+    return Report(period, rows, Row(None, total, thresholds), as_of)
 
 
 BEHIND_SORTS = {
@@ -318,6 +343,7 @@ def students_behind(
     per_page: int,
     sort: str | None = None,
     direction: str | None = None,
+    today: dt.date | None = None,
 ) -> Page[Enrollment]:
     """The enrollments behind one count (the drill-down): the same predicate as the count,
     so their number equals it. Two statements."""
@@ -325,7 +351,7 @@ def students_behind(
         select(Enrollment)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
         .join(User, User.id == Enrollment.student_id)
-        .where(_relevant(period), predicates(period)[count])
+        .where(_relevant(period), predicates(period, today or school_today())[count])
         .options(
             joinedload(Enrollment.student),
             joinedload(Enrollment.cohort).joinedload(Cohort.program),
@@ -349,28 +375,15 @@ def students_behind(
 def as_table(report: Report) -> tuple[list[str], list[list[str]]]:
     """The CSV layout: one row per program, then TOTAL; rates as 4-place decimals, empty
     when the denominator is 0."""
-    header = [
-        "program",
-        "BE",
-        "NS",
-        "RE",
-        "EE",
-        "G",
-        "F",
-        "R",
-        "U",
-        "sat",
-        "passed",
-        "passed_first",
-        *RATES,
-    ]
+    counts = ["BE", "NS", "RE", "EE", "G", "F", "R", "U", "sat", "passed", "passed_first"]
+    header = ["program", *counts, *RATES]
     rows = []
     for row in [*report.rows, report.total]:
         rates = [row.rate(name).value for name in RATES]
         rows.append(
             [
                 row.code,
-                *(str(row.counts[k]) for k in header[1:12]),
+                *(str(row.counts[k]) for k in counts),
                 *("" if v is None else f"{v:.4f}" for v in rates),
             ]
         )
@@ -398,6 +411,7 @@ def as_json(report: Report) -> dict[str, object]:
     return {
         "from": report.period.start.isoformat(),
         "to": report.period.end.isoformat(),
+        "as_of": report.as_of.isoformat() if report.as_of else None,
         "programs": [one(r) for r in report.rows],
         "total": one(report.total),
     }

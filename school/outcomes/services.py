@@ -139,6 +139,14 @@ def _apply(job: Job, data: JobData) -> None:
     job.verified_by_email = None
 
 
+def _lock_graduate(enrollment: Enrollment) -> None:
+    """Serialise outcome writes of one graduate (a job and an unavailability exclude each
+    other): a row lock on PostgreSQL; SQLite write transactions are exclusive already."""
+    db.session.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
+    )
+
+
 def _not_unavailable(enrollment: Enrollment, problems: ProblemList) -> None:
     marked = db.session.get(Unavailability, enrollment.id)
     if marked is not None:
@@ -152,6 +160,7 @@ def _not_unavailable(enrollment: Enrollment, problems: ProblemList) -> None:
 def add_job(*, enrollment: Enrollment, data: JobData, by: User | None) -> Job:
     problems = job_problems(data)
     _graduate(enrollment, problems)
+    _lock_graduate(enrollment)
     _not_unavailable(enrollment, problems)
     problems.raise_if_any()
     job = Job(enrollment_id=enrollment.id, recorded_by_id=by.id if by else None, version=1)
@@ -216,6 +225,7 @@ def mark_unavailable(
     the date of the document and what it is."""
     problems = DomainError.collect()
     _graduate(enrollment, problems)
+    _lock_graduate(enrollment)
     if reason not in {r.value for r in UnavailableReason}:
         problems.add("reason", "Choose the documented reason.")
     if documented_on is None:
@@ -292,6 +302,11 @@ def _revoke(job_id: int) -> None:
 def request_verification(*, job: Job, by: User | None) -> EmailedLink:
     """Email the employer a link to confirm or correct the job (replacing earlier links for
     this job; links for other graduates at the same employer keep working)."""
+    if job.employer_verified:
+        raise DomainError(
+            f"{job.verified_by_name} already verified this job for the employer; edit the job "
+            "first if its details changed."
+        )
     if not job.employer_email:
         raise DomainError(
             {"employer_email": ["Add the employer's email to the job to ask them to verify it."]}

@@ -164,29 +164,41 @@ def graduates():
     args = request.args
     errors: dict[str, str] = {}
     start, end = _date_arg("from", errors), _date_arg("to", errors)
+    if start and end and start > end:
+        errors["to"] = "The last day must be on or after the first day."
     program_id = None
     code = args.get("program", "").strip()
     if code:
         program = db.session.query(Program).filter(Program.code == code).one_or_none()
-        program_id = program.id if program else -1
-    status = args.get("status") if args.get("status") in queries.STATUSES else None
-    page = queries.graduates(
-        status=status,
+        if program is None:
+            errors["program"] = f"There is no program with code {code[:20]}."
+        else:
+            program_id = program.id
+    filters = queries.GraduateFilters(
         program_id=program_id,
         graduated_from=start,
         graduated_to=end,
         search=args.get("q", "")[:100],
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir") or (None if args.get("sort") else "desc"),  # newest first
     )
+    status = args.get("status") if args.get("status") in queries.STATUSES else None
+    page = None
+    counts = dict.fromkeys(queries.STATUSES, 0)
+    if not errors:
+        page = queries.graduates(
+            filters,
+            status=status,
+            page=parse_page(args.get("page")),
+            per_page=current_app.config["PER_PAGE"],
+            sort=args.get("sort"),
+            direction=args.get("dir") or (None if args.get("sort") else "desc"),  # newest first
+        )
+        counts = queries.status_counts(filters)
     return render_template(
         "outcomes/graduates.html",
         page=page,
         status=status,
         statuses=queries.STATUSES,
-        counts=queries.status_counts(),
+        counts=counts,
         programs=db.session.query(Program).order_by(Program.code).all(),
         args=args,
         errors=errors,

@@ -53,7 +53,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     "--program", "code", metavar="CODE", help="One program (default: every program and the total)."
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format", "fmt", type=click.Choice(["csv", "json", "pdf"]), default="csv", show_default=True
 )
 @click.option(
     "--out",
@@ -85,6 +85,25 @@ def outcomes_command(
     report = rates.outcome_rates(
         period, rates.thresholds_from(current_app.config), program_id=program_id
     )
+    if fmt == "pdf":
+        from school.reports.outcome_report import render_outcome_report
+
+        config = current_app.config
+        pdf = render_outcome_report(
+            report,
+            rates.thresholds_from(config),
+            school=config["SCHOOL_NAME"],
+            school_address=config.get("SCHOOL_ADDRESS") or "",
+        )
+        if str(out) == "-":
+            click.get_binary_stream("stdout").write(pdf)
+            return
+        _write(out, pdf)
+        click.echo(
+            f"Outcome rates {period}: {len(report.rows)} program(s) and TOTAL written to {out}.",
+            err=True,
+        )
+        return
     if fmt == "csv":
         header, rows = rates.as_table(report)
         text = csv_text(header, rows, bom=False)
@@ -233,3 +252,46 @@ def transcripts_command(
 def _file_stem(enrollment: Enrollment) -> str:
     number = enrollment.student.student_number or f"student-{enrollment.student_id}"
     return "transcript-" + re.sub(r"[^A-Za-z0-9-]+", "-", number).strip("-")
+
+
+# --- Placement report (issue 7, item 4) ----------------------------------------------------------
+
+
+@reports_cli.command("placement")
+@click.option("--cohort", "code", required=True, metavar="CODE", help="The cohort's code.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write ('-' for standard output).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "csv"]), default="pdf", show_default=True
+)
+@with_appcontext
+def placement_command(code: str, out: Path, fmt: str) -> None:
+    """A cohort's placement report: placement status, hours, sites by setting type,
+    evaluations, graduates' employment, pass rates and one row per student (PDF), or the
+    students' rows alone (CSV)."""
+    from school.reports.placement import (
+        placement_report_csv,
+        placement_report_data,
+        render_placement_report,
+    )
+
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        raise click.BadParameter(f"there is no cohort {code!r}.", param_hint="--cohort")
+    data = placement_report_data(cohort.id, school_today())
+    if fmt == "pdf":
+        payload = render_placement_report(data)
+    else:
+        payload = placement_report_csv(data).encode("utf-8")
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(payload)
+        return
+    _write(out, payload)
+    click.echo(
+        f"Placement report of {code} ({len(data.students)} student(s)) written to {out}.",
+        err=True,
+    )

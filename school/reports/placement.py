@@ -384,11 +384,6 @@ def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def _share(numerator: int | Decimal, denominator: int | Decimal) -> str:
-    value = percent(numerator, denominator)
-    return "" if value is None else f" ({value}%)"
-
-
 # --- PDF -----------------------------------------------------------------------------------------
 
 WIDTH = 7.1 * inch  # letter less the margins

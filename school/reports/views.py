@@ -28,7 +28,7 @@ from school.extensions import db
 from school.reports import queries, services
 from school.reports.forms import OfficialForm, RevokeForm, VerifyUploadForm
 from school.reports.models import IssuedTranscript
-from school.reports.policies import can_manage_transcript
+from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.security import no_referrer
 from school.web import apply_problems, form_status
 
@@ -64,6 +64,16 @@ def my_transcript():
     enrollment = current_enrollment(current_user.id)
     if enrollment is None:
         abort(404)
+    _data, pdf = services.unofficial(enrollment)
+    return pdf_response(pdf, _stem(enrollment, "unofficial"))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/transcript.pdf")
+@roles_required(Role.STUDENT)
+def my_enrollment_transcript(enrollment_id: int):
+    """A student's unofficial transcript of one of their enrollments (an earlier one, before
+    a re-entry); another student's answers 404."""
+    enrollment = get_authorized(Enrollment, enrollment_id, can_read_own_transcript)
     _data, pdf = services.unofficial(enrollment)
     return pdf_response(pdf, _stem(enrollment, "unofficial"))
 

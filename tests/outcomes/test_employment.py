@@ -372,3 +372,37 @@ def test_pages_csv_and_flat_statements(client, login_as, app, count_queries):
     bad = client.get("/admin/outcomes?from=2026-07-01&to=2026-06-30")
     assert bad.status_code == 400
     assert "The last day must be on or after the first day." in bad.get_data(as_text=True)
+
+
+def test_the_graduates_list_counts_what_it_filters_and_says_what_is_wrong(client, login_as, app):
+    login_as("admin")
+    with app.app_context():
+        for code, n in (("AAA", 2), ("BBB", 3)):
+            cohort = make_cohort(program=make_program(code=code), start=dt.date(2025, 1, 6))
+            for i in range(n):
+                e = make_enrollment(
+                    cohort=cohort,
+                    student=make_user(role=Role.STUDENT, name=f"{code} Grad {i}", password=None),
+                )
+                e.status, e.status_date = EnrollmentStatus.GRADUATED, dt.date(2025, 12, 1)
+        db.session.commit()
+    page = client.get("/admin/graduates?program=AAA").get_data(as_text=True)
+    assert "All (2)" in page and "Unknown (follow up) (2)" in page and "BBB Grad" not in page
+    assert "All (5)" in client.get("/admin/graduates").get_data(as_text=True)
+    bad = client.get("/admin/graduates?program=ZZZ&from=2026-01-01&to=2025-01-01")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "There is no program with code ZZZ." in text
+    assert "The last day must be on or after the first day." in text
+
+
+def test_a_verified_job_is_not_sent_for_verification_again(app):
+    eid = _graduate(app)
+    with app.app_context():
+        job = services.add_job(enrollment=db.session.get(Enrollment, eid), data=data(), by=None)
+        job.source, job.verified_by_name = Source.EMPLOYER_LINK, "Grace Liu"
+        job.verified_at = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+        db.session.commit()
+        with app.test_request_context(), pytest.raises(DomainError, match="already verified"):
+            services.request_verification(job=job, by=None)
+        assert db.session.scalar(select(func.count()).select_from(EmailedLink)) == 0

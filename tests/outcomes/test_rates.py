@@ -1,6 +1,7 @@
 """Outcome rates on a hand-built school whose every figure is worked out below.
 
-Period P = 2025-07-01 – 2026-06-30, program A ("OA"); program B ("OB") has nobody.
+Period P = 2025-07-01 – 2026-06-30, program A ("OA"); program B ("OB") has one student (s12,
+first day 2025-08-01, active: NS and EE of OB, retention 1 / 1); program C ("OC") nobody.
 
   enrollment  first day   status on record                  counts in
   s1          2025-01-10  active                            BE EE
@@ -14,12 +15,12 @@ Period P = 2025-07-01 – 2026-06-30, program A ("OA"); program B ("OB") has nob
   s8          2024-09-01  graduated 2025-06-30              —       (graduated the day before P)
   s8b         2025-09-15  active, same student as s8        NS EE   (a graduate enrolls again)
   s9          2024-10-01  graduated 2026-03-01              BE G
-  s10         2025-10-01  withdrew 2025-09-20               —       (no-show: left before day 1)
+  s10         2025-10-01  withdrew 2025-10-01               NS W    (left on the first day)
   s11         2024-01-01  graduated 2025-07-01              BE G    (first day of P)
 
-  BE = s1 s2 s3 s9 s11 = 5; NS = s5 s6 s8b = 3; RE = s5b = 1; EE = s1 s2 s5b s8b = 4;
-  G = s3 s6 s9 s11 = 4; W = s5 = 1.  Check: 5 + 3 + 1 = 9 = 4 + 4 + 1.
-  retention = (EE + G) / (BE + NS + RE) = 8 / 9 = 0.8889.
+  BE = s1 s2 s3 s9 s11 = 5; NS = s5 s6 s8b s10 = 4; RE = s5b = 1; EE = s1 s2 s5b s8b = 4;
+  G = s3 s6 s9 s11 = 4; W = s5 s10 = 2.  Check: 5 + 4 + 1 = 10 = 4 + 4 + 2.
+  retention = (EE + G) / (BE + NS + RE) = 8 / 10 = 0.8000.
 
 Graduates' employment:
   s3  an in-field job begun before graduation, and a related one later -> F (once)
@@ -28,14 +29,17 @@ Graduates' employment:
   s11 nothing recorded                                                 -> unknown (K)
   F = 1, R = 1, U = 1: placement = (F + R) / (G - U) = 2 / 3 = 0.6667 (below 70%).
 
-Verified exam attempts (dated on or after the enrollment's first day):
-  s3  CPC failed 2025-10-01, passed 2025-12-01 (entered in that order reversed) -> sat, passed
-  s6  CPC passed 2026-08-10 (after P: still counts)                            -> sat, passed, first
-  s9  CPC passed 2026-02-01 but only self-reported, unverified                 -> not sat
-  s11 failed 2023-12-01 (before the first day: ignored), passed 2025-06-01     -> sat, passed, first
-  sat = 3, passed = 3, passed_first = 2.
+Verified attempts at the program's exam (CPC), dated on or after the enrollment's first day;
+"first" is the student's first verified CPC sitting ever (attempt number 1):
+  s3  CPC failed 2025-10-01, passed 2025-12-01 (entered in reverse order)   -> sat, passed
+  s6  CCA failed 2026-07-01 (another exam: ignored), CPC passed 2026-08-10
+      (after P: still counts)                                                -> sat, passed, first
+  s9  CPC passed 2026-02-01 but only self-reported, unverified               -> not sat
+  s11 CPC failed 2023-12-01 (before the first day: not a sitting of this
+      enrollment, but it is attempt 1), passed 2025-06-01 (attempt 2)        -> sat, passed
+  sat = 3, passed = 3, passed_first = 1.
   participation = 3 / 4 = 0.7500; pass rate = 3 / 3 = 1.0000;
-  first-attempt pass rate = 2 / 3 = 0.6667 (below 70%).
+  first-attempt pass rate = 1 / 3 = 0.3333 (below 70%).
 """
 
 from __future__ import annotations
@@ -52,13 +56,13 @@ from sqlalchemy import select
 from school.auth.models import Role, User
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Attempt, AttemptResult, Credential
-from school.cohorts.models import Enrollment, EnrollmentStatus
+from school.cohorts.models import Enrollment, EnrollmentStatus, Program
 from school.database import utcnow
 from school.extensions import db
 from school.internships.models import SettingType
 from school.outcomes import rates
 from school.outcomes.models import Classification, Job, Source, Unavailability, UnavailableReason
-from tests.factories import make_cohort, make_program, make_user
+from tests.factories import make_cohort, make_enrollment, make_program, make_user
 
 P = rates.Period(dt.date(2025, 7, 1), dt.date(2026, 6, 30))
 THRESHOLDS = dict.fromkeys(rates.RATES, D(70))
@@ -78,7 +82,8 @@ def _school(app) -> dict[str, int]:
         seed_catalog()
         cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
         program = make_program(code="OA")
-        make_program(code="OB")
+        other = make_cohort(program=make_program(code="OB"), start=d("2025-08-01"))
+        make_program(code="OC")
         cohort = make_cohort(program=program, start=d("2024-01-01"))
         ids: dict[str, int] = {}
         people: dict[str, User] = {}
@@ -109,8 +114,10 @@ def _school(app) -> dict[str, int]:
         enroll("s8", "2024-09-01", GR, "2025-06-30")
         enroll("s8b", "2025-09-15", A, "2025-09-15", student=people["s8"])
         enroll("s9", "2024-10-01", GR, "2026-03-01")
-        enroll("s10", "2025-10-01", WD, "2025-09-20")
+        enroll("s10", "2025-10-01", WD, "2025-10-01")
         enroll("s11", "2024-01-01", GR, "2025-07-01")
+        s12 = make_enrollment(cohort=other, start=d("2025-08-01"))
+        ids["s12"] = s12.id
 
         def job(name, kind, start):
             db.session.add(
@@ -139,11 +146,11 @@ def _school(app) -> dict[str, int]:
             )
         )
 
-        def attempt(name, day, result, verified=True):
+        def attempt(name, day, result, verified=True, credential=None):
             db.session.add(
                 Attempt(
                     student_id=people[name].id,
-                    credential_id=cpc.id,
+                    credential_id=(credential or cpc).id,
                     exam_date=d(day),
                     result=result,
                     verified_at=utcnow() if verified else None,
@@ -154,6 +161,8 @@ def _school(app) -> dict[str, int]:
 
         attempt("s3", "2025-12-01", AttemptResult.PASSED)  # entered before the earlier failure
         attempt("s3", "2025-10-01", AttemptResult.FAILED)
+        cca = db.session.scalar(select(Credential).where(Credential.code == "CCA"))
+        attempt("s6", "2026-07-01", AttemptResult.FAILED, credential=cca)
         attempt("s6", "2026-08-10", AttemptResult.PASSED)
         attempt("s9", "2026-02-01", AttemptResult.PASSED, verified=False)
         attempt("s11", "2023-12-01", AttemptResult.FAILED)
@@ -164,11 +173,11 @@ def _school(app) -> dict[str, int]:
 
 EXPECTED = {
     "BE": {"s1", "s2", "s3", "s9", "s11"},
-    "NS": {"s5", "s6", "s8b"},
+    "NS": {"s5", "s6", "s8b", "s10"},
     "RE": {"s5b"},
     "EE": {"s1", "s2", "s5b", "s8b"},
     "G": {"s3", "s6", "s9", "s11"},
-    "W": {"s5"},
+    "W": {"s5", "s10"},
     "F": {"s3"},
     "R": {"s6"},
     "X": set(),
@@ -176,30 +185,35 @@ EXPECTED = {
     "K": {"s11"},
     "sat": {"s3", "s6", "s11"},
     "passed": {"s3", "s6", "s11"},
-    "passed_first": {"s6", "s11"},
+    "passed_first": {"s6"},
 }
+OB = {"NS": {"s12"}, "EE": {"s12"}}
 
 
 def test_every_count_and_rate_of_the_worked_example(app):
     _school(app)
     with app.app_context():
         report = rates.outcome_rates(P, THRESHOLDS)
-        a, b = report.rows
-        assert (a.code, b.code) == ("OA", "OB")
+        a, b, c = report.rows
+        assert (a.code, b.code, c.code) == ("OA", "OB", "OC")
         assert dict(a.counts) == {k: len(v) for k, v in EXPECTED.items()}
-        assert a.balanced
+        assert dict(b.counts) == {k: len(OB.get(k, ())) for k in EXPECTED}
+        assert a.balanced and b.balanced
         got = {name: (r.numerator, r.denominator, r.value, r.below) for name, r in a.rates.items()}
         assert got == {
-            "retention": (8, 9, D("0.8889"), False),
+            "retention": (8, 10, D("0.8000"), False),
             "placement": (2, 3, D("0.6667"), True),
             "participation": (3, 4, D("0.7500"), False),
             "pass_rate": (3, 3, D("1.0000"), False),
-            "first_attempt_pass_rate": (2, 3, D("0.6667"), True),
+            "first_attempt_pass_rate": (1, 3, D("0.3333"), True),
         }
+        assert (b.rate("retention").value, b.rate("placement").value) == (D("1.0000"), None)
         # a program with nobody: every denominator 0, no rate and no flag
-        assert all(v == 0 for v in b.counts.values())
-        assert all(r.value is None and not r.below for r in b.rates.values())
-        assert dict(report.total.counts) == dict(a.counts)
+        assert all(v == 0 for v in c.counts.values())
+        assert all(r.value is None and not r.below for r in c.rates.values())
+        # the total adds the programs up, and its rates come from the added counts
+        assert dict(report.total.counts) == {k: a.counts[k] + b.counts[k] for k in EXPECTED}
+        assert report.total.rate("retention").value == D("0.8182")  # (8 + 1) / (10 + 1)
         # one program only
         only = rates.outcome_rates(P, THRESHOLDS, program_id=a.program.id)
         assert [r.code for r in only.rows] == ["OA"] and only.total.counts == a.counts
@@ -209,10 +223,13 @@ def test_each_drill_down_lists_exactly_the_students_counted(app):
     ids = _school(app)
     names = {v: k for k, v in ids.items()}
     with app.app_context():
+        oa = db.session.scalar(select(Program.id).where(Program.code == "OA"))
         for count, expected in EXPECTED.items():
-            page = rates.students_behind(P, count, program_id=None, page=1, per_page=100)
-            assert {names[e.id] for e in page.items} == expected, count
-            assert page.total == len(expected)
+            everyone = rates.students_behind(P, count, program_id=None, page=1, per_page=100)
+            assert {names[e.id] for e in everyone.items} == expected | OB.get(count, set())
+            assert everyone.total == len(expected | OB.get(count, set())), count
+            only = rates.students_behind(P, count, program_id=oa, page=1, per_page=100)
+            assert {names[e.id] for e in only.items} == expected, count
 
 
 def test_the_threshold_flag_follows_the_published_four_places(app):
@@ -270,21 +287,22 @@ def test_the_cli_writes_csv_and_json(app, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[0] == HEADER
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["program"] for r in rows] == ["OA", "OB", "TOTAL"]
+    assert [r["program"] for r in rows] == ["OA", "OB", "OC", "TOTAL"]
     oa = rows[0]
-    assert (oa["BE"], oa["NS"], oa["RE"], oa["EE"], oa["G"]) == ("5", "3", "1", "4", "4")
+    assert (oa["BE"], oa["NS"], oa["RE"], oa["EE"], oa["G"]) == ("5", "4", "1", "4", "4")
     assert (oa["F"], oa["R"], oa["U"], oa["sat"], oa["passed"], oa["passed_first"]) == (
         "1",
         "1",
         "1",
         "3",
         "3",
-        "2",
+        "1",
     )
-    assert (oa["retention"], oa["placement"], oa["participation"]) == ("0.8889", "0.6667", "0.7500")
-    assert (oa["pass_rate"], oa["first_attempt_pass_rate"]) == ("1.0000", "0.6667")
-    assert rows[1]["retention"] == "" and rows[1]["BE"] == "0"  # denominator 0: empty
-    assert rows[2]["retention"] == "0.8889"
+    assert (oa["retention"], oa["placement"], oa["participation"]) == ("0.8000", "0.6667", "0.7500")
+    assert (oa["pass_rate"], oa["first_attempt_pass_rate"]) == ("1.0000", "0.3333")
+    assert rows[1]["retention"] == "1.0000" and rows[1]["placement"] == ""  # OB: no graduate
+    assert rows[2]["retention"] == "" and rows[2]["BE"] == "0"  # OC: denominator 0, empty
+    assert (rows[3]["NS"], rows[3]["retention"]) == ("5", "0.8182")
 
     only = tmp_path / "oa.json"
     result = runner.invoke(
@@ -331,3 +349,26 @@ def test_the_cli_refuses_bad_options_and_writes_nothing(app, tmp_path, args, mes
     result = app.test_cli_runner().invoke(args=["reports", "outcomes", *args, "--out", str(out)])
     assert result.exit_code != 0 and message in result.output
     assert not out.exists()
+
+
+def test_a_period_not_over_counts_as_of_today(app):
+    """In the reporting year still running, a student enrolled for a cohort that starts next
+    month is neither a new start nor in the ending enrollment yet."""
+    today = d("2026-11-27")
+    with app.app_context():
+        program = make_program(code="NOW")
+        started = make_cohort(program=program, start=d("2026-09-14"))
+        upcoming = make_cohort(program=program, start=d("2027-01-04"))
+        make_enrollment(cohort=started)
+        make_enrollment(cohort=upcoming)
+        db.session.commit()
+        period = rates.reporting_year(today, completed=False)
+        report = rates.outcome_rates(period, THRESHOLDS, today=today)
+        assert report.as_of == today
+        assert (report.total.counts["NS"], report.total.counts["EE"]) == (1, 1)
+        page = rates.students_behind(
+            period, "NS", program_id=None, page=1, per_page=10, today=today
+        )
+        assert page.total == 1 and page.items[0].cohort_id == started.id
+        later = rates.outcome_rates(period, THRESHOLDS, today=d("2027-06-30"))
+        assert later.as_of is None and later.total.counts["NS"] == 2

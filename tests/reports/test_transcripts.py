@@ -352,7 +352,10 @@ def test_the_student_sees_their_disclosure_log_and_downloads_only_their_own(
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = text_of(pdf.get_data())[0]
     assert TRICKY in text and "Bo Other" not in text
-    # Another enrollment's transcript is out of reach for a student (admin routes: 403).
+    # Another student's transcript is out of reach: 404 on the student's own route, 403 on
+    # the admins'; their own enrollment by id works.
+    assert student.get(f"/enrollments/{other}/transcript.pdf").status_code == 404
+    assert student.get(f"/enrollments/{eid}/transcript.pdf").status_code == 200
     assert student.get(f"/admin/enrollments/{other}/transcript.pdf").status_code == 403
     assert student.get(f"/admin/enrollments/{other}/transcripts").status_code == 403
 
@@ -404,3 +407,18 @@ def test_cli_issues_official_copies_for_a_cohort(app, tmp_path):
     )
     assert missing.exit_code != 0 and "--recipient" in missing.output
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+
+
+def test_the_school_header_prints_the_address_and_logo(app, tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 120), (31, 95, 139)).save(logo)
+    app.config.update(SCHOOL_ADDRESS="12 River Road\nSpringfield, IL 62701", SCHOOL_LOGO=str(logo))
+    eid = _student(app)
+    pdf = _render(app, eid)
+    text = text_of(pdf)[0]
+    assert "12 River Road" in text and "Springfield, IL 62701" in text
+    assert b"/Subtype /Image" in pdf
+    app.config.update(SCHOOL_LOGO=str(tmp_path / "missing.png"))  # a wrong path: no logo
+    assert b"/Subtype /Image" not in _render(app, eid)
