@@ -85,6 +85,15 @@ def test_database_url_selects_postgresql_with_psycopg(clean_env):
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert db.engine.pool._pre_ping is True
+    # PostgreSQL's JIT would spend ~90 ms compiling the outcome-rates query.
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c jit=off"}
+
+
+def test_postgresql_sessions_run_without_jit(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL setting (this run is on SQLite)")
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"
 
 
 def test_prefixed_environment_and_instance_config(clean_env, tmp_path):

@@ -40,8 +40,20 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from school.auth.models import User
@@ -140,10 +152,11 @@ def reporting_year(today: dt.date, *, month: int = 7, completed: bool = True) ->
     return Period(first, last)
 
 
-def predicates(period: Period, today: dt.date | None = None) -> dict[str, ColumnElement[bool]]:
-    """Each count of the report as a condition on ``Enrollment`` (see the module doc). A
-    period that has not ended yet is counted as of ``today``: nobody who has not started yet
-    is a new start or in the ending enrollment."""
+def facts(period: Period, today: dt.date | None = None) -> dict[str, ColumnElement[bool]]:
+    """What the counts are made of, per enrollment: its place in the period (BE, NS, RE, EE,
+    G, W) and, for a graduate, their jobs, unavailability and exams. A period that has not
+    ended yet is counted as of ``today``: nobody who has not started yet is a new start or in
+    the ending enrollment."""
     e = Enrollment
     start = period.start
     end = min(period.end, today) if today else period.end
@@ -162,16 +175,9 @@ def predicates(period: Period, today: dt.date | None = None) -> dict[str, Column
     any_job = exists().where(Job.enrollment_id == e.id)
     unavailable = exists().where(Unavailability.enrollment_id == e.id)
 
-    # The credentialing exam of the enrollment's program (Program.target_credential).
-    cohort, program = aliased(Cohort), aliased(Program)
-    target = (
-        select(Credential.id)
-        .join(program, program.target_credential == Credential.code)
-        .join(cohort, cohort.program_id == program.id)
-        .where(cohort.id == e.cohort_id)
-        .correlate(e)
-        .scalar_subquery()
-    )
+    # The credentialing exam of the enrollment's program (Program.target_credential): the
+    # queries join it as ``Target`` (see ``_joined``), so the exam subqueries stay simple.
+    target = Target.id
     of_target = and_(
         Attempt.student_id == e.student_id,
         Attempt.credential_id == target,
@@ -203,15 +209,56 @@ def predicates(period: Period, today: dt.date | None = None) -> dict[str, Column
         "EE": and_(e.start_date <= end, or_(not_(closed), e.status_date > end)),
         "G": graduated,
         "W": and_(withdrawn, e.status_date >= start, e.status_date <= end),
-        "F": and_(graduated, in_field),
-        "R": and_(graduated, ~in_field, related),
-        "X": and_(graduated, ~in_field, ~related, any_job),
-        "U": and_(graduated, ~any_job, unavailable),
-        "K": and_(graduated, ~any_job, ~unavailable),
-        "sat": and_(graduated, exists().where(counted)),
-        "passed": and_(graduated, exists().where(counted, Attempt.result == AttemptResult.PASSED)),
-        "passed_first": and_(graduated, first_passed),
+        "in_field": in_field,
+        "related": related,
+        "any_job": any_job,
+        "unavailable": unavailable,
+        "sat": exists().where(counted),
+        "passed": exists().where(counted, Attempt.result == AttemptResult.PASSED),
+        "first": first_passed,
     }
+
+
+GRADUATE_FLAGS = ("in_field", "related", "any_job", "unavailable", "sat", "passed", "first")
+
+
+def compose(f: Mapping[str, Any]) -> dict[str, ColumnElement[bool]]:
+    """The counts from the per-enrollment facts ``f`` (expressions, or the columns of a
+    subquery that computed each fact once): one definition for the counts and the lists."""
+    g = f["G"]
+    return {
+        "BE": f["BE"],
+        "NS": f["NS"],
+        "RE": f["RE"],
+        "EE": f["EE"],
+        "G": g,
+        "W": f["W"],
+        "F": and_(g, f["in_field"]),
+        "R": and_(g, not_(f["in_field"]), f["related"]),
+        "X": and_(g, not_(f["in_field"]), not_(f["related"]), f["any_job"]),
+        "U": and_(g, not_(f["any_job"]), f["unavailable"]),
+        "K": and_(g, not_(f["any_job"]), not_(f["unavailable"])),
+        "sat": and_(g, f["sat"]),
+        "passed": and_(g, f["passed"]),
+        "passed_first": and_(g, f["first"]),
+    }
+
+
+def predicates(period: Period, today: dt.date | None = None) -> dict[str, ColumnElement[bool]]:
+    """Each count of the report as a condition on ``Enrollment`` (see the module doc)."""
+    return compose(facts(period, today))
+
+
+Target = aliased(Credential, name="target_credential")
+
+
+def _joined(stmt: Select[Any]) -> Select[Any]:
+    """Join what the predicates refer to: the cohort, its program and the program's exam."""
+    return (
+        stmt.join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(Program, Program.id == Cohort.program_id)
+        .outerjoin(Target, Target.code == Program.target_credential)
+    )
 
 
 def _relevant(period: Period) -> ColumnElement[bool]:
@@ -302,19 +349,23 @@ def outcome_rates(
     """Every count for every program (or the one given) and their total: one aggregate
     statement for the counts and one for the programs, at any size."""
     today = today or school_today()
-    preds = predicates(period, today)
-    columns = [func.coalesce(func.sum(case((preds[k], 1), else_=0)), 0).label(k) for k in COUNTS]
-    query = (
-        select(Cohort.program_id, *columns)
-        .select_from(Enrollment)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(_relevant(period))
-        .group_by(Cohort.program_id)
+    # Each fact once per enrollment (a graduate's job and exam facts only for graduates),
+    # then the counts summed from them per program.
+    f = facts(period, today)
+    flags = [
+        (case((f["G"], f[k]), else_=false()) if k in GRADUATE_FLAGS else f[k]).label(k) for k in f
+    ]
+    inner = _joined(select(Cohort.program_id, *flags).select_from(Enrollment)).where(
+        _relevant(period)
     )
     programs_q = select(Program).order_by(Program.code)
     if program_id is not None:
-        query = query.where(Cohort.program_id == program_id)
+        inner = inner.where(Cohort.program_id == program_id)
         programs_q = programs_q.where(Program.id == program_id)
+    sub = inner.subquery()
+    counts = compose({k: sub.c[k] for k in f})
+    columns = [func.coalesce(func.sum(case((counts[k], 1), else_=0)), 0).label(k) for k in COUNTS]
+    query = select(sub.c.program_id, *columns).group_by(sub.c.program_id)
     found = {
         r.program_id: {k: int(getattr(r, k)) for k in COUNTS} for r in db.session.execute(query)
     }
@@ -348,8 +399,7 @@ def students_behind(
     """The enrollments behind one count (the drill-down): the same predicate as the count,
     so their number equals it. Two statements."""
     stmt = (
-        select(Enrollment)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        _joined(select(Enrollment))
         .join(User, User.id == Enrollment.student_id)
         .where(_relevant(period), predicates(period, today or school_today())[count])
         .options(
