@@ -15,10 +15,23 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from school.outcomes import rates
-from school.reports.pdf import ACCENT, FONT, INK, LINE, MUTED, Frame, build, e, p, styles, table
+from school.reports.pdf import (
+    ACCENT,
+    FONT,
+    INK,
+    LINE,
+    MUTED,
+    Frame,
+    build,
+    document_header,
+    e,
+    p,
+    styles,
+    table,
+)
 
 WIDTH = 7.1 * inch  # letter less the margins
 BELOW = colors.HexColor("#b03a2e")
@@ -62,26 +75,13 @@ def _scope(report: rates.Report) -> str:
 
 
 def _header(report: rates.Report, school: str, school_address: str) -> list[Flowable]:
-    s = styles()
-    left = [p(f"<b>{e(school)}</b>", s.body)] if school else []
-    if school_address:
-        left.append(p(e(school_address).replace("\n", "<br/>"), s.muted))
-    right = [
-        p("Outcome rates report", s.title),
-        p(f"{e(report.period)} · {e(_scope(report))}", s.muted),
-    ]
-    head = Table([[left, right]], colWidths=[3.5 * inch, 3.6 * inch])
-    head.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, MUTED),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ]
-        )
+    head = document_header(
+        school=school,
+        address=school_address,
+        title="Outcome rates report",
+        subtitle=f"{e(report.period)} · {e(_scope(report))}",
     )
-    # A period that has not ended is counted as of a day (``Report.as_of``, where present).
+    # A period that has not ended is counted as of a day (``Report.as_of``).
     as_of = report.as_of
     unfinished = (
         f" The period has not ended: counted as of <b>{e(as_of.isoformat())}</b>." if as_of else ""
@@ -91,9 +91,9 @@ def _header(report: rates.Report, school: str, school_address: str) -> list[Flow
         f"<b>{e(report.period.end.isoformat())}</b> (both days included).{unfinished} A rate "
         "is marked <b>below</b> when it falls under its threshold; with a denominator of 0 "
         "there is no rate (—).",
-        s.small,
+        styles().small,
     )
-    return [head, Spacer(1, 8), intro]
+    return [*head, intro]
 
 
 def _rates_tables(report: rates.Report, thresholds: Mapping[str, Decimal]) -> list[Flowable]:

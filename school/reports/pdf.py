@@ -24,7 +24,15 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
@@ -128,6 +136,41 @@ def table(
         commands.append(("ALIGN", (column, 0), (column, -1), "RIGHT"))
     t.setStyle(TableStyle(commands))
     return t
+
+
+def document_header(
+    *, school: str, address: str, title: str, subtitle: str, logo: str | None = None
+) -> list[Flowable]:
+    """The top of every document: the school (logo, name, address) on the left, the title
+    and a line about this copy on the right, a rule under both. ``subtitle`` is markup (user
+    text in it already escaped)."""
+    s = styles()
+    left: list[Flowable] = [p(f"<b>{e(school)}</b>", s.body)] if school else []
+    if address:
+        left.append(p(e(address).replace("\n", "<br/>"), s.muted))
+    if logo:
+        image = Image(logo, width=0.9 * inch, height=0.9 * inch, kind="proportional")
+        left = [
+            Table(
+                [[image, left]],
+                colWidths=[1.0 * inch, 2.4 * inch],
+                style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
+            )
+        ]
+    head = Table(
+        [[left, [p(e(title), s.title), p(subtitle, s.muted)]]], colWidths=[3.5 * inch, 3.6 * inch]
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, MUTED),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return [head, Spacer(1, 8)]
 
 
 class QRCode(Flowable):

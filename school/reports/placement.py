@@ -56,6 +56,7 @@ from school.reports.pdf import (
     MUTED,
     Frame,
     build,
+    document_header,
     e,
     p,
     styles,
@@ -392,31 +393,18 @@ PLACEMENTS_COLOUR = colors.HexColor("#8fb8d6")
 
 
 def _header(data: PlacementReportData) -> list[Flowable]:
-    s = styles()
-    school = [p(f"<b>{e(data.school)}</b>", s.body)]
-    if data.school_address:
-        school.append(p(e(data.school_address).replace("\n", "<br/>"), s.muted))
-    right = [
-        p("Cohort placement report", s.title),
-        p(f"{e(data.cohort)} · as of {e(data.as_of_label)}", s.muted),
-    ]
-    head = Table([[school, right]], colWidths=[3.5 * inch, 3.6 * inch])
-    head.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, MUTED),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ]
-        )
+    head = document_header(
+        school=data.school,
+        address=data.school_address,
+        title="Cohort placement report",
+        subtitle=f"{e(data.cohort)} · as of {e(data.as_of_label)}",
     )
     summary = p(
         f"<b>{e(data.cohort)}</b> · {e(data.program)} · {e(data.dates)} · "
         f"{len(data.students)} student{'' if len(data.students) == 1 else 's'}",
-        s.body,
+        styles().body,
     )
-    return [head, Spacer(1, 8), summary]
+    return [*head, summary]
 
 
 def _tiles(cells: list[tuple[str, str]]) -> Table:

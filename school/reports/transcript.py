@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -25,7 +25,7 @@ from school.cohorts.standings import standings_for, with_program
 from school.extensions import db
 from school.internships.models import Evaluation, Placement
 from school.internships.queries import placement_totals
-from school.reports.pdf import MUTED, Frame, QRCode, build, e, p, styles, table
+from school.reports.pdf import MUTED, Frame, QRCode, build, document_header, e, p, styles, table
 from school.templating import format_date, format_datetime
 
 
@@ -332,35 +332,15 @@ def transcripts_data(
 
 
 def _header(data: TranscriptData) -> list[Flowable]:
-    s = styles()
     title = "Official progress transcript" if data.official else "Progress transcript"
     copy = f"Serial {e(data.official.serial)}" if data.official else "Unofficial copy"
-    school = [p(f"<b>{e(data.school)}</b>", s.body)]
-    if data.school_address:
-        school.append(p(e(data.school_address).replace("\n", "<br/>"), s.muted))
-    right = [p(title, s.title), p(f"{copy} · issued {e(data.issued_label)}", s.muted)]
-    left: list[Flowable] = school
-    if data.logo:
-        logo = Image(data.logo, width=0.9 * inch, height=0.9 * inch, kind="proportional")
-        left = [
-            Table(
-                [[logo, school]],
-                colWidths=[1.0 * inch, 2.4 * inch],
-                style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
-            )
-        ]
-    head = Table([[left, right]], colWidths=[3.5 * inch, 3.6 * inch])
-    head.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, MUTED),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ]
-        )
+    return document_header(
+        school=data.school,
+        address=data.school_address,
+        logo=data.logo,
+        title=title,
+        subtitle=f"{copy} · issued {e(data.issued_label)}",
     )
-    return [head, Spacer(1, 8)]
 
 
 def _student(data: TranscriptData) -> Flowable:

@@ -359,6 +359,7 @@ def test_every_section_and_figure_is_in_the_pdf(app):
     ):
         assert section in text, section
     assert f"{CODE} · as of May 1, 2027" in text
+    assert f"{len(data.students)} students" in text and data.program in text  # the summary line
     # Status tiles, hours and completion.
     for label in ("No placement", "Scheduled", "Active", "Completed", "Ended early"):
         assert label in text
