@@ -77,7 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from school.auth.cli import users_cli
     from school.certifications.cli import credentials_cli
-    from school.cli import demo_command, outbox_cli
+    from school.cli import backup_command, demo_command, outbox_cli, restore_command
     from school.cohorts.cli import roster_cli
     from school.internships.cli import hours_cli
     from school.reports.cli import reports_cli
@@ -89,6 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(credentials_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     return app
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -779,3 +781,42 @@ def outbox_send() -> None:
         )
     sent = deliver_pending()
     click.echo(f"Sent {sent} message(s) via {current_app.config['MAIL_SERVER']}.")
+
+
+@click.command("backup", help="Copy the SQLite database to FILE while the app keeps serving.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    from school.backup import BackupError, backup, sqlite_path
+
+    try:
+        database = sqlite_path(str(db.engine.url))
+        with click.progressbar(length=100, label="Backing up", file=sys.stderr) as bar:
+            done = [0]
+
+            def progress(copied: int, total: int) -> None:
+                now = copied * 100 // max(total, 1)
+                bar.update(now - done[0])
+                done[0] = now
+
+            summary = backup(database, file, progress)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written and checked. {summary.line()}")
+
+
+@click.command("restore", help="Replace the SQLite database's content by the backup FILE.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even into a database in use or not empty.")
+@with_appcontext
+def restore_command(file: Path, force: bool) -> None:
+    from school.backup import BackupError, restore, sqlite_path
+
+    try:
+        database = sqlite_path(str(db.engine.url))
+        db.engine.dispose()  # this process's own connections do not count as "in use"
+        summary = restore(file, database, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored and checked. {summary.line()}")
+    click.echo("Run `flask --app wsgi db upgrade` if the backup predates the current schema.")

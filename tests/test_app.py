@@ -258,3 +258,33 @@ def test_external_url_must_use_https_in_production(clean_env):
     clean_env.setenv("SCHOOL_EXTERNAL_URL", "http://records.example.edu")
     with pytest.raises(ConfigError, match="https in production"):
         create_app()
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_one_trusted_proxy_gives_the_client_address_and_scheme(make_app, proxies, expected):
+    """Behind one reverse proxy (SCHOOL_TRUSTED_PROXIES=1) the address and scheme come from
+    its X-Forwarded-* headers; with none trusted, such headers are ignored."""
+    from flask import request
+
+    from school.auth.access import public
+    from school.security import client_ip
+
+    app = make_app(TRUSTED_PROXIES=proxies)
+
+    @app.route("/_whoami")
+    @public
+    def whoami():
+        return f"{client_ip()} {request.scheme} {request.host}"
+
+    answer = app.test_client().get(
+        "/_whoami",
+        headers={
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "evil.example",
+        },
+    )
+    ip, scheme, host = answer.get_data(as_text=True).split()
+    assert ip == expected
+    assert scheme == ("https" if proxies else "http")
+    assert host == "localhost"  # the host is never taken from a header
