@@ -132,6 +132,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--students", type=int, default=10_000)
     p.add_argument("--cohorts", type=int, default=200)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--sites", type=int, default=40)
+    p.add_argument("--hour-logs", type=int, default=500_000)
+    p.add_argument("--grades", type=int, default=100_000)
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     return p.parse_args()
 
@@ -160,7 +163,15 @@ class Clock:
         print(f"  {what:<28} {count:>9,}  {now - last:6.2f} s", flush=True)
 
 
-def generate(students: int, cohorts: int, seed: int) -> dict[str, int]:
+def generate(
+    students: int,
+    cohorts: int,
+    seed: int,
+    *,
+    sites: int = 40,
+    hour_logs: int = 500_000,
+    grades: int = 100_000,
+) -> dict[str, int]:
     from sqlalchemy import select
 
     from school.audit import AuditEvent  # noqa: F401  (all tables known)
@@ -382,6 +393,21 @@ def generate(students: int, cohorts: int, seed: int) -> dict[str, int]:
     clock.step("enrollments (+ re-entries)", len(enrollments) + len(re_rows))
     clock.step("enrollment status changes", len(changes))
 
+    all_enrollments = list(
+        db.session.execute(
+            select(
+                Enrollment.id,
+                Enrollment.cohort_id,
+                Enrollment.student_id,
+                Enrollment.status,
+                Enrollment.start_date,
+                Enrollment.status_date,
+            )
+        )
+    )
+    _grades(rng, cohort_rows, all_enrollments, grades, today, clock)
+    _externships(rng, cohort_rows, all_enrollments, sites, hour_logs, today, now, clock)
+
     # Graduates' employment.
     graduates = list(
         db.session.execute(
@@ -490,6 +516,269 @@ def generate(students: int, cohorts: int, seed: int) -> dict[str, int]:
     return {"students": len(ids), "jobs": len(jobs), "attempts": len(attempts)}
 
 
+def _grades(rng, cohort_rows, enrollments, target, today, clock) -> None:  # type: ignore[no-untyped-def]
+    """Two assessments per course a cohort has reached (a quiz 40%, an exam 60%) and a score
+    for each of its students, until about ``target`` scores."""
+    from sqlalchemy import select
+
+    from school.cohorts.models import Assessment, Course, Score
+    from school.database import bulk_insert
+    from school.extensions import db
+
+    courses: dict[int, list[int]] = {}
+    for course_id, program_id in db.session.execute(
+        select(Course.id, Course.program_id).order_by(Course.sequence)
+    ):
+        courses.setdefault(program_id, []).append(course_id)
+    by_cohort: dict[int, list[int]] = {}
+    for eid, cohort_id, *_ in enrollments:
+        by_cohort.setdefault(cohort_id, []).append(eid)
+    rows = []
+    for cohort in cohort_rows:
+        if cohort.start_date > today:
+            continue
+        span = max(1, (cohort.end_date - cohort.start_date).days)
+        reached = min(1.0, (today - cohort.start_date).days / span)
+        program_courses = courses[cohort.program_id]
+        for course_id in program_courses[: max(1, round(len(program_courses) * reached))]:
+            for seq, (name, weight) in enumerate((("Quiz", 40), ("Exam", 60)), start=1):
+                rows.append(
+                    {
+                        "cohort_id": cohort.id,
+                        "course_id": course_id,
+                        "sequence": seq,
+                        "name": name,
+                        "weight": Decimal(weight),
+                        "max_points": Decimal(100),
+                    }
+                )
+    per_assessment = max(1, len(enrollments) // max(1, len(cohort_rows)))
+    keep = max(1, min(len(rows), target // per_assessment))
+    rows = rows[:: max(1, len(rows) // keep)][:keep]
+    bulk_insert(Assessment, rows)
+    assessments = list(db.session.execute(select(Assessment.id, Assessment.cohort_id)))
+    now = dt.datetime.now(dt.UTC)
+    scores = []
+    for aid, cohort_id in assessments:
+        for eid in by_cohort.get(cohort_id, ()):
+            if len(scores) >= target:
+                break
+            scores.append(
+                {
+                    "assessment_id": aid,
+                    "enrollment_id": eid,
+                    "points": Decimal(rng.randint(520, 1000)) / 10,
+                    "recorded_by_id": None,
+                    "recorded_at": now,
+                }
+            )
+    for start in range(0, len(scores), 50_000):
+        bulk_insert(Score, scores[start : start + 50_000])
+    clock.step("assessments", len(assessments))
+    clock.step("scores (grades)", len(scores))
+
+
+def _externships(rng, cohort_rows, enrollments, sites, target_logs, today, now, clock) -> None:  # type: ignore[no-untyped-def]
+    """Sites with agreements and supervisors; a placement for each student who reached the
+    externship (the last ten weeks of a program that has one); hour logs spread over the
+    placements' weekdays (mostly confirmed, some pending, a few rejected); evaluations of the
+    completed placements."""
+    from sqlalchemy import insert, select
+
+    from school.auth.models import Role, User
+    from school.cohorts.models import Program
+    from school.database import bulk_insert
+    from school.extensions import db
+    from school.internships.models import (
+        Agreement,
+        Evaluation,
+        HourLog,
+        Placement,
+        Site,
+        site_supervisors,
+    )
+
+    settings = [
+        "hospital_him",
+        "outpatient_clinic",
+        "physician_office",
+        "nursing_facility",
+        "insurance_payer",
+        "government_agency",
+        "coding_company",
+        "remote",
+    ]
+    bulk_insert(
+        User,
+        [
+            {
+                "email": f"supervisor{i:03d}@bench.school",
+                "name": f"Supervisor {i}",
+                "first_name": None,
+                "last_name": None,
+                "role": Role.EMPLOYER,
+                "password_hash": None,
+                "active": True,
+                "session_version": 1,
+                "created_at": now,
+                "student_number": None,
+            }
+            for i in range(sites * 2)
+        ],
+    )
+    supervisors = list(
+        db.session.scalars(select(User.id).where(User.role == Role.EMPLOYER).order_by(User.id))
+    )
+    bulk_insert(
+        Site,
+        [
+            {
+                "name": f"Bench Site {i:02d}",
+                "setting_type": settings[i % 8],
+                "address": f"{100 + i} Main St",
+                "contact_name": f"Contact {i}",
+                "contact_email": None,
+                "contact_phone": None,
+                "active": True,
+                "created_at": now,
+            }
+            for i in range(sites)
+        ],
+    )
+    site_ids = list(db.session.scalars(select(Site.id).order_by(Site.id)))
+    bulk_insert(
+        Agreement,
+        [
+            {
+                "site_id": sid,
+                "signed_on": dt.date(2018, 6, 1),
+                "expires_on": dt.date(2028, 6, 30) if i % 10 else dt.date(2026, 12, 15),
+                "note": None,
+                "created_at": now,
+            }
+            for i, sid in enumerate(site_ids)
+        ],
+    )
+    db.session.execute(
+        insert(site_supervisors),
+        [
+            {"site_id": sid, "user_id": supervisors[(2 * i + k) % len(supervisors)]}
+            for i, sid in enumerate(site_ids)
+            for k in (0, 1)
+        ],
+    )
+    hours_needed = {p.id: p.externship_hours for p in db.session.scalars(select(Program))}
+    cohorts = {c.id: c for c in cohort_rows}
+    placements = []
+    for eid, cohort_id, _sid, status, start, since in enrollments:
+        cohort = cohorts[cohort_id]
+        required = hours_needed[cohort.program_id]
+        begins = cohort.end_date - dt.timedelta(weeks=10)
+        if not required or begins > today or begins < start:
+            continue
+        status = getattr(status, "value", status)
+        if status == "withdrawn" and since < begins:
+            continue
+        i = rng.randrange(len(site_ids))
+        done = status == "graduated"
+        placements.append(
+            {
+                "enrollment_id": eid,
+                "site_id": site_ids[i],
+                "supervisor_id": supervisors[(2 * i) % len(supervisors)],
+                "start_date": begins,
+                "end_date": cohort.end_date,
+                "required_hours": Decimal(required),
+                "status": "completed"
+                if done
+                else "ended_early"
+                if status == "withdrawn"
+                else "active",
+                "ended_on": since if status == "withdrawn" else None,
+                "end_reason": "Withdrew" if status == "withdrawn" else None,
+                "created_at": now,
+            }
+        )
+    bulk_insert(Placement, placements)
+    rows = list(
+        db.session.execute(
+            select(
+                Placement.id,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.status,
+                Placement.supervisor_id,
+            )
+        )
+    )
+    clock.step("sites", len(site_ids))
+    clock.step("placements", len(rows))
+    per = max(1, target_logs // max(1, len(rows)))
+    logs: list[dict[str, object]] = []
+    written = 0
+    for pid, first, last, status, supervisor in rows:
+        days = [
+            first + dt.timedelta(days=d)
+            for d in range((last - first).days + 1)
+            if (first + dt.timedelta(days=d)).weekday() < 5
+            and first + dt.timedelta(days=d) <= today
+        ]
+        if not days:
+            continue
+        status = getattr(status, "value", status)
+        for k in range(per):
+            day = days[k % len(days)]
+            state = (
+                "confirmed"
+                if status == "completed" or rng.random() < 0.85
+                else ("pending" if rng.random() < 0.9 else "rejected")
+            )
+            logs.append(
+                {
+                    "placement_id": pid,
+                    "work_date": day,
+                    "hours": Decimal("2.5"),
+                    "activities": "Coded outpatient charts; reviewed documentation",
+                    "status": state,
+                    "version": 1,
+                    "submitted_at": now,
+                    "decided_at": now if state != "pending" else None,
+                    "decided_by_id": supervisor if state != "pending" else None,
+                    "decided_via": "portal" if state != "pending" else None,
+                    "decision_note": "Missing detail" if state == "rejected" else None,
+                    "decision_signature": None,
+                    "decision_ip": None,
+                    "decision_user_agent": None,
+                }
+            )
+            if len(logs) >= 50_000:
+                bulk_insert(HourLog, logs)
+                written += len(logs)
+                logs = []
+    bulk_insert(HourLog, logs)
+    written += len(logs)
+    clock.step("hour logs", written)
+    evaluations = [
+        {
+            "placement_id": pid,
+            "icd_accuracy": rng.randint(3, 5),
+            "cpt_accuracy": rng.randint(3, 5),
+            "documentation_review": rng.randint(3, 5),
+            "compliance": rng.randint(3, 5),
+            "productivity": rng.randint(3, 5),
+            "professionalism": rng.randint(3, 5),
+            "comments": None,
+            "would_hire": rng.random() < 0.8,
+            "submitted_by_id": supervisor,
+            "submitted_at": now,
+        }
+        for pid, _f, _l, status, supervisor in rows
+        if getattr(status, "value", status) == "completed"
+    ]
+    bulk_insert(Evaluation, evaluations)
+    clock.step("evaluations", len(evaluations))
+
+
 def main() -> None:
     args = parse_args()
     app = make_app(args.database_url)
@@ -503,7 +792,14 @@ def main() -> None:
             f"Generating into {db.engine.url.render_as_string(hide_password=True)} "
             f"(seed {args.seed}):"
         )
-        generate(args.students, args.cohorts, args.seed)
+        generate(
+            args.students,
+            args.cohorts,
+            args.seed,
+            sites=args.sites,
+            hour_logs=args.hour_logs,
+            grades=args.grades,
+        )
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def main() -> None:
         upgrade()
         if db.session.scalar(select(Enrollment.id).limit(1)) is None:
             print("Generating a school (2,000 students):")
-            generate.generate(2000, 40, 7)
+            generate.generate(2000, 40, 7, hour_logs=20_000, grades=10_000)
         ids = list(
             db.session.scalars(select(Enrollment.id).order_by(Enrollment.id).limit(args.docs + 1))
         )
