@@ -11,12 +11,12 @@ What it makes (proportions of a real school group): four programs with their cou
 cohorts spread over eight years (2019–2027) of starts; the students spread over the
 cohorts; for each enrollment, a status that follows the cohort's dates (the finished ones
 mostly graduated, about 1 in 6 withdrawn, a few of those re-entered into a later cohort;
-the running ones active, some on leave, some withdrawn), with its status history; for the
-graduates, jobs (in field, related, unrelated; a few with two jobs), documented
-unavailability and unknowns; verified CPC/CCA exam attempts with failures and retakes.
-Every write is a bulk insert, so the default scale loads in seconds.
-
-Later benchmarks extend this generator (hour logs, grades); each part keeps the same seed.
+the running ones active, some on leave, some withdrawn), with its status history; scores
+(a quiz and an exam per course a cohort has reached); sites with agreements and
+supervisors, placements in the last ten weeks of programs with an externship, hour logs and
+evaluations; for the graduates, jobs (in field, related, unrelated; a few with two jobs),
+documented unavailability and unknowns; verified exam attempts with failures and retakes.
+Every write is a bulk insert, so the default scale loads in about half a minute.
 """
 
 from __future__ import annotations
