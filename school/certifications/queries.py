@@ -101,13 +101,19 @@ def cohort_pass_figures(cohort_id: int) -> list[PassFigures]:
     """Per credential, among the cohort's students: who sat (a verified attempt), who passed
     on any attempt, who passed on the first (one statement)."""
     students = select(Enrollment.student_id).where(Enrollment.cohort_id == cohort_id)
-    attempts = list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.student_id.in_(students), Attempt.verified_at.is_not(None))
-            .options(joinedload(Attempt.credential))
+    return pass_figures(
+        list(
+            db.session.scalars(
+                select(Attempt)
+                .where(Attempt.student_id.in_(students), Attempt.verified_at.is_not(None))
+                .options(joinedload(Attempt.credential))
+            )
         )
     )
+
+
+def pass_figures(attempts: list[Attempt]) -> list[PassFigures]:
+    """The figures of already-loaded verified attempts (credential loaded)."""
     by_credential: dict[str, dict[int, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
     for a in attempts:
         by_credential[a.credential.code][a.student_id].append(a)

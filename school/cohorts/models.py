@@ -156,6 +156,8 @@ class Enrollment(db.Model):
     __tablename__ = "enrollments"
     __table_args__ = (
         Index("ix_enrollments_cohort_status", "cohort_id", "status"),
+        # Graduates newest first, and the enrollments that closed in a period (outcomes).
+        Index("ix_enrollments_status_status_date", "status", "status_date"),
         Index("ix_enrollments_student_id", "student_id"),
         # An enrollment is re-entered at most once.
         Index("ix_enrollments_reentry_of_id", "reentry_of_id", unique=True),

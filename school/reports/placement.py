@@ -17,7 +17,7 @@ What it counts, for every enrollment of the cohort (any status):
   unrelated, else documented unavailable, else unknown);
 - the median starting salary takes one salary per graduate: that of their earliest job in
   field or in a related field that has a salary recorded;
-- certification figures count verified attempts (:func:`cohort_pass_figures`).
+- certification figures count verified attempts (:func:`pass_figures`, as the cohort's exam page).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
 from school.certifications.models import Attempt, AttemptResult
-from school.certifications.queries import cohort_pass_figures
+from school.certifications.queries import pass_figures
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.csvfile import csv_text
 from school.extensions import db
@@ -268,7 +268,7 @@ def placement_report_data(cohort_id: int, today: dt.date) -> PlacementReportData
         .options(joinedload(Attempt.credential))
     ):
         attempts[a.student_id].append(a)
-    figures = cohort_pass_figures(cohort_id)
+    figures = pass_figures([a for tries in attempts.values() for a in tries])
 
     students = []
     states = dict.fromkeys(PLACEMENT_STATES, 0)
