@@ -626,7 +626,6 @@ def _students(data: PlacementReportData) -> list[Flowable]:
     if not data.students:
         return [p("No student is enrolled in this cohort.", s.muted)]
     small = s.cell.clone("cell_small", fontSize=7.5, leading=9.5)
-    small_right = s.cell_right.clone("cell_small_right", fontSize=7.5, leading=9.5)
     note = "<br/><font color='#5b6670' size='7'>{}</font>"
     head = [
         p(h, s.head)
@@ -658,15 +657,17 @@ def _students(data: PlacementReportData) -> list[Flowable]:
             if st.required is not None
             else "—"
         )
+        # Short fixed-format cells are plain strings (drawn as they are, never read as
+        # markup): laying out a paragraph per cell is most of a long report's time.
         rows.append(
             [
                 p(e(st.name), small),
-                p(e(st.student_number) or "—", small),
-                p(e(st.status), small),
+                st.student_number or "—",
+                st.status,
                 p(site, small),
-                p(hours, small_right),
-                p(_rating(st.evaluation), small_right),
-                p(e(EMPLOYMENT_SHORT[st.employment]) if st.employment else "—", small),
+                hours,
+                _rating(st.evaluation),
+                EMPLOYMENT_SHORT[st.employment] if st.employment else "—",
                 p(e(st.exam) or "—", small),
             ]
         )
@@ -682,7 +683,14 @@ def _students(data: PlacementReportData) -> list[Flowable]:
     ]
     students = table(rows, widths, right=(4, 5))
     students.setStyle(
-        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)])
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("FONTSIZE", (0, 1), (-1, -1), 7.5),
+                ("LEADING", (0, 1), (-1, -1), 9.5),
+            ]
+        )
     )
     return [
         students,
