@@ -65,12 +65,35 @@ ERROR_TEXT = {
 }
 
 
+def plain_error_page(code: int, title: str, text: str) -> str:
+    """The generic error page without templates, the user or the database (used when even
+    the normal error page fails, e.g. while the database is unreachable)."""
+    from flask import current_app
+    from markupsafe import escape
+
+    school = escape(current_app.config.get("SCHOOL_NAME", ""))
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · {school}</title>"
+        '<link rel="stylesheet" href="/static/css/app.css"></head><body>'
+        '<main id="main" class="container"><section class="narrow error-page">'
+        f'<p class="error-code">Error {code}</p><h1>{escape(title)}</h1>'
+        f'<p>{escape(text)}</p><p><a href="/">Go to the dashboard</a></p>'
+        "</section></main></body></html>"
+    )
+
+
 def init_error_pages(app: Flask) -> None:
     def render(code: int, message: str | None = None):  # type: ignore[no-untyped-def]
         title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
-        return render_template(
-            "errors/error.html", code=code, title=title, text=message or text
-        ), code
+        try:
+            return render_template(
+                "errors/error.html", code=code, title=title, text=message or text
+            ), code
+        except Exception:  # e.g. the database is down and the page cannot load the user
+            app.logger.exception("the error page itself failed; sending the plain one")
+            return plain_error_page(code, title, message or text), code
 
     @app.errorhandler(CSRFError)
     def _csrf(_e: CSRFError):  # type: ignore[no-untyped-def]
@@ -95,5 +118,8 @@ def init_error_pages(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         from school.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # a dead connection: nothing to roll back
+            app.logger.warning("rollback after an unhandled error failed", exc_info=True)
         return render(500)

@@ -148,6 +148,38 @@ def test_unexpected_error_shows_generic_page_without_traceback(make_app):
     assert "secret internals" not in body and "Traceback" not in body
 
 
+def test_a_signed_in_user_gets_the_generic_page_while_the_database_is_down(make_app, monkeypatch):
+    """During a database outage the error page cannot load the signed-in user (the normal
+    page's navigation needs them): the plain generic page is sent instead of the server's
+    bare one (bench/faults.py --drill restart-postgres found this)."""
+    from sqlalchemy.exc import OperationalError
+
+    from school.auth.access import public
+
+    app = make_app()
+
+    @app.route("/_down")
+    @public
+    def down():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"  # a signed-in browser
+        session["_fresh"] = True
+
+    def unreachable(_user_id):
+        raise OperationalError("SELECT users", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(app.login_manager, "_user_callback", unreachable)
+    response = client.get("/_down")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body and "Test Coding School" in body
+    assert "connection refused" not in body and "Traceback" not in body
+    assert response.headers["Content-Security-Policy"]  # the security headers still apply
+
+
 def test_email_links_never_come_from_the_host_header(app, client, mailbox, monkeypatch):
     from tests.factories import make_user
 

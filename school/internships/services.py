@@ -369,7 +369,15 @@ def log_problems(
     return problems, hours
 
 
+def _lock_placement(placement_id: int) -> None:
+    """Serialise hour-log writes of one placement, so that two logs for the same day sent at
+    once cannot both pass the daily cap: a row lock on PostgreSQL (SQLite write transactions
+    are exclusive already)."""
+    db.session.execute(select(Placement.id).where(Placement.id == placement_id).with_for_update())
+
+
 def add_log(*, placement: Placement, data: LogData, by: User) -> HourLog:
+    _lock_placement(placement.id)
     problems, hours = log_problems(placement, data, current=None)
     problems.raise_if_any()
     log = HourLog(
@@ -398,6 +406,7 @@ def edit_log(*, log: HourLog, data: LogData, by: User) -> None:
     """Change a pending or needs-info log; it goes back to the supervisor as pending."""
     if log.status not in EDITABLE:
         raise DomainError(f"A {log.status.value.replace('_', ' ')} log cannot be changed.")
+    _lock_placement(log.placement_id)
     problems, hours = log_problems(log.placement, data, current=log)
     problems.raise_if_any()
     changed = db.session.execute(

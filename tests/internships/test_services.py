@@ -455,3 +455,50 @@ def test_steady_pace_is_in_quarter_hours_and_bounded():
     assert expected_hours(p, dt.date(2027, 3, 1)) == D("3.25")  # 10/3 = 3.33… → 3.25
     assert expected_hours(p, dt.date(2027, 3, 2)) == D("6.75")  # 6.66… → 6.75
     assert expected_hours(p, dt.date(2027, 4, 1)) == D(10)
+
+
+def test_logs_sent_at_once_cannot_pass_the_daily_cap_together(app):
+    """THREADS logs of 4 hours for the same day, sent at the same moment: the placement's
+    writes are serialised, so exactly two are saved (8 of the 10-hour cap) and the rest are
+    refused at the hours field."""
+    with app.app_context():
+        placement = make_placement()
+        db.session.commit()
+        placement_id, student_id = placement.id, placement.enrollment.student_id
+    barrier = threading.Barrier(THREADS, timeout=30)
+    saved: list[int] = []
+    refused: list[dict] = []
+    errors: list[BaseException] = []
+
+    def log(i: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                student = db.session.get(User, student_id)
+                try:
+                    entry = services.add_log(
+                        placement=db.session.get(Placement, placement_id),
+                        data=services.LogData(dt.date(2027, 4, 14), "4", f"log {i}"),
+                        by=student,
+                    )
+                    db.session.commit()
+                    saved.append(entry.id)
+                except DomainError as exc:
+                    db.session.rollback()
+                    refused.append(exc.problems)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(saved) == 2 and len(refused) == THREADS - 2
+    assert all("hours" in problems for problems in refused)
+    with app.app_context():
+        total = db.session.scalar(
+            select(func.sum(HourLog.hours)).where(HourLog.placement_id == placement_id)
+        )
+        assert total == 8
