@@ -381,15 +381,17 @@ def _courses(data: TranscriptData) -> list[Flowable]:
         title = e(c.title) + (
             f"<br/><font color='#5b6670' size='7.5'>{e(c.note)}</font>" if c.note else ""
         )
+        # Short fixed-format cells are plain strings (drawn as they are, never read as
+        # markup); only the title, which wraps, is a paragraph.
         rows.append(
             [
-                p(e(c.code), s.cell),
+                c.code,
                 p(title, s.cell),
-                p(_num(c.credits), s.cell_right),
-                p(str(c.clock_hours), s.cell_right),
-                p("" if c.percent is None else f"{c.percent:.2f}%", s.cell_right),
-                p(e(c.letter), s.cell_right),
-                p("" if c.points is None else f"{c.points:.1f}", s.cell_right),
+                _num(c.credits),
+                str(c.clock_hours),
+                "" if c.percent is None else f"{c.percent:.2f}%",
+                c.letter,
+                "" if c.points is None else f"{c.points:.1f}",
             ]
         )
     if len(rows) == 1:
@@ -425,8 +427,8 @@ def _externship(data: TranscriptData) -> list[Flowable]:
             [
                 p(e(x.site), s.cell),
                 p(e(x.dates), s.cell),
-                p(e(x.status), s.cell),
-                p(f"{_num(x.confirmed)} / {_num(x.required)} h", s.cell_right),
+                x.status,
+                f"{_num(x.confirmed)} / {_num(x.required)} h",
                 p(e(x.evaluation), s.cell),
             ]
         )
@@ -445,10 +447,10 @@ def _exam_prep(data: TranscriptData) -> list[Flowable]:
         rows.append(
             [
                 p(e(st.title), s.cell),
-                p(e(st.kind), s.cell),
-                p("Yes" if st.required else "Optional", s.cell),
-                p(e(format_date(st.done_on)) if st.done_on else "—", s.cell),
-                p("" if st.score is None else f"{_num(st.score)}%", s.cell_right),
+                st.kind,
+                "Yes" if st.required else "Optional",
+                format_date(st.done_on) if st.done_on else "—",
+                "" if st.score is None else f"{_num(st.score)}%",
             ]
         )
     widths = [2.8 * inch, 1.4 * inch, 0.8 * inch, 1.2 * inch, 0.8 * inch]
@@ -470,11 +472,11 @@ def _certification(data: TranscriptData) -> list[Flowable]:
             result = e(a.result) + ("" if a.verified else " (reported, not verified)")
             rows.append(
                 [
-                    p(e(a.credential), s.cell),
-                    p(str(a.number), s.cell_right),
-                    p(e(format_date(a.exam_date)), s.cell),
-                    p(e(a.version), s.cell),
-                    p(_num(a.score), s.cell_right),
+                    a.credential,
+                    str(a.number),
+                    format_date(a.exam_date),
+                    a.version,
+                    _num(a.score),
                     p(result, s.cell),
                 ]
             )
