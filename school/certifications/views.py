@@ -7,7 +7,6 @@ import datetime as dt
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -50,6 +49,7 @@ from school.errors import DomainError
 from school.extensions import db
 from school.web import (
     commit_or_show,
+    download,
     form_status,
     safe_next_url,
     save_or_problems,
@@ -429,15 +429,7 @@ def experience_letter(award_id: int):
     award = get_authorized(AwardedCredential, award_id, can_manage_award)
     student = db.session.get(User, award.student_id)
     pdf = render_letter(letter_data(award, student.name if student else "", school_today()))
-    filename = f"experience-letter-{award.credential.code}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(pdf, f"experience-letter-{award.credential.code}", "pdf", inline=True)
 
 
 @bp.route("/cohorts/<int:cohort_id>/exam-prep/steps/<int:step_id>", methods=["GET", "POST"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -55,6 +54,7 @@ from school.web import (
     commit_or_conflict,
     commit_or_show,
     db_id,
+    download,
     save_or_problems,
     validate_all,
 )
@@ -627,26 +627,15 @@ def import_roster(cohort_id: int):
 PROBLEMS_SHOWN = 200
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @bp.route("/cohorts/<int:cohort_id>/roster.csv")
 @roles_required(*TEACHERS)
 def export_roster(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    return _csv_response(roster.roster_csv(cohort), f"{cohort.code}-roster.csv")
+    return download(roster.roster_csv(cohort), f"{cohort.code}-roster", "csv")
 
 
 @bp.route("/cohorts/<int:cohort_id>/grades.csv")
 @roles_required(*TEACHERS)
 def export_grades(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    return _csv_response(roster.grades_csv(cohort), f"{cohort.code}-grades.csv")
+    return download(roster.grades_csv(cohort), f"{cohort.code}-grades", "csv")

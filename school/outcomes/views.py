@@ -8,7 +8,6 @@ import datetime as dt
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -34,7 +33,7 @@ from school.outcomes.models import Job
 from school.outcomes.policies import can_manage_job
 from school.pagination import parse_page
 from school.security import no_referrer
-from school.web import apply_problems, commit_or_show, form_status, validate_all
+from school.web import apply_problems, commit_or_show, download, form_status, validate_all
 
 bp = Blueprint("outcomes", __name__, template_folder="templates")
 
@@ -53,7 +52,7 @@ def _date_arg(name: str, errors: dict[str, str]) -> dt.date | None:
         return None
 
 
-def _report_args() -> tuple[rates.Period | None, Program | None, dict[str, str]]:
+def report_args() -> tuple[rates.Period | None, Program | None, dict[str, str]]:
     """The period and program asked for in the query string, with a message per field that
     is wrong. No dates: the last completed reporting year."""
     errors: dict[str, str] = {}
@@ -82,7 +81,7 @@ def _report_args() -> tuple[rates.Period | None, Program | None, dict[str, str]]
 @bp.route("/admin/outcomes")
 @roles_required(Role.ADMIN)
 def outcome_rates():
-    period, program, errors = _report_args()
+    period, program, errors = report_args()
     report = None
     if period is not None:
         report = rates.outcome_rates(
@@ -107,7 +106,7 @@ def outcome_rates():
 @bp.route("/admin/outcomes.csv")
 @roles_required(Role.ADMIN)
 def outcome_rates_csv():
-    period, program, _ = _report_args()
+    period, program, _ = report_args()
     if period is None:
         abort(400)
     report = rates.outcome_rates(
@@ -116,22 +115,15 @@ def outcome_rates_csv():
     header, rows = rates.as_table(report)
     name = f"outcomes-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if program is not None:
-        name += f"-{program.id}"
-    return Response(
-        csv_text(header, rows, bom=False).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+        name += f"-{program.code}"
+    return download(csv_text(header, rows, bom=False), name, "csv")
 
 
 @bp.route("/admin/outcomes/students")
 @roles_required(Role.ADMIN)
 def students_behind():
     """The students behind one count of the report (the drill-down)."""
-    period, program, _ = _report_args()
+    period, program, _ = report_args()
     count = request.args.get("count", "")
     if period is None or count not in rates.COUNTS:
         abort(404)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from school.database import school_today, utcnow
 from school.extensions import db
 from school.outcomes import rates
 from school.reports import services
-from school.reports.transcript import render_transcript, transcripts_data
+from school.reports.transcript import render_transcript, transcript_stem, transcripts_data
+from school.web import safe_stem
 
 
 @click.group("reports", help="Write reports to files.")
@@ -238,20 +238,16 @@ def transcripts_command(
                 data = transcripts_data([en.id for en in chunk], utcnow())
                 for en in chunk:
                     pdf = render_transcript(data[en.id])
-                    _write(out / f"{_file_stem(en)}-unofficial.pdf", pdf)
+                    _write(out / f"{safe_stem(transcript_stem(en, 'unofficial'))}.pdf", pdf)
             else:
                 for item in services.issue_official(chunk, req, by=None):
                     en = item.transcript.enrollment
-                    _write(out / f"{_file_stem(en)}-{item.transcript.serial}.pdf", item.pdf)
+                    stem = transcript_stem(en, item.transcript.serial)
+                    _write(out / f"{safe_stem(stem)}.pdf", item.pdf)
                 db.session.commit()
             written += len(chunk)
             bar.update(len(chunk))
     click.echo(f"{written} transcript(s) of {code} written to {out}.", err=True)
-
-
-def _file_stem(enrollment: Enrollment) -> str:
-    number = enrollment.student.student_number or f"student-{enrollment.student_id}"
-    return "transcript-" + re.sub(r"[^A-Za-z0-9-]+", "-", number).strip("-")
 
 
 # --- Placement report (issue 7, item 4) ----------------------------------------------------------

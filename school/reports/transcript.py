@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,12 +114,15 @@ class TranscriptData:
     issued_at: dt.datetime
     issued_label: str  # issued_at in the school's time zone, as printed
     official: Official | None = None
-    pages_hint: int = field(default=0, compare=False)
 
     def with_official(self, official: Official) -> TranscriptData:
-        from dataclasses import replace
-
         return replace(self, official=official)
+
+
+def transcript_stem(enrollment: Enrollment, kind: str) -> str:
+    """The file name (without extension) of a transcript: its student number and the copy."""
+    number = enrollment.student.student_number or f"student-{enrollment.student_id}"
+    return f"transcript-{number}-{kind}"
 
 
 def _num(value: Decimal | None) -> str:

@@ -3,11 +3,8 @@ revocation, and the public verification page an official copy's QR code points t
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -20,41 +17,29 @@ from flask_login import current_user
 
 from school.auth.access import get_authorized, public, roles_required
 from school.auth.models import Role
-from school.cohorts.models import Enrollment
-from school.cohorts.policies import can_manage_enrollment
+from school.cohorts.models import Cohort, Enrollment
+from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.cohorts.standings import current_enrollment
+from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
+from school.outcomes import rates
+from school.outcomes.views import report_args
 from school.reports import queries, services
 from school.reports.forms import OfficialForm, RevokeForm, VerifyUploadForm
 from school.reports.models import IssuedTranscript
+from school.reports.outcome_report import render_outcome_report
+from school.reports.placement import (
+    placement_report_csv,
+    placement_report_data,
+    render_placement_report,
+)
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
+from school.reports.transcript import transcript_stem
 from school.security import no_referrer
-from school.web import apply_problems, form_status
+from school.web import apply_problems, download, form_status
 
 bp = Blueprint("reports", __name__, template_folder="templates")
-
-UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
-
-
-def pdf_response(pdf: bytes, stem: str) -> Response:
-    """A PDF download: a server-chosen file name (letters, digits and dashes only), never
-    cached."""
-    name = UNSAFE.sub("-", stem).strip("-")[:80] or "document"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.pdf"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def _stem(enrollment: Enrollment, kind: str) -> str:
-    number = enrollment.student.student_number or f"student-{enrollment.student_id}"
-    return f"transcript-{number}-{kind}"
 
 
 @bp.route("/transcript.pdf")
@@ -65,7 +50,7 @@ def my_transcript():
     if enrollment is None:
         abort(404)
     _data, pdf = services.unofficial(enrollment)
-    return pdf_response(pdf, _stem(enrollment, "unofficial"))
+    return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
 @bp.route("/enrollments/<int:enrollment_id>/transcript.pdf")
@@ -75,7 +60,7 @@ def my_enrollment_transcript(enrollment_id: int):
     a re-entry); another student's answers 404."""
     enrollment = get_authorized(Enrollment, enrollment_id, can_read_own_transcript)
     _data, pdf = services.unofficial(enrollment)
-    return pdf_response(pdf, _stem(enrollment, "unofficial"))
+    return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/transcript.pdf")
@@ -83,7 +68,7 @@ def my_enrollment_transcript(enrollment_id: int):
 def unofficial_transcript(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     _data, pdf = services.unofficial(enrollment)
-    return pdf_response(pdf, _stem(enrollment, "unofficial"))
+    return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/transcripts", methods=["GET", "POST"])
@@ -149,7 +134,7 @@ def download_official(transcript_id: int):
         return redirect(
             url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id)
         )
-    return pdf_response(pdf, _stem(transcript.enrollment, transcript.serial))
+    return download(pdf, transcript_stem(transcript.enrollment, transcript.serial), "pdf")
 
 
 @bp.route("/admin/transcripts/<int:transcript_id>/revoke", methods=["POST"])
@@ -192,20 +177,7 @@ def verify(serial: str):
     ), form_status(form)
 
 
-# --- Placement and outcome reports (issue 7, items 4, 5 and 7) --------------------------------
-# Imports here keep this section apart from the transcripts above.
-
-from school.cohorts.models import Cohort  # noqa: E402
-from school.cohorts.policies import can_manage_cohort  # noqa: E402
-from school.database import school_today  # noqa: E402
-from school.outcomes import rates  # noqa: E402
-from school.outcomes.views import _report_args  # noqa: E402
-from school.reports.outcome_report import render_outcome_report  # noqa: E402
-from school.reports.placement import (  # noqa: E402
-    placement_report_csv,
-    placement_report_data,
-    render_placement_report,
-)
+# --- Placement and outcome reports ---------------------------------------------------------
 
 
 def _placement_stem(cohort: Cohort) -> str:
@@ -217,7 +189,7 @@ def _placement_stem(cohort: Cohort) -> str:
 def placement_report_pdf(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     data = placement_report_data(cohort.id, school_today())
-    return pdf_response(render_placement_report(data), _placement_stem(cohort))
+    return download(render_placement_report(data), _placement_stem(cohort), "pdf")
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/placement-report.csv")
@@ -225,23 +197,14 @@ def placement_report_pdf(cohort_id: int):
 def placement_report_csv_download(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     data = placement_report_data(cohort.id, school_today())
-    name = UNSAFE.sub("-", _placement_stem(cohort)).strip("-")[:80] or "placement-report"
-    return Response(
-        placement_report_csv(data).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return download(placement_report_csv(data), _placement_stem(cohort), "csv")
 
 
 @bp.route("/admin/outcomes.pdf")
 @roles_required(Role.ADMIN)
 def outcome_report_pdf():
     """The outcome rates page as a PDF: the same query-string arguments, 400 when wrong."""
-    period, program, _errors = _report_args()
+    period, program, _errors = report_args()
     if period is None:
         abort(400)
     config = current_app.config
@@ -256,4 +219,4 @@ def outcome_report_pdf():
     stem = f"outcomes-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if program is not None:
         stem += f"-{program.code}"
-    return pdf_response(pdf, stem)
+    return download(pdf, stem, "pdf")
