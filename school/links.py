@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -178,3 +179,22 @@ def require_opened(link_id: int, purpose: str) -> None:
 
     if link_id not in session.get(_opened_key(purpose), []):
         raise LinkInvalid("missing")
+
+
+def open_link_page(
+    token: str, purpose: str, endpoint: str, refused: Callable[[LinkInvalid], Any]
+) -> Any:
+    """The view an emailed link lands on: check the secret, remember in the signed session
+    that this browser holds the link, and redirect to ``endpoint`` (given ``link_id``), a
+    page whose URL holds no secret; ``refused(exc)`` answers a link that cannot be used."""
+    from flask import redirect, url_for
+
+    from school.security import no_referrer
+
+    no_referrer()
+    try:
+        link = check_link(token, purpose)
+    except LinkInvalid as exc:
+        return refused(exc)
+    remember_opened(link)
+    return redirect(url_for(endpoint, link_id=link.id))

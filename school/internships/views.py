@@ -51,7 +51,7 @@ from school.internships.policies import (
     can_manage_placement,
     can_manage_site,
 )
-from school.links import LinkInvalid, check_link, load_link, remember_opened, require_opened
+from school.links import LinkInvalid, load_link, open_link_page, require_opened
 from school.pagination import parse_page
 from school.security import client_ip, no_referrer, user_agent
 from school.web import apply_problems, commit_or_show, db_id, form_status, validate_all
@@ -444,13 +444,7 @@ def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
 def open_confirmation(token: str):
     """The emailed link: check it, remember in the signed session that this browser holds
     it, and move to a page whose URL holds no secret."""
-    no_referrer()
-    try:
-        link = check_link(token, services.LINK_PURPOSE)
-    except LinkInvalid as exc:
-        return _link_refused(exc)
-    remember_opened(link)
-    return redirect(url_for("internships.confirm_batch", link_id=link.id))
+    return open_link_page(token, services.LINK_PURPOSE, "internships.confirm_batch", _link_refused)
 
 
 @bp.route("/hours/confirm/batch/<int:link_id>", methods=["GET", "POST"])

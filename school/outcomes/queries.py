@@ -25,18 +25,31 @@ STATUSES = {
 }
 
 
-def outcome_status() -> ColumnElement[str]:
-    """A graduate's employment status by their best job, as the rates count it."""
+def employment_facts() -> dict[str, ColumnElement[bool]]:
+    """What a graduate's employment status is made of, as conditions on ``Enrollment``: a job
+    in field, one in a related field, any job, a documented unavailability. The outcome
+    rates and the graduates list both read them."""
     e = Enrollment
 
     def has(kind: Classification) -> ColumnElement[bool]:
         return exists().where(Job.enrollment_id == e.id, Job.classification == kind)
 
+    return {
+        "in_field": has(Classification.IN_FIELD),
+        "related": has(Classification.RELATED),
+        "any_job": exists().where(Job.enrollment_id == e.id),
+        "unavailable": exists().where(Unavailability.enrollment_id == e.id),
+    }
+
+
+def outcome_status() -> ColumnElement[str]:
+    """A graduate's employment status by their best job, as the rates count it."""
+    f = employment_facts()
     return case(
-        (has(Classification.IN_FIELD), literal("in_field")),
-        (has(Classification.RELATED), literal("related_field")),
-        (exists().where(Job.enrollment_id == e.id), literal("unrelated")),
-        (exists().where(Unavailability.enrollment_id == e.id), literal("unavailable")),
+        (f["in_field"], literal("in_field")),
+        (f["related"], literal("related_field")),
+        (f["any_job"], literal("unrelated")),
+        (f["unavailable"], literal("unavailable")),
         else_=literal("unknown"),
     )
 

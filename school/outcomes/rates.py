@@ -61,7 +61,7 @@ from school.certifications.models import Attempt, AttemptResult, Credential
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.database import school_today
 from school.extensions import db
-from school.outcomes.models import Classification, Job, Unavailability
+from school.outcomes.queries import employment_facts
 from school.pagination import Page, paginate
 
 COUNTS = (
@@ -167,13 +167,7 @@ def facts(period: Period, today: dt.date | None = None) -> dict[str, ColumnEleme
         e.status == EnrollmentStatus.GRADUATED, e.status_date >= start, e.status_date <= end
     )
 
-    def has_job(*kinds: Classification) -> ColumnElement[bool]:
-        return exists().where(Job.enrollment_id == e.id, Job.classification.in_(kinds))
-
-    in_field = has_job(Classification.IN_FIELD)
-    related = has_job(Classification.RELATED)
-    any_job = exists().where(Job.enrollment_id == e.id)
-    unavailable = exists().where(Unavailability.enrollment_id == e.id)
+    employment = employment_facts()
 
     # The credentialing exam of the enrollment's program (Program.target_credential): the
     # queries join it as ``Target`` (see ``_joined``), so the exam subqueries stay simple.
@@ -209,10 +203,7 @@ def facts(period: Period, today: dt.date | None = None) -> dict[str, ColumnEleme
         "EE": and_(e.start_date <= end, or_(not_(closed), e.status_date > end)),
         "G": graduated,
         "W": and_(withdrawn, e.status_date >= start, e.status_date <= end),
-        "in_field": in_field,
-        "related": related,
-        "any_job": any_job,
-        "unavailable": unavailable,
+        **employment,
         "sat": exists().where(counted),
         "passed": exists().where(counted, Attempt.result == AttemptResult.PASSED),
         "first": first_passed,

@@ -299,9 +299,12 @@ def _revoke(job_id: int) -> None:
     )
 
 
-def request_verification(*, job: Job, by: User | None) -> EmailedLink:
+def request_verification(*, job: Job, by: User | None, version: int | None = None) -> EmailedLink:
     """Email the employer a link to confirm or correct the job (replacing earlier links for
-    this job; links for other graduates at the same employer keep working)."""
+    this job; links for other graduates at the same employer keep working). ``version`` is
+    the one the admin's page showed: a job changed since is not sent unseen."""
+    if version is not None and version != job.version:
+        raise DomainError("This job changed since the page was loaded; check it and retry.")
     if job.employer_verified:
         raise DomainError(
             f"{job.verified_by_name} already verified this job for the employer; edit the job "

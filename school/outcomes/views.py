@@ -26,7 +26,7 @@ from school.csvfile import csv_text
 from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
-from school.links import LinkInvalid, check_link, remember_opened, require_opened
+from school.links import LinkInvalid, open_link_page, require_opened
 from school.outcomes import queries, rates, services
 from school.outcomes.forms import JobForm, UnavailableForm, VerifyJobForm, VersionForm
 from school.outcomes.models import Job
@@ -328,12 +328,13 @@ def remove_job(job_id: int):
 @bp.route("/admin/jobs/<int:job_id>/request-verification", methods=["POST"])
 @roles_required(Role.ADMIN)
 def request_verification(job_id: int):
-    def send(job: Job, version: int | None) -> None:
-        if version != job.version:
-            raise DomainError("This job changed since the page was loaded; check it and retry.")
-        services.request_verification(job=job, by=current_user._get_current_object())
-
-    return _job_action(job_id, send, "Verification link emailed to the employer.")
+    return _job_action(
+        job_id,
+        lambda job, version: services.request_verification(
+            job=job, by=current_user._get_current_object(), version=version or 0
+        ),
+        "Verification link emailed to the employer.",
+    )
 
 
 @bp.route("/admin/graduates/<int:enrollment_id>/unavailable", methods=["POST"])
@@ -388,13 +389,7 @@ def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
 def open_verification(token: str):
     """The emailed link: check it, remember in the signed session that this browser holds
     it, and move to a page whose URL holds no secret."""
-    no_referrer()
-    try:
-        link = check_link(token, services.LINK_PURPOSE)
-    except LinkInvalid as exc:
-        return _link_refused(exc)
-    remember_opened(link)
-    return redirect(url_for("outcomes.verify_job", link_id=link.id))
+    return open_link_page(token, services.LINK_PURPOSE, "outcomes.verify_job", _link_refused)
 
 
 @bp.route("/employment/verify/job/<int:link_id>", methods=["GET", "POST"])

@@ -84,16 +84,8 @@ def issue_official(
     label = f"{by.name} <{by.email}>" if by else "command line"
     out = []
     for en in enrollments:
-        serial = new_serial()
-        official = Official(
-            serial=serial,
-            recipient=clean.recipient,
-            purpose=clean.purpose,
-            verify_url=external_url("reports.verify", serial=serial),
-        )  # as _official_of(transcript) rebuilds it
-        pdf = render_transcript(data[en.id].with_official(official))
         transcript = IssuedTranscript(
-            serial=serial,
+            serial=new_serial(),
             enrollment_id=en.id,
             student_id=en.student_id,
             recipient=clean.recipient,
@@ -102,10 +94,11 @@ def issue_official(
             issued_by_id=by.id if by else None,
             issued_by_label=label,
             issued_at=issued_at,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            size=len(pdf),
-            pages=page_count(pdf),
         )
+        pdf = render_transcript(data[en.id].with_official(_official_of(transcript)))
+        transcript.sha256 = hashlib.sha256(pdf).hexdigest()
+        transcript.size = len(pdf)
+        transcript.pages = page_count(pdf)
         db.session.add(transcript)
         db.session.add(
             Disclosure(
