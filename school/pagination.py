@@ -69,13 +69,18 @@ def paginate(
     default_sort: str,
     tiebreak: Any,
     scalars: bool = True,
+    total: int | None = None,
 ) -> Page[Any]:
     """Run ``stmt`` sorted by one whitelisted key (unknown keys fall back to the default) and
-    cut to one page. A page past the end shows the last page."""
+    cut to one page. A page past the end shows the last page. ``total``, when the caller
+    already knows how many rows ``stmt`` has, saves the count statement."""
     key = sort if sort in sortable else default_sort
     desc = direction == "desc"
     column = sortable[key]
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if total is None:
+        total = (
+            session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        )
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     ordered = stmt.order_by(column.desc() if desc else column.asc(), tiebreak)

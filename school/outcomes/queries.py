@@ -104,13 +104,15 @@ def _filtered(stmt: Select[Any], filters: GraduateFilters) -> Select[Any]:
 def graduates(
     filters: GraduateFilters,
     *,
+    counts: dict[str, int],
     status: str | None,
     page: int,
     per_page: int,
     sort: str | None,
     direction: str | None,
 ) -> Page[GraduateRow]:
-    """Graduates with their employment status, filtered and paginated (two statements)."""
+    """Graduates with their employment status, filtered and paginated: one statement, the
+    total coming from ``counts`` (:func:`status_counts` of the same filters)."""
     stmt = _filtered(
         select(Enrollment, outcome_status().label("outcome"))
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
@@ -134,6 +136,7 @@ def graduates(
         default_sort="graduated",
         tiebreak=Enrollment.id,
         scalars=False,
+        total=counts[status] if status in STATUSES else sum(counts.values()),
     )
     rows = [GraduateRow(e, s) for e, s in result.items]
     return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)

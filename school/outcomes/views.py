@@ -176,15 +176,16 @@ def graduates():
     page = None
     counts = dict.fromkeys(queries.STATUSES, 0)
     if not errors:
+        counts = queries.status_counts(filters)
         page = queries.graduates(
             filters,
+            counts=counts,
             status=status,
             page=parse_page(args.get("page")),
             per_page=current_app.config["PER_PAGE"],
             sort=args.get("sort"),
             direction=args.get("dir") or (None if args.get("sort") else "desc"),  # newest first
         )
-        counts = queries.status_counts(filters)
     return render_template(
         "outcomes/graduates.html",
         page=page,
