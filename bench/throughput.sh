@@ -10,7 +10,8 @@
 # bare Flask hello-world route (bench/hello_wsgi.py), then the app (wsgi:app, SCHOOL_ENV=
 # development, a throwaway SECRET_KEY and instance folder) on DATABASE_URL; runs
 # `wrk -t$THREADS -c$CONNECTIONS -d$DURATION` against each (the dashboard `/` with the session
-# cookie of the student bench/pages.py measures, made by bench/session_cookie.py), counts the
+# cookie of the student bench/pages.py measures, made by bench/session_cookie.py, then
+# `/account`, the cheapest signed-in page: the ceiling of any page of the app), counts the
 # response statuses in gunicorn's access log (any that is not 200 fails the run), and prints
 # the requests per second and the ratios. Every process it starts is stopped on exit.
 #
@@ -65,6 +66,7 @@ start_server() {
     # shellcheck disable=SC2086 # GUNICORN_ARGS is a list of options
     "$ROOT/.venv/bin/gunicorn" -c gunicorn.conf.py $GUNICORN_ARGS "$2" >"$TMP/$1.log" 2>&1 &
     SERVER_PID=$!
+    SERVER_LOG=$TMP/$1.log
     for _ in $(seq 100); do
         if curl -fs -o /dev/null -A "$USER_AGENT" "$BASE/"; then
             return 0
@@ -80,15 +82,15 @@ start_server() {
     exit 1
 }
 
-# measure NAME [wrk options...]: wrk against / of the running server; sets RPS.
+# measure NAME PATH [wrk options...]: wrk against PATH of the running server; sets RPS.
 measure() {
-    local name=$1
-    shift
+    local name=$1 path=$2
+    shift 2
     local before
-    before=$(wc -l <"$TMP/$name.log")
+    before=$(wc -l <"$SERVER_LOG")
     # In the background, so that a signal stops the run at once (bash runs traps between
     # commands, and `wait` is interrupted by one where a foreground command is not).
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "User-Agent: $USER_AGENT" "$@" "$BASE/" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "User-Agent: $USER_AGENT" "$@" "$BASE$path" \
         >"$TMP/$name.wrk" &
     WRK_PID=$!
     wait "$WRK_PID"
@@ -96,13 +98,13 @@ measure() {
     sleep 0.5 # the last access-log lines
     RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/$name.wrk")
     local statuses boots
-    statuses=$(tail -n +"$((before + 1))" "$TMP/$name.log" | grep -oE '" [0-9]{3} ' |
+    statuses=$(tail -n +"$((before + 1))" "$SERVER_LOG" | grep -oE '" [0-9]{3} ' |
         tr -d '" ' | sort | uniq -c | awk '{printf "%s%s×%s", sep, $2, $1; sep=", "}')
-    boots=$(grep -c "Booting worker" "$TMP/$name.log" || true)
+    boots=$(grep -c "Booting worker" "$SERVER_LOG" || true)
     LATENCY=$(awk '/^    Latency/ {print $2 " avg, " $4 " max"}' "$TMP/$name.wrk")
     echo "  $name: $RPS requests/s; latency $LATENCY; statuses $statuses;" \
         "workers booted $boots (2 at start)" >&2
-    if tail -n +"$((before + 1))" "$TMP/$name.log" | grep -E '" [0-9]{3} ' |
+    if tail -n +"$((before + 1))" "$SERVER_LOG" | grep -E '" [0-9]{3} ' |
         grep -qvE '" 200 '; then
         echo "A response other than 200: see the statuses above." >&2
         exit 1
@@ -113,12 +115,12 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, gunicorn -w 2 on $BASE ${GUNICO
 echo "database: ${DATABASE_URL%%://*}://...${DATABASE_URL##*/}; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 start_server hello-wsgi bench.hello_wsgi:app
-measure hello-wsgi
+measure hello-wsgi /
 HELLO_WSGI=$RPS
 stop_server
 
 start_server hello-flask bench.hello_wsgi:flask_app
-measure hello-flask
+measure hello-flask /
 HELLO_FLASK=$RPS
 stop_server
 
@@ -140,19 +142,24 @@ check_dashboard() {
 }
 check_dashboard
 echo "  dashboard of student ${SESSION[1]} ($STUDENT_NAME): curl says 200 with the name" >&2
-measure dashboard -H "Cookie: $COOKIE"
+measure dashboard / -H "Cookie: $COOKIE"
 DASHBOARD=$RPS
 check_dashboard
+# The cheapest signed-in page (the account page: the session, the user's row, the layout):
+# the ceiling for any page of the app under this server.
+measure account /account -H "Cookie: $COOKIE"
+ACCOUNT=$RPS
 stop_server
 
-"$PY" - "$HELLO_WSGI" "$HELLO_FLASK" "$DASHBOARD" <<'EOF'
+"$PY" - "$HELLO_WSGI" "$HELLO_FLASK" "$DASHBOARD" "$ACCOUNT" <<'EOF'
 import sys
 
-wsgi, flask, dashboard = map(float, sys.argv[1:])
+wsgi, flask, dashboard, account = map(float, sys.argv[1:])
 print("\n| served by gunicorn -w 2 | requests/s | dashboard ÷ this | ≥ 1/3 |")
 print("|---|---:|---:|---|")
 for name, rps in (("bare WSGI hello-world", wsgi), ("bare Flask hello-world route", flask)):
     ratio = dashboard / rps
     print(f"| {name} | {rps:,.0f} | {ratio:.2f} | {'ok' if ratio >= 1 / 3 else 'under'} |")
+print(f"| account page (signed in; the cheapest page) | {account:,.0f} | {dashboard / account:.2f} | |")
 print(f"| student dashboard (signed in) | {dashboard:,.0f} | | |")
 EOF
