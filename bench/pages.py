@@ -366,7 +366,13 @@ def main() -> None:
     p.add_argument(
         "--profile",
         metavar="PAGE",
-        help="cProfile --runs requests of the page whose name contains PAGE (top 30, cumulative)",
+        help="cProfile --runs requests of the page whose name contains PAGE (top 30)",
+    )
+    p.add_argument(
+        "--sort",
+        default="cumulative",
+        choices=("cumulative", "tottime"),
+        help="order of --profile's functions: cumulative (default) or tottime (own time)",
     )
     args = p.parse_args()
     os.environ["SCHOOL_ENV"] = "development"
@@ -437,7 +443,7 @@ def main() -> None:
         for page in chosen:
             request(page, page.who, page.url)  # warm-up
             if args.profile:
-                profile(page, lambda pg=page: request(pg, pg.who, pg.url), args.runs)
+                profile(page, lambda pg=page: request(pg, pg.who, pg.url), args.runs, args.sort)
             else:
                 request(page, page.who, page.url)
                 print_sql(page, recorder, app, explain=args.explain)
@@ -562,7 +568,7 @@ def print_sql(page: Page, recorder: Recorder, app: Any, *, explain: bool) -> Non
             print()
 
 
-def profile(page: Page, fn: Any, runs: int) -> None:
+def profile(page: Page, fn: Any, runs: int, sort: str) -> None:
     import cProfile
     import pstats
 
@@ -572,7 +578,7 @@ def profile(page: Page, fn: Any, runs: int) -> None:
     for _ in range(runs):
         fn()
     profiler.disable()
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats(sort).print_stats(30)
 
 
 def _short(parameters: Any, limit: int = 300) -> str:

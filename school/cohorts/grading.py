@@ -22,6 +22,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -50,9 +51,9 @@ class Scale:
         return "F"
 
 
-@dataclass(frozen=True)
-class Item:
-    """One assessment as it counts: its weight, its maximum and the points if scored."""
+class Item(NamedTuple):
+    """One assessment as it counts: its weight, its maximum and the points if scored (a
+    named tuple: a cohort overview makes one per student and assessment)."""
 
     weight: Decimal
     max_points: Decimal

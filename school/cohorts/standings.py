@@ -94,28 +94,39 @@ def _standings(
             )
         )
     }
+    # Plain values read once per program and per cohort's course: the loop below runs for
+    # every student × course × assessment, where ORM attribute reads would dominate.
+    programs: dict[int, tuple[Scale, list[tuple[int, str, str, Decimal]]]] = {}
+    plain: dict[tuple[int, int], list[tuple[int, Decimal, Decimal]]] = {
+        key: [(a.id, a.weight, a.max_points) for a in items] for key, items in assessments.items()
+    }
     out: dict[int, Standing] = {}
     for e in enrollments:
         program = e.cohort.program
-        scale = program_scale(program)
-        results = []
-        for course in program.courses:
-            items = [
-                Item(a.weight, a.max_points, points.get((e.id, a.id)))
-                for a in assessments.get((e.cohort_id, course.id), ())
-            ]
-            results.append(
-                course_result(
-                    course_id=course.id,
-                    code=course.code,
-                    title=course.title,
-                    credit_hours=course.credit_hours,
-                    scale=scale,
-                    items=items,
-                    special=marks.get((e.id, course.id)),
-                )
+        if program.id not in programs:
+            programs[program.id] = (
+                program_scale(program),
+                [(c.id, c.code, c.title, c.credit_hours) for c in program.courses],
             )
-        out[e.id] = standing(results)
+        scale, courses = programs[program.id]
+        eid, cohort_id = e.id, e.cohort_id
+        out[eid] = standing(
+            [
+                course_result(
+                    course_id=course_id,
+                    code=code,
+                    title=title,
+                    credit_hours=credit_hours,
+                    scale=scale,
+                    items=[
+                        Item(weight, max_points, points.get((eid, aid)))
+                        for aid, weight, max_points in plain.get((cohort_id, course_id), ())
+                    ],
+                    special=marks.get((eid, course_id)),
+                )
+                for course_id, code, title, credit_hours in courses
+            ]
+        )
     return out
 
 

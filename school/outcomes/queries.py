@@ -80,15 +80,22 @@ class GraduateFilters:
     search: str = ""
 
 
-def _filtered(stmt: Select[Any], filters: GraduateFilters) -> Select[Any]:
+def _filtered(stmt: Select[Any], filters: GraduateFilters, *, joined: bool = True) -> Select[Any]:
+    """``stmt`` over ``Enrollment`` narrowed to the filtered graduates. With ``joined``,
+    ``stmt`` already joins ``Cohort`` and ``User``; without, they are joined here only when a
+    filter needs them (a count over every graduate then reads the enrollments alone)."""
     stmt = stmt.where(Enrollment.status == EnrollmentStatus.GRADUATED)
+    words = filters.search.strip()
+    if not joined and filters.program_id is not None:
+        stmt = stmt.join(Cohort, Cohort.id == Enrollment.cohort_id)
+    if not joined and words:
+        stmt = stmt.join(User, User.id == Enrollment.student_id)
     if filters.program_id is not None:
         stmt = stmt.where(Cohort.program_id == filters.program_id)
     if filters.graduated_from is not None:
         stmt = stmt.where(Enrollment.status_date >= filters.graduated_from)
     if filters.graduated_to is not None:
         stmt = stmt.where(Enrollment.status_date <= filters.graduated_to)
-    words = filters.search.strip()
     if words:
         like = contains_pattern(words)
         stmt = stmt.where(
@@ -111,10 +118,12 @@ def graduates(
     sort: str | None,
     direction: str | None,
 ) -> Page[GraduateRow]:
-    """Graduates with their employment status, filtered and paginated: one statement, the
-    total coming from ``counts`` (:func:`status_counts` of the same filters)."""
+    """Graduates with their employment status, filtered and paginated, the total coming from
+    ``counts`` (:func:`status_counts` of the same filters). Under a status tab one statement;
+    under "All" two: the page's enrollments, then the status of those rows only (computed
+    in the first, it would be worked out for every graduate before the page is cut)."""
     stmt = _filtered(
-        select(Enrollment, outcome_status().label("outcome"))
+        select(Enrollment)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
         .join(User, User.id == Enrollment.student_id)
         .options(
@@ -135,21 +144,28 @@ def graduates(
         sortable=GRADUATE_SORTS,
         default_sort="graduated",
         tiebreak=Enrollment.id,
-        scalars=False,
         total=counts[status] if status in STATUSES else sum(counts.values()),
     )
-    rows = [GraduateRow(e, s) for e, s in result.items]
+    if status in STATUSES:
+        outcomes = {e.id: status for e in result.items}
+    elif result.items:
+        ids = [e.id for e in result.items]
+        outcomes = {
+            eid: value
+            for eid, value in db.session.execute(
+                select(Enrollment.id, outcome_status()).where(Enrollment.id.in_(ids))
+            )
+        }
+    else:
+        outcomes = {}
+    rows = [GraduateRow(e, outcomes[e.id]) for e in result.items]
     return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
 
 
 def status_counts(filters: GraduateFilters) -> dict[str, int]:
     """How many of the filtered graduates are in each status (one statement)."""
     inner = _filtered(
-        select(outcome_status().label("status"))
-        .select_from(Enrollment)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(User, User.id == Enrollment.student_id),
-        filters,
+        select(outcome_status().label("status")).select_from(Enrollment), filters, joined=False
     ).subquery()
     counts = dict.fromkeys(STATUSES, 0)
     for value, n in db.session.execute(
