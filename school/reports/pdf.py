@@ -110,6 +110,16 @@ def p(text: str, style: ParagraphStyle | None = None) -> Paragraph:
     return Paragraph(text, style or styles().body)
 
 
+def fitted(text: str, width: float, style: ParagraphStyle) -> str | Paragraph:
+    """A table cell of plain user text: the text itself when it fits on one line ``width``
+    points wide (a table draws a string as it is, never reading it as markup), else a
+    paragraph of it, escaped, that wraps. A paragraph costs far more to lay out; for a
+    string the table's own font, size and leading must match ``style``'s."""
+    if "\n" not in text and pdfmetrics.stringWidth(text, style.fontName, style.fontSize) <= width:
+        return text
+    return p(e(text), style)
+
+
 def table(
     rows: Sequence[Sequence[Any]],
     widths: Sequence[float],

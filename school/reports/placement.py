@@ -58,6 +58,7 @@ from school.reports.pdf import (
     build,
     document_header,
     e,
+    fitted,
     p,
     styles,
     table,
@@ -388,6 +389,7 @@ def _pct(value: Decimal | None) -> str:
 # --- PDF -----------------------------------------------------------------------------------------
 
 WIDTH = 7.1 * inch  # letter less the margins
+PAD = 3  # the students table's cell padding, left and right
 SITES_COLOUR = ACCENT
 PLACEMENTS_COLOUR = colors.HexColor("#8fb8d6")
 
@@ -640,6 +642,16 @@ def _students(data: PlacementReportData) -> list[Flowable]:
             "Exam",
         )
     ]
+    widths = [
+        1.22 * inch,
+        0.78 * inch,
+        0.72 * inch,
+        1.35 * inch,
+        0.72 * inch,
+        0.42 * inch,
+        0.9 * inch,
+        0.99 * inch,
+    ]
     rows: list[list[object]] = [head]
     for st in data.students:
         state = PLACEMENT_STATES[st.placement]
@@ -661,34 +673,25 @@ def _students(data: PlacementReportData) -> list[Flowable]:
         # markup): laying out a paragraph per cell is most of a long report's time.
         rows.append(
             [
-                p(e(st.name), small),
+                fitted(st.name, widths[0] - 2 * PAD, small),
                 st.student_number or "—",
                 st.status,
                 p(site, small),
                 hours,
                 _rating(st.evaluation),
                 EMPLOYMENT_SHORT[st.employment] if st.employment else "—",
-                p(e(st.exam) or "—", small),
+                fitted(st.exam or "—", widths[7] - 2 * PAD, small),
             ]
         )
-    widths = [
-        1.22 * inch,
-        0.78 * inch,
-        0.72 * inch,
-        1.35 * inch,
-        0.72 * inch,
-        0.42 * inch,
-        0.9 * inch,
-        0.99 * inch,
-    ]
     students = table(rows, widths, right=(4, 5))
     students.setStyle(
         TableStyle(
             [
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("FONTSIZE", (0, 1), (-1, -1), 7.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+                ("FONTSIZE", (0, 1), (-1, -1), 7.5),  # as ``small``: fitted cells are strings
                 ("LEADING", (0, 1), (-1, -1), 9.5),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
             ]
         )
     )
