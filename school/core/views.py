@@ -37,19 +37,14 @@ def dashboard():
         today = school_today()
         context = {"teaching": standings.instructor_cohorts(current_user.id, today), "today": today}
     elif current_user.role == Role.STUDENT:
-        latest = standings.current_enrollment(current_user.id)
-        if latest is not None:
-            enrollment, standing = standings.enrollment_standing(latest.id) or (None, None)
-            placement = internship_queries.student_placement(current_user.id)
+        current = standings.current_standing(current_user.id)
+        if current is not None:
+            enrollment, standing = current
             context = {
                 "enrollment": enrollment,
                 "standing": standing,
-                "externship": (placement, internship_queries.totals_of(placement))
-                if placement
-                else None,
-                "exam_prep": certification_queries.enrollment_progress(enrollment)
-                if enrollment
-                else None,
+                "externship": internship_queries.student_externship(current_user.id),
+                "exam_prep": certification_queries.enrollment_progress(enrollment),
                 "disclosures": report_queries.disclosure_log(current_user.id),
             }
     elif current_user.role == Role.EMPLOYER:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -165,6 +166,32 @@ def student_placement(student_id: int) -> Placement | None:
         .order_by((Placement.status == PlacementStatus.ACTIVE).desc(), Placement.start_date.desc())
         .limit(1)
     )
+
+
+def student_externship(student_id: int) -> tuple[Placement, Totals] | None:
+    """The student's open placement, else their latest, with its site, supervisor and hour
+    totals (their home page's card): one statement."""
+
+    def hours(status: LogStatus) -> Any:
+        return (
+            select(func.coalesce(func.sum(HourLog.hours), 0))
+            .where(HourLog.placement_id == Placement.id, HourLog.status == status)
+            .scalar_subquery()
+        )
+
+    row = db.session.execute(
+        select(Placement, hours(LogStatus.CONFIRMED), hours(LogStatus.PENDING))
+        .join(Enrollment, Enrollment.id == Placement.enrollment_id)
+        .where(Enrollment.student_id == student_id)
+        .options(joinedload(Placement.site), joinedload(Placement.supervisor))
+        .order_by((Placement.status == PlacementStatus.ACTIVE).desc(), Placement.start_date.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    placement, confirmed, pending = row
+    totals = Totals(Decimal(str(confirmed)), Decimal(str(pending)), placement.required_hours)
+    return placement, totals
 
 
 def placement_logs(placement_id: int) -> list[HourLog]:

@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from school.auth.models import Role, User
 from school.extensions import db
-from school.internships.models import Agreement, HourLog, LogStatus, Placement, Site
+from school.internships.models import (
+    Agreement,
+    HourLog,
+    LogStatus,
+    Placement,
+    PlacementStatus,
+    Site,
+)
 from tests.conftest import login
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -224,6 +231,39 @@ def test_student_dashboard_shows_the_externship_card(client, app):
     assert "Externship at Site" in page
     assert "<strong>8</strong> of 160 hours confirmed (5%); 4 waiting for the supervisor; " in page
     assert "152 to go." in page
+
+
+def test_student_dashboard_card_is_the_open_placement_with_its_own_hours(client, app):
+    placement_id, _ = _student_with_placement(app, client)
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        # Started later, but ended early: not the card's while another one is open.
+        earlier = Placement(
+            enrollment=placement.enrollment,
+            site=make_site(name="Earlier Clinic"),
+            supervisor=placement.supervisor,
+            start_date=dt.date(2027, 5, 1),
+            end_date=dt.date(2027, 6, 30),
+            required_hours=D("80"),
+            status=PlacementStatus.ENDED_EARLY,
+        )
+        db.session.add(earlier)
+        make_log(placement=earlier, day=dt.date(2027, 5, 3), status=LogStatus.CONFIRMED)
+        make_log(placement=placement, day=dt.date(2027, 4, 12), status=LogStatus.CONFIRMED)
+        make_log(placement=placement, day=dt.date(2027, 4, 13), status=LogStatus.REJECTED)
+        make_log(placement=placement, day=dt.date(2027, 4, 14), hours=D("2.5"))
+        db.session.commit()
+        site = placement.site.name
+    page = client.get("/").get_data(as_text=True)
+    assert f"Externship at {site}" in page and "Earlier Clinic" not in page
+    assert "<strong>8</strong> of 160 hours confirmed (5%); 2.5 waiting for the supervisor" in page
+    with app.app_context():
+        db.session.get(Placement, placement_id).status = PlacementStatus.COMPLETED
+        db.session.commit()
+    # No open placement: the latest by start date.
+    page = client.get("/").get_data(as_text=True)
+    assert "Externship at Earlier Clinic" in page
+    assert "<strong>8</strong> of 80 hours confirmed (10%); 72 to go." in page
 
 
 def test_supervisor_page_query_count_does_not_grow(client, app, count_queries):
