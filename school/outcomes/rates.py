@@ -37,6 +37,7 @@ a denominator of 0 there is no rate and no flag.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -330,6 +331,31 @@ class Report:
     as_of: dt.date | None = None  # the period has not ended: counted as of this day
 
 
+@functools.lru_cache(maxsize=64)
+def _counts_query(period: Period, until: dt.date, program_id: int | None) -> Select[Any]:
+    """The counts of ``period`` (counted up to ``until``) per program, as one statement.
+    Kept for reuse: a statement holds no data, and building this one is a quarter of the
+    report's time, while the page asks for the same period all year."""
+    # Each fact once per enrollment (a graduate's job and exam facts only for graduates),
+    # then the counts summed from them per program.
+    f = facts(period, until)
+    flags = [
+        (case((f["G"], f[k]), else_=false()) if k in GRADUATE_FLAGS else f[k]).label(k) for k in f
+    ]
+    inner = _joined(select(Cohort.program_id, *flags).select_from(Enrollment)).where(
+        _relevant(period)
+    )
+    if program_id is not None:
+        inner = inner.where(Cohort.program_id == program_id)
+    # OFFSET 0 keeps the facts a subquery: flattened into the sums (SQLite does), each fact's
+    # EXISTS would run once per count that reads it (30 → 13 ms on SQLite at 10,445
+    # enrollments; bench/outcomes.py).
+    sub = inner.offset(0).subquery()
+    counts = compose({k: sub.c[k] for k in f})
+    columns = [func.coalesce(func.sum(case((counts[k], 1), else_=0)), 0).label(k) for k in COUNTS]
+    return select(sub.c.program_id, *columns).group_by(sub.c.program_id)
+
+
 def outcome_rates(
     period: Period,
     thresholds: Mapping[str, Decimal],
@@ -340,28 +366,12 @@ def outcome_rates(
     """Every count for every program (or the one given) and their total: one aggregate
     statement for the counts and one for the programs, at any size."""
     today = today or school_today()
-    # Each fact once per enrollment (a graduate's job and exam facts only for graduates),
-    # then the counts summed from them per program.
-    f = facts(period, today)
-    flags = [
-        (case((f["G"], f[k]), else_=false()) if k in GRADUATE_FLAGS else f[k]).label(k) for k in f
-    ]
-    inner = _joined(select(Cohort.program_id, *flags).select_from(Enrollment)).where(
-        _relevant(period)
-    )
     programs_q = select(Program).order_by(Program.code)
     if program_id is not None:
-        inner = inner.where(Cohort.program_id == program_id)
         programs_q = programs_q.where(Program.id == program_id)
-    # OFFSET 0 keeps the facts a subquery: flattened into the sums (SQLite does), each fact's
-    # EXISTS would run once per count that reads it (30 → 13 ms on SQLite at 10,445
-    # enrollments; bench/outcomes.py).
-    sub = inner.offset(0).subquery()
-    counts = compose({k: sub.c[k] for k in f})
-    columns = [func.coalesce(func.sum(case((counts[k], 1), else_=0)), 0).label(k) for k in COUNTS]
-    query = select(sub.c.program_id, *columns).group_by(sub.c.program_id)
     found = {
-        r.program_id: {k: int(getattr(r, k)) for k in COUNTS} for r in db.session.execute(query)
+        r.program_id: {k: int(getattr(r, k)) for k in COUNTS}
+        for r in db.session.execute(_counts_query(period, min(period.end, today), program_id))
     }
     zero = dict.fromkeys(COUNTS, 0)
     rows = [Row(p, found.get(p.id, zero), thresholds) for p in db.session.scalars(programs_q)]
