@@ -41,6 +41,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -236,9 +237,15 @@ def compose(f: Mapping[str, Any]) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def predicates(period: Period, today: dt.date | None = None) -> dict[str, ColumnElement[bool]]:
+def predicates(period: Period, today: dt.date | None = None) -> Mapping[str, ColumnElement[bool]]:
     """Each count of the report as a condition on ``Enrollment`` (see the module doc)."""
-    return compose(facts(period, today))
+    return _predicates(period, min(period.end, today) if today else period.end)
+
+
+@functools.lru_cache(maxsize=64)
+def _predicates(period: Period, until: dt.date) -> Mapping[str, ColumnElement[bool]]:
+    # Expressions hold no data; kept per period, as the counts statement is (_counts_query).
+    return MappingProxyType(compose(facts(period, until)))
 
 
 Target = aliased(Credential, name="target_credential")
