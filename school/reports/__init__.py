@@ -4,6 +4,7 @@ from reportlab import rl_config
 
 # ReportLab checks every attribute set on a chart's shapes against its type, a development
 # aid its configuration turns off for production: a tenth of a placement report's function
-# calls (235,787 → 210,173 per render), the same bytes. Read when reportlab.graphics.shapes is first imported, so
-# set here, before any module of this package imports it.
+# calls (235,787 → 210,173 per render), the same bytes. It is read when
+# reportlab.graphics.shapes is first imported, so it is set here, before any module of this
+# package imports that.
 rl_config.shapeChecking = 0
