@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response
+from flask import Response, flash
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -73,6 +73,18 @@ def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | 
         apply_problems(form, DomainError(problems))
         return False, None
     return True, result
+
+
+def save_or_flash(action: Callable[[], object], done: str) -> bool:
+    """Run a service for a button (a form with no fields to show problems beside) and
+    commit, flashing ``done``; when it is refused, roll back and flash each problem."""
+    _, problems = save_or_problems(action)
+    for messages in problems.values():
+        for message in messages:
+            flash(message, "error")
+    if not problems:
+        flash(done, "success")
+    return not problems
 
 
 def form_status(form: FlaskForm) -> int:

@@ -34,7 +34,14 @@ from school.outcomes.models import Job
 from school.outcomes.policies import can_manage_job
 from school.pagination import parse_page
 from school.security import no_referrer
-from school.web import apply_problems, commit_or_show, download, form_status, validate_all
+from school.web import (
+    apply_problems,
+    commit_or_show,
+    download,
+    form_status,
+    save_or_flash,
+    validate_all,
+)
 
 bp = Blueprint("outcomes", __name__, template_folder="templates")
 
@@ -312,16 +319,7 @@ def _job_action(job_id: int, action, done: str):  # type: ignore[no-untyped-def]
     enrollment_id = job.enrollment_id
     form = VersionForm()
     if form.validate_on_submit():
-        try:
-            action(job, _version(form))
-        except DomainError as exc:
-            db.session.rollback()
-            for messages in exc.problems.values():
-                for message in messages:
-                    flash(message, "error")
-        else:
-            db.session.commit()
-            flash(done, "success")
+        save_or_flash(lambda: action(job, _version(form)), done)
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment_id))
 
 
@@ -377,14 +375,12 @@ def clear_unavailable(enrollment_id: int):
     enrollment = _graduate(enrollment_id)
     form = VersionForm()
     if form.validate_on_submit():
-        try:
-            services.clear_unavailable(enrollment=enrollment, by=current_user._get_current_object())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash("The unavailable-for-employment record was removed.", "success")
+        save_or_flash(
+            lambda: services.clear_unavailable(
+                enrollment=enrollment, by=current_user._get_current_object()
+            ),
+            "The unavailable-for-employment record was removed.",
+        )
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment.id))
 
 

@@ -21,8 +21,6 @@ from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.cohorts.standings import current_enrollment
 from school.database import school_today
-from school.errors import DomainError
-from school.extensions import db
 from school.outcomes import rates
 from school.outcomes.views import report_args
 from school.reports import queries, services
@@ -37,7 +35,7 @@ from school.reports.placement import (
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.reports.transcript import transcript_stem
 from school.security import no_referrer
-from school.web import apply_problems, download, form_status
+from school.web import apply_problems, commit_or_show, download, form_status, save_or_flash
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -84,15 +82,14 @@ def official_transcripts(enrollment_id: int):
             purpose=form.purpose.data or "",
             requested_by=form.requested_by.data or "",
         )
-        try:
-            (issued,) = services.issue_official(
+        _, issued_now = commit_or_show(
+            form,
+            lambda: services.issue_official(
                 [enrollment], req, by=current_user._get_current_object()
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if issued_now:  # None when refused: the form shows why
+            (issued,) = issued_now
             return redirect(  # the page then says it is issued and offers the download
                 url_for(
                     "reports.official_transcripts",
@@ -143,18 +140,12 @@ def revoke(transcript_id: int):
     transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            services.revoke(
+        save_or_flash(
+            lambda: services.revoke(
                 transcript, form.reason.data or "", by=current_user._get_current_object()
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            for messages in exc.problems.values():
-                for message in messages:
-                    flash(message, "error")
-        else:
-            db.session.commit()
-            flash(f"{transcript.serial} revoked.", "success")
+            ),
+            f"{transcript.serial} revoked.",
+        )
     return redirect(url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id))
 
 

@@ -253,12 +253,25 @@ def test_a_changed_job_a_newer_link_and_tampering_change_nothing(
     refused = employer.get(opened.headers["Location"])
     assert refused.status_code == 410
     assert "changed after it was sent" in refused.get_data(as_text=True)
+    # A page showing the job before the edit sends nothing, and says why.
+    stale = client.submit(
+        f"/admin/jobs/{job_id}/request-verification",
+        {"version": "1"},
+        page=f"/admin/graduates/{eid}",
+    )
+    assert mailbox.last_link("hr@mercy.example.com") == first
+    assert "This job changed since the page was loaded" in client.get(
+        stale.headers["Location"]
+    ).get_data(as_text=True)
     # A new link replaces the old; a forged id without the opened link is refused.
-    client.submit(
+    sent = client.submit(
         f"/admin/jobs/{job_id}/request-verification",
         {"version": "2"},
         page=f"/admin/graduates/{eid}",
     )
+    assert "Verification link emailed to the employer." in client.get(
+        sent.headers["Location"]
+    ).get_data(as_text=True)
     second = mailbox.last_link("hr@mercy.example.com")
     assert second != first
     with app.app_context():

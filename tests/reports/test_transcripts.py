@@ -306,10 +306,17 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     with app.app_context():
         tid = db.session.scalar(select(IssuedTranscript.id))
     refused = client.submit(f"/admin/transcripts/{tid}/revoke", {"reason": ""}, page=page)
+    shown = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Say why it is revoked" in shown
     with app.app_context():
         assert db.session.get(IssuedTranscript, tid).revoked_at is None
-    client.submit(
+    done = client.submit(
         f"/admin/transcripts/{tid}/revoke", {"reason": "Issued to the wrong office"}, page=page
+    )
+    assert f"{serial} revoked." in client.get(done.headers["Location"]).get_data(as_text=True)
+    twice = client.submit(f"/admin/transcripts/{tid}/revoke", {"reason": "Again"}, page=page)
+    assert f"{serial} was already revoked." in client.get(twice.headers["Location"]).get_data(
+        as_text=True
     )
     revoked = public.get(f"/verify/{serial}").get_data(as_text=True)
     assert "Revoked" in revoked and "Issued to the wrong office" in revoked
