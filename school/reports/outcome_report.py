@@ -22,13 +22,13 @@ from school.reports.pdf import (
     ACCENT,
     FONT,
     INK,
-    LINE,
     MUTED,
     Frame,
     build,
     document_header,
     e,
     p,
+    style_value_axis,
     styles,
     table,
 )
@@ -162,17 +162,8 @@ def rates_chart(report: rates.Report, thresholds: Mapping[str, Decimal]) -> Draw
     chart.categoryAxis.labels.fillColor = INK
     chart.categoryAxis.strokeColor = MUTED
     chart.categoryAxis.tickDown = 0
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = 100
-    chart.valueAxis.valueStep = 20
+    style_value_axis(chart.valueAxis, maximum=100, step=20)
     chart.valueAxis.labelTextFormat = "%d%%"
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7.5
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.strokeColor = MUTED
-    chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.gridStrokeColor = LINE
-    chart.valueAxis.gridStrokeWidth = 0.4
     chart.bars.strokeColor = None
     chart.bars[0].fillColor = ACCENT
     for i, r in enumerate(values.values()):

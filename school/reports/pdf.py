@@ -110,6 +110,21 @@ def p(text: str, style: ParagraphStyle | None = None) -> Paragraph:
     return Paragraph(text, style or styles().body)
 
 
+def style_value_axis(axis: Any, *, maximum: float, step: float) -> None:
+    """A chart's value axis from 0 to ``maximum`` in the documents' style: muted labels and
+    line, light grid lines at every ``step``."""
+    axis.valueMin = 0
+    axis.valueMax = maximum
+    axis.valueStep = step
+    axis.labels.fontName = FONT
+    axis.labels.fontSize = 7.5
+    axis.labels.fillColor = MUTED
+    axis.strokeColor = MUTED
+    axis.visibleGrid = 1
+    axis.gridStrokeColor = LINE
+    axis.gridStrokeWidth = 0.4
+
+
 def fitted(text: str, width: float, style: ParagraphStyle) -> str | Paragraph:
     """A table cell of plain user text: the text itself when it fits on one line ``width``
     points wide (a table draws a string as it is, never reading it as markup), else a

@@ -60,6 +60,7 @@ from school.reports.pdf import (
     e,
     fitted,
     p,
+    style_value_axis,
     styles,
     table,
 )
@@ -483,16 +484,7 @@ def sites_chart(data: PlacementReportData) -> Drawing:
     chart.categoryAxis.tickLeft = 0
     top = max([1, *(c.placements for c in settings), *(c.sites for c in settings)])
     step = max(1, -(-top // 8))
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = step * -(-top // step)
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7.5
-    chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.strokeColor = MUTED
-    chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.gridStrokeColor = LINE
-    chart.valueAxis.gridStrokeWidth = 0.4
+    style_value_axis(chart.valueAxis, maximum=step * -(-top // step), step=step)
     chart.bars.strokeColor = None
     chart.bars[0].fillColor = PLACEMENTS_COLOUR
     chart.bars[1].fillColor = SITES_COLOUR
