@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
@@ -146,41 +146,42 @@ def with_program() -> Any:
     return _with_program()
 
 
-def enrollment_standing(enrollment_id: int) -> tuple[Enrollment, Standing] | None:
-    """One enrollment with its cohort, program, student and standing."""
-    enrollment = db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .options(_with_program(), joinedload(Enrollment.student))
-    )
-    if enrollment is None:
-        return None
-    return enrollment, _standings([enrollment], Enrollment.id == enrollment_id)[enrollment.id]
-
-
-def current_standing(student_id: int) -> tuple[Enrollment, Standing] | None:
-    """The student's latest enrollment (cohort, program and courses loaded) with its
-    standing: their home page's. Five statements."""
-    enrollment = db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.student_id == student_id)
-        .options(_with_program())
-        .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
-        .limit(1)
-    )
+def _with_standing(enrollment: Enrollment | None) -> tuple[Enrollment, Standing] | None:
     if enrollment is None:
         return None
     return enrollment, _standings([enrollment], Enrollment.id == enrollment.id)[enrollment.id]
 
 
-def current_enrollment(student_id: int) -> Enrollment | None:
-    """The student's latest enrollment (the one their home page is about)."""
-    return db.session.scalar(
+def _latest(student_id: int) -> Select[tuple[Enrollment]]:
+    """The student's latest enrollment: the one their home page is about."""
+    return (
         select(Enrollment)
         .where(Enrollment.student_id == student_id)
         .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
         .limit(1)
     )
+
+
+def enrollment_standing(enrollment_id: int) -> tuple[Enrollment, Standing] | None:
+    """One enrollment with its cohort, program, student and standing."""
+    return _with_standing(
+        db.session.scalar(
+            select(Enrollment)
+            .where(Enrollment.id == enrollment_id)
+            .options(_with_program(), joinedload(Enrollment.student))
+        )
+    )
+
+
+def current_standing(student_id: int) -> tuple[Enrollment, Standing] | None:
+    """The student's latest enrollment (cohort, program and courses loaded) with its
+    standing: their home page's. Five statements."""
+    return _with_standing(db.session.scalar(_latest(student_id).options(_with_program())))
+
+
+def current_enrollment(student_id: int) -> Enrollment | None:
+    """The student's latest enrollment (the one their home page is about)."""
+    return db.session.scalar(_latest(student_id))
 
 
 @dataclass(frozen=True)

@@ -125,18 +125,24 @@ class Totals:
         return max(Decimal(0), self.required - self.confirmed)
 
 
+def _hours(status: LogStatus) -> Any:
+    """The hours of the logs in ``status`` (0 without any), summed over the selected logs."""
+    return func.coalesce(func.sum(case((HourLog.status == status, HourLog.hours))), 0)
+
+
+# A student's placement that their pages are about: the open one, else the latest.
+STUDENT_PLACEMENT_ORDER = (
+    (Placement.status == PlacementStatus.ACTIVE).desc(),
+    Placement.start_date.desc(),
+)
+
+
 def placement_totals(placement_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """(confirmed, pending) hours per placement, one statement."""
     if not placement_ids:
         return {}
     rows = db.session.execute(
-        select(
-            HourLog.placement_id,
-            func.coalesce(
-                func.sum(case((HourLog.status == LogStatus.CONFIRMED, HourLog.hours))), 0
-            ),
-            func.coalesce(func.sum(case((HourLog.status == LogStatus.PENDING, HourLog.hours))), 0),
-        )
+        select(HourLog.placement_id, _hours(LogStatus.CONFIRMED), _hours(LogStatus.PENDING))
         .where(HourLog.placement_id.in_(placement_ids))
         .group_by(HourLog.placement_id)
     ).all()
@@ -163,7 +169,7 @@ def student_placement(student_id: int) -> Placement | None:
             .joinedload(Enrollment.cohort)
             .joinedload(Cohort.program),
         )
-        .order_by((Placement.status == PlacementStatus.ACTIVE).desc(), Placement.start_date.desc())
+        .order_by(*STUDENT_PLACEMENT_ORDER)
         .limit(1)
     )
 
@@ -172,19 +178,15 @@ def student_externship(student_id: int) -> tuple[Placement, Totals] | None:
     """The student's open placement, else their latest, with its site, supervisor and hour
     totals (their home page's card): one statement."""
 
-    def hours(status: LogStatus) -> Any:
-        return (
-            select(func.coalesce(func.sum(HourLog.hours), 0))
-            .where(HourLog.placement_id == Placement.id, HourLog.status == status)
-            .scalar_subquery()
-        )
+    def total(status: LogStatus) -> Any:
+        return select(_hours(status)).where(HourLog.placement_id == Placement.id).scalar_subquery()
 
     row = db.session.execute(
-        select(Placement, hours(LogStatus.CONFIRMED), hours(LogStatus.PENDING))
+        select(Placement, total(LogStatus.CONFIRMED), total(LogStatus.PENDING))
         .join(Enrollment, Enrollment.id == Placement.enrollment_id)
         .where(Enrollment.student_id == student_id)
         .options(joinedload(Placement.site), joinedload(Placement.supervisor))
-        .order_by((Placement.status == PlacementStatus.ACTIVE).desc(), Placement.start_date.desc())
+        .order_by(*STUDENT_PLACEMENT_ORDER)
         .limit(1)
     ).first()
     if row is None:
