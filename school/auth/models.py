@@ -122,6 +122,28 @@ class AuthToken(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+class LoginSession(db.Model):
+    """One signed-in browser: the session cookie and the "keep me signed in" cookie both carry
+    its secret, and only the SHA-256 of it is stored. Signing out deletes the row, so every
+    cookie of that browser is worthless afterwards while the user's other devices stay signed
+    in. ``expires_at`` is the server-side end of the session (the remember duration for a
+    kept sign-in, else the session lifetime)."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
+
+
 class LoginThrottle(db.Model):
     """Failed sign-in counter for one key (``account:<email>`` or ``ip:<address>``).
 

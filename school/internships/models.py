@@ -248,6 +248,10 @@ class Evaluation(db.Model):
     would_hire: Mapped[bool] = mapped_column()
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A correction (allowed until the placement is completed) bumps the version; the form
+    # carries the version it was read at, so two corrections cannot overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     placement: Mapped[Placement] = relationship()
     submitted_by: Mapped[User] = relationship()

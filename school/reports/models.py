@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
@@ -65,3 +65,19 @@ class Disclosure(db.Model):
     )
 
     transcript: Mapped[IssuedTranscript | None] = relationship()
+
+
+class IssuedCopy(db.Model):
+    """The exact bytes of an official transcript as issued, kept so that the registrar can
+    send the same copy again and the school holds what it disclosed. Read back only after
+    its SHA-256 matches the one recorded on the transcript. A transcript issued before copies
+    were stored, whose bytes could not be reproduced, has no row ("stored copy
+    unavailable")."""
+
+    __tablename__ = "official_transcript_copies"
+
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("official_transcripts.id", ondelete="RESTRICT"), primary_key=True
+    )
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
