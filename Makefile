@@ -34,9 +34,11 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	SCHOOL_ENV=$${SCHOOL_ENV:-development} $(BIN)/flask db upgrade
-	SCHOOL_ENV=$${SCHOOL_ENV:-development} $(BIN)/flask demo --if-empty
+	SCHOOL_ENV=$${SCHOOL_ENV:-development} SCHOOL_HOST=$(HOST) SCHOOL_PORT=$(PORT) \
+	  $(BIN)/flask demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
-	SCHOOL_ENV=$${SCHOOL_ENV:-development} $(BIN)/flask run --host $(HOST) --port $(PORT)
+	SCHOOL_ENV=$${SCHOOL_ENV:-development} SCHOOL_HOST=$(HOST) SCHOOL_PORT=$(PORT) \
+	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Installs Debian's headless Chromium for the browser tests, and the PDF tools (qpdf,
 # pdftoppm, zbarimg) for the document tests, when they are missing and we can.

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 10,
     # Base URL for links in emails when no request is around (CLI); e.g. https://school.example
     "EXTERNAL_URL": None,
+    # Development only, without EXTERNAL_URL: the address `make run` serves (links in emails).
+    "HOST": "127.0.0.1",
+    "PORT": 5000,
     "SCHOOL_NAME": "Riverside Coding Academy",
     # Printed in the header of transcripts and reports; the logo is a PNG or JPEG file path.
     "SCHOOL_ADDRESS": "",
@@ -125,6 +128,15 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             missing.append(
                 "SCHOOL_MAIL_SERVER is not set: invitations and password resets are sent by email."
             )
+    if relaxed and not app.config.get("EXTERNAL_URL"):
+        # Development and tests build links on the address this server is told to serve
+        # (`make run` passes HOST and PORT), never on the request's Host header: the same
+        # code path as production, so a forged Host cannot redirect a reset link anywhere.
+        host = app.config.get("HOST") or "127.0.0.1"
+        port = app.config.get("PORT") or 5000
+        app.config["EXTERNAL_URL"] = (
+            "http://localhost" if env == "testing" else f"http://{host}:{port}"
+        )
     external = app.config.get("EXTERNAL_URL")
     if external:
         parts = urlsplit(external)

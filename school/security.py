@@ -35,13 +35,13 @@ def no_referrer() -> None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute URL for an email, built on EXTERNAL_URL (required in production). Only in
-    development and tests, without it, the request's host is used (or, from the command
-    line, the address `make run` serves)."""
-    base = current_app.config.get("EXTERNAL_URL")
+    """An absolute URL for an email, always built on EXTERNAL_URL (required in production;
+    in development it defaults to the HOST and PORT served, in tests to http://localhost),
+    never on the request's Host header, which the client chooses."""
+    base = current_app.config["EXTERNAL_URL"].rstrip("/")
     if has_request_context():
-        return (base or request.host_url).rstrip("/") + url_for(endpoint, **values)
-    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 
 

@@ -89,9 +89,14 @@ def live_server(app: Flask) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links in emails are built on EXTERNAL_URL, never on the request's Host: this server's.
+    before = app.config["EXTERNAL_URL"]
+    app.config["EXTERNAL_URL"] = url
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
+        app.config["EXTERNAL_URL"] = before
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
