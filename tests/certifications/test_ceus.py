@@ -162,3 +162,46 @@ def test_the_draft_experience_letter_lists_confirmed_hours_only(client, login_as
     response = client.get(f"/admin/awards/{award_id}/experience-letter.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.get_data().startswith(b"%PDF")
+
+
+def _student_holding_cpc(app, login_as) -> None:
+    """Sign in a student who holds CPC (awarded through the service, as an admin would)."""
+    student = login_as("student", name="Chloe Nguyen")
+    with app.app_context():
+        seed_catalog()
+        cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
+        db.session.add(
+            AwardedCredential(
+                student_id=student.id, credential_id=cpc.id, awarded_on=dt.date(2026, 7, 1),
+                member_id="01234567", apprentice=True,
+            )
+        )  # fmt: skip
+        db.session.commit()
+
+
+def test_a_student_holding_a_credential_sees_it_and_the_ceu_form(client, login_as, app):
+    """The page once answered 500 for every credential holder: the CEU form was rendered in
+    the title block, where the form macros were not imported."""
+    _student_holding_cpc(app, login_as)
+    response = client.get("/certifications")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<strong>CPC-A</strong> awarded Jul 1, 2026 · member id 01234567" in page
+    assert '<form method="post" action="/certifications/ceus"' in page
+    assert "<title>Certification exams · " in page  # the title is only the title
+
+
+def test_an_invalid_ceu_entry_shows_the_error_beside_the_field(client, login_as, app):
+    _student_holding_cpc(app, login_as)
+    bad = client.submit(
+        "/certifications/ceus",
+        {"earned_on": "2026-09-01", "hours": "0", "provider": "AAPC webinar", "category": "Coding"},
+        page="/certifications",
+    )
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    field = page[page.index('<div class="field has-error">') :]
+    assert field.index('<label for="hours"') < field.index(
+        '<p class="error" id="hours-error">Enter 0.1 to 100 CEUs.</p>'
+    ) < field.index('id="hours"')  # fmt: skip
+    assert 'value="AAPC webinar"' in page  # what was typed is kept
