@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
-from school.auth.models import Role, User
+from school.auth.models import Role
 from school.certifications import queries, services
 from school.certifications.forms import (
     AttemptForm,
@@ -30,7 +30,6 @@ from school.certifications.forms import (
     StepForm,
     StepResultForm,
 )
-from school.certifications.letters import letter_data, render_letter
 from school.certifications.models import Attempt, AwardedCredential, Credential
 from school.certifications.policies import (
     can_manage_award,
@@ -47,9 +46,9 @@ from school.cohorts.policies import (
 from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
+from school.reports.letter import letter_refusal
 from school.web import (
     commit_or_show,
-    download,
     form_status,
     safe_next_url,
     save_or_problems,
@@ -319,6 +318,7 @@ def _credentials_page(enrollment: Enrollment, **forms: object):  # type: ignore[
         award_form=award_form,
         ceu_form=forms.get("ceu_form") or CeuForm(),
         remove_form=RemoveApprenticeForm(),
+        letter_refused=letter_refusal(enrollment.student_id),
         today=school_today(),
     ), status
 
@@ -421,15 +421,6 @@ def ceus_behind():
     return render_template(
         "certifications/ceus_behind.html", rows=queries.alumni_behind(today), today=today
     )
-
-
-@bp.route("/admin/awards/<int:award_id>/experience-letter.pdf")
-@roles_required(Role.ADMIN)
-def experience_letter(award_id: int):
-    award = get_authorized(AwardedCredential, award_id, can_manage_award)
-    student = db.session.get(User, award.student_id)
-    pdf = render_letter(letter_data(award, student.name if student else "", school_today()))
-    return download(pdf, f"experience-letter-{award.credential.code}", "pdf", inline=True)
 
 
 @bp.route("/cohorts/<int:cohort_id>/exam-prep/steps/<int:step_id>", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ from flask_login import current_user
 
 from school.auth.access import get_authorized, public, roles_required
 from school.auth.models import Role
+from school.certifications.models import AwardedCredential
+from school.certifications.policies import can_manage_award
 from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.cohorts.standings import current_enrollment
@@ -25,6 +27,7 @@ from school.outcomes import rates
 from school.outcomes.views import report_args
 from school.reports import queries, services
 from school.reports.forms import OfficialForm, RevokeForm, VerifyUploadForm
+from school.reports.letter import NO_HOURS, letter_data, letter_stem, render_letter
 from school.reports.models import IssuedTranscript
 from school.reports.outcome_report import render_outcome_report
 from school.reports.placement import (
@@ -211,3 +214,23 @@ def outcome_report_pdf():
     if program is not None:
         stem += f"-{program.code}"
     return download(pdf, stem, "pdf")
+
+# --- Experience letter (apprentice designation removal) -------------------------------------
+
+
+@bp.route("/admin/awards/<int:award_id>/experience-letter.pdf")
+@roles_required(Role.ADMIN)
+def experience_letter(award_id: int):
+    """The draft experience letter of an awarded credential, as a download; refused (409,
+    with the reason) while the student has no confirmed externship hours."""
+    award = get_authorized(AwardedCredential, award_id, can_manage_award)
+    data = letter_data(award, school_today())
+    if not data.placements:
+        return render_template(
+            "reports/letter_refused.html",
+            award=award,
+            student=data.student,
+            enrollment=current_enrollment(award.student_id),
+            reason=NO_HOURS,
+        ), 409
+    return download(render_letter(data), letter_stem(data), "pdf")

@@ -124,46 +124,6 @@ def test_admin_records_credentials_and_ceus_and_the_behind_list(client, login_as
         assert [r.student.name for r in rows] == ["Ann Lee"]
 
 
-def test_the_draft_experience_letter_lists_confirmed_hours_only(client, login_as, app):
-    """Built from the internships data through a query; user text is escaped in the PDF."""
-    from school.certifications.letters import letter_data, render_letter
-    from school.internships.models import LogStatus
-    from tests.factories import make_log, make_placement, make_site
-
-    login_as("admin")
-    with app.app_context():
-        seed_catalog()
-        student = make_user(role=Role.STUDENT, name="Ann O'Brien & <Sons>")
-        enrollment = make_enrollment(student=student)
-        site = make_site(name="Mercy General HIM")
-        placement = make_placement(enrollment=enrollment, site=site)
-        make_log(placement=placement, day=dt.date(2027, 3, 2), status=LogStatus.CONFIRMED)
-        make_log(placement=placement, day=dt.date(2027, 3, 9), status=LogStatus.CONFIRMED)
-        make_log(placement=placement, day=dt.date(2027, 3, 10))  # pending: not counted
-        cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
-        award = AwardedCredential(
-            student_id=student.id, credential_id=cpc.id, awarded_on=dt.date(2027, 6, 1),
-            member_id="01234567", apprentice=True,
-        )  # fmt: skip
-        db.session.add(award)
-        db.session.commit()
-        data = letter_data(award, student.name, TODAY)
-        (row,) = data.rows
-        assert (row.site, row.first_day, row.last_day, row.hours) == (
-            "Mercy General HIM", dt.date(2027, 3, 2), dt.date(2027, 3, 9), D(16),
-        )  # fmt: skip
-        assert row.duties == ("Coded outpatient charts",)
-        raw = render_letter(data, compress=False)
-        assert raw.startswith(b"%PDF")
-        # Drawn as text, escaped on the way into the markup (not read as a <Sons> tag).
-        assert b"(Re: Ann O'Brien & <)" in raw and b"Sons>" in raw
-        assert b"16 hours" in raw and b"Mercy General HIM" in raw
-        award_id = award.id
-    response = client.get(f"/admin/awards/{award_id}/experience-letter.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.get_data().startswith(b"%PDF")
-
-
 def _student_holding_cpc(app, login_as) -> None:
     """Sign in a student who holds CPC (awarded through the service, as an admin would)."""
     student = login_as("student", name="Chloe Nguyen")
