@@ -111,7 +111,8 @@ def _configure_engine(app: Flask) -> None:
 
 def _configure_login(app: Flask) -> None:
     from school.auth.models import User
-    from school.extensions import db, login_manager
+    from school.auth.sessions import load_signed_in_user
+    from school.extensions import login_manager
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see this page."
@@ -120,13 +121,7 @@ def _configure_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(identity: str) -> User | None:
-        # The identity is "<id>:<session_version>": a session issued before the version was
-        # bumped (logout everywhere, password change, deactivation) no longer loads a user.
-        try:
-            user_id, version = (int(part) for part in identity.split(":", 1))
-        except ValueError:
-            return None
-        user = db.session.get(User, user_id)
-        if user is None or not user.active or user.session_version != version:
-            return None
-        return user
+        # The identity is "<id>:<session_version>:<sign-in secret>", from the session or the
+        # remember cookie: it loads a user only while that sign-in is live on the server
+        # (signing out deletes it) and the version was not bumped since.
+        return load_signed_in_user(identity)

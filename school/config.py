@@ -84,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     # short for a records system.
     "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A sign-in without "keep me signed in" ends on the server after this many hours (a
+    # working day and an evening), even if the browser is never closed; a kept one ends with
+    # its remember cookie (REMEMBER_COOKIE_DURATION). Signing out ends it at once.
+    "SESSION_MAX_HOURS": 12,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 

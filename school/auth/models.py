@@ -85,7 +85,20 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        # "<id>:<session_version>:<secret of this browser's sign-in>" (school.auth.sessions):
+        # kept in the session and signed into the remember cookie. Without a secret it
+        # identifies no sign-in, so it loads no one.
+        return f"{self.id}:{self.session_version}:{self.login_secret or ''}"
+
+    @property
+    def login_secret(self) -> str | None:
+        """The secret of the sign-in this request runs under, set by the sign-in or by the
+        user loader; never stored (the database keeps only its SHA-256)."""
+        return getattr(self, "_login_secret", None)
+
+    @login_secret.setter
+    def login_secret(self, secret: str | None) -> None:
+        self._login_secret = secret
 
     @property
     def has_password(self) -> bool:

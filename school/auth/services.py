@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from school.audit import record_event
 from school.auth.models import AuthToken, LoginThrottle, Role, TokenPurpose, User
 from school.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from school.auth.sessions import end_all_login_sessions
 from school.database import utcnow
 from school.errors import DomainError, ProblemList, TooManyAttempts
 from school.extensions import db
@@ -232,6 +233,7 @@ def finish_login(attempt: LoginAttempt, *, password: str) -> User:
 
 def logout_everywhere(*, user: User) -> None:
     """End every session of this user, this one included."""
+    end_all_login_sessions(user=user)
     user.session_version = User.session_version + 1
     record_event("auth.logout_everywhere", subject=user)
     db.session.flush()
@@ -363,7 +365,8 @@ def _set_password(
     problems.raise_if_any()
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    # Every session issued before this moment ends.
+    # Every session issued before this moment ends (a caller may then sign this browser in).
+    end_all_login_sessions(user=user)
     user.session_version = (user.session_version or 0) + 1
     # Any link still out there (reset or invitation) is dead too.
     revoke_tokens(user=user)
@@ -598,6 +601,7 @@ def deactivate_user(*, user: User, by: User) -> None:
     problems.raise_if_any()
     user.active = False
     user.deactivated_at = utcnow()
+    end_all_login_sessions(user=user)
     user.session_version = (user.session_version or 0) + 1
     revoke_tokens(user=user)  # reactivation must not revive old links
     record_event("user.deactivated", subject=user)

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from school.auth import queries, services
+from school.auth import queries, services, sessions
 from school.auth.access import get_authorized, login_required, public, roles_required
 from school.auth.forms import (
     ChangePasswordForm,
@@ -30,15 +30,20 @@ from school.auth.policies import can_manage_user
 from school.errors import DomainError, TooManyAttempts
 from school.extensions import db
 from school.pagination import parse_page
-from school.security import client_ip, no_referrer
+from school.security import client_ip, no_referrer, user_agent
 from school.web import apply_problems, commit_or_show, safe_next_url
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def _start_session(user: User, *, remember: bool = False) -> None:
+    """Sign this browser in as ``user``: a new server-side sign-in whose secret the session
+    and remember cookies carry (school.auth.sessions). The caller commits."""
     # A new session for a new identity: nothing from before sign-in carries over.
     session.clear()
+    sessions.start_login_session(
+        user=user, remember=remember, ip=client_ip(), user_agent=user_agent()
+    )
     login_user(user, remember=remember)
     if not remember:
         session["_remember"] = "clear"  # drop a remember cookie an earlier user left here
@@ -84,8 +89,8 @@ def login():
             db.session.commit()
             apply_problems(form, exc)
         else:
-            db.session.commit()
             _start_session(user, remember=bool(form.remember.data))
+            db.session.commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
     response = current_app.make_response((render_template("auth/login.html", form=form), status))
@@ -100,6 +105,9 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    # This browser's sign-in ends on the server: its cookies, kept or copied, are worthless.
+    sessions.end_login_session(user=current_user._get_current_object())
+    db.session.commit()
     _end_session()
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))
@@ -108,7 +116,11 @@ def logout():
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("auth/account.html", form=ConfirmForm())
+    return render_template(
+        "auth/account.html",
+        form=ConfirmForm(),
+        other_sessions=sessions.count_other_sessions(user=current_user._get_current_object()),
+    )
 
 
 @bp.route("/account/logout-everywhere", methods=["POST"])
@@ -154,11 +166,11 @@ def change_password():
             db.session.rollback()
             apply_problems(form, exc)
         else:
-            db.session.commit()
-            # This session carries the new version (others have ended); a device that was
-            # kept signed in stays so, with a fresh cookie.
+            # This browser signs in afresh with the new version (others have ended); a
+            # device that was kept signed in stays so, with a fresh cookie.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             _start_session(user, remember=remembered in request.cookies)
+            db.session.commit()
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
@@ -221,8 +233,8 @@ def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # t
             db.session.rollback()
             apply_problems(form, exc)
         else:
-            db.session.commit()
             _start_session(user)  # also forgets opened links and whoever was signed in here
+            db.session.commit()
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("core.dashboard"))
     return render_template(template, form=form, user=record.user)

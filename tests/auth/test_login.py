@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from school.audit import AuditEvent
-from school.auth.models import Role, User
+from school.auth.models import LoginSession, Role, User
+from school.database import utcnow
 from school.extensions import db
 from tests.conftest import login
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -90,7 +93,13 @@ def test_session_is_renewed_at_login(app, client):
     login(client, user.email)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == f"{user.id}:{user.session_version}"
+        user_id, version, secret = session["_user_id"].split(":")
+    assert (int(user_id), int(version)) == (user.id, user.session_version)
+    with app.app_context():  # the server keeps only the secret's hash, with an expiry
+        stored = db.session.scalars(select(LoginSession)).one()
+        assert stored.user_id == user.id
+        assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert stored.expires_at > utcnow() and not stored.remember
 
 
 def test_password_hash_is_argon2id_and_rehashed_when_parameters_change(app, client):
