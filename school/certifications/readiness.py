@@ -31,8 +31,11 @@ class ResultView:
 @dataclass(frozen=True)
 class Verdict:
     ready: bool
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # each thing still missing, in a sentence that explains the rule
     recent_mocks: tuple[Decimal, ...]  # the last N mock scores, most recent first
+    # The same, briefly, for a row of a cohort's grid whose page explains the rule once:
+    # e.g. ("2 tasks to do", "1 more mock") or ("1 recent mock below 70% (66%)",).
+    brief: tuple[str, ...] = ()
 
 
 def readiness(
@@ -44,9 +47,12 @@ def readiness(
 ) -> Verdict:
     done = {r.step_id: r for r in results}
     missing: list[str] = []
+    brief: list[str] = []
     for step in steps:
         if step.kind == "task" and step.required and step.id not in done:
             missing.append(f"Task not done: {step.title}.")
+    if missing:
+        brief.append(_count(len(missing), "task") + " to do")
     mock_ids = {s.id for s in steps if s.kind == "mock_exam"}
     mocks = sorted(
         (r for r in results if r.step_id in mock_ids and r.score is not None),
@@ -61,6 +67,7 @@ def readiness(
             f"{needed} more timed mock exam{'s' if needed != 1 else ''} at {limit} or above "
             f"(the last {mock_count} must all reach it)."
         )
+        brief.append(_count(needed, "more mock"))
     else:
         below = [s for s in recent if s < threshold]
         if below:
@@ -69,4 +76,11 @@ def readiness(
                 f"The last {mock_count} mock exams must all reach {limit}; "
                 f"{len(below)} of them scored below ({scores})."
             )
-    return Verdict(ready=not missing, missing=tuple(missing), recent_mocks=recent)
+            brief.append(f"{_count(len(below), 'recent mock')} below {limit} ({scores})")
+    return Verdict(
+        ready=not missing, missing=tuple(missing), recent_mocks=recent, brief=tuple(brief)
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"

@@ -46,6 +46,7 @@ def test_the_last_n_count_consecutively_not_any_n():
     assert v.missing == (
         "The last 2 mock exams must all reach 70%; 1 of them scored below (69.99%).",
     )
+    assert v.brief == ("1 recent mock below 70% (69.99%)",)
     # Order is by date, not by the plan's order.
     v = verdict([r(TASK, 1), r(MOCK3, 3, "50"), r(MOCK1, 4, "80"), r(MOCK2, 5, "85")])
     assert v.ready
@@ -57,9 +58,12 @@ def test_missing_tasks_and_mocks_are_listed():
         "Task not done: Coding guidelines review.",
         "1 more timed mock exam at 70% or above (the last 2 must all reach it).",
     )
+    assert v.brief == ("1 task to do", "1 more mock")
     assert verdict([r(TASK, 1)], count=3, threshold="75").missing == (
         "3 more timed mock exams at 75% or above (the last 3 must all reach it).",
     )
+    assert verdict([], count=3).brief == ("1 task to do", "3 more mocks")
+    assert verdict([r(TASK, 1), r(MOCK1, 2, "90"), r(MOCK2, 3, "90")]).brief == ()
 
 
 def test_thresholds_and_counts_come_from_the_plan():
@@ -350,3 +354,44 @@ def test_no_plan_no_readiness_column(client, login_as, app):
     page = client.get(f"/cohorts/{cohort_id}/overview").get_data(True)
     assert page.count("<tr>") == 2 and 'data-label="Exam readiness"' not in page
     assert "ready for the exam" not in page
+
+
+def test_the_cohort_grid_states_the_rule_once_and_each_row_briefly(client, login_as, app):
+    """The grid once repeated the whole explanation on every row (6,000 px tall at 1280 px):
+    the rule is stated once above the table; a row says briefly what is missing; the
+    student's own page keeps the sentences."""
+    login_as("admin")
+    cohort_id, (task, mock1, _mock2) = _plan(app)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        for i in range(5):
+            make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name=f"Nil {i}"))
+        halfway = make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name="Ben"))
+        db.session.add(
+            StepResult(enrollment_id=halfway.id, step_id=task, completed_on=dt.date(2027, 5, 1))
+        )
+        db.session.add(
+            StepResult(
+                enrollment_id=halfway.id,
+                step_id=mock1,
+                completed_on=dt.date(2027, 5, 2),
+                score=D(64),
+            )
+        )
+        db.session.commit()
+        halfway_id = halfway.id
+    page = client.get(f"/cohorts/{cohort_id}/exam-prep").get_data(as_text=True)
+    rule = (
+        "A student is <strong>ready</strong> for the exam when every required task is done "
+        "(Coding guidelines review) and their last 2 timed mock exams all scored 70% or above."
+    )
+    assert page.count(rule) == 1
+    assert "must all reach" not in page and "Task not done" not in page
+    rows = page.split("<tr>")[2:]
+    assert len(rows) == 6
+    nil = '<span class="tag tag-warn">Not yet</span> <span class="details">'
+    assert sum(nil + "1 task to do · 2 more mocks</span>" in row for row in rows) == 5
+    (ben,) = [row for row in rows if ">Ben</a>" in row]
+    assert nil + "1 more mock</span>" in ben and "64%" in ben
+    detail = client.get(f"/enrollments/{halfway_id}/exam-prep").get_data(as_text=True)
+    assert "1 more timed mock exam at 70% or above (the last 2 must all reach it)." in detail
