@@ -32,8 +32,8 @@ from school.reports.pdf import Frame, build, document_header, e, p, styles, tabl
 from school.templating import format_date
 
 NO_HOURS = (
-    "No experience letter yet: it attests hours a supervisor confirmed, and none of this "
-    "student's externship hours are confirmed."
+    "The experience letter attests only hours a supervisor confirmed, and none of this "
+    "student’s externship hours are confirmed yet."
 )
 
 
