@@ -50,6 +50,7 @@ def main() -> None:
     from flask import current_app
     from sqlalchemy import event, func, select
 
+    from bench.pages import signed_in_identity
     from school import create_app
     from school.auth.models import Role, User
     from school.cohorts.models import Enrollment
@@ -80,7 +81,7 @@ def main() -> None:
     client = app.test_client()
     with client.session_transaction() as s:
         with app.app_context():
-            s["_user_id"] = db.session.get(User, admin_id).get_id()
+            s["_user_id"] = signed_in_identity(admin_id)
         s["_fresh"] = True
     for label, url in (
         ("GET /admin/outcomes", "/admin/outcomes"),

@@ -102,6 +102,20 @@ class Row:
     size: int
 
 
+def signed_in_identity(user_id: int) -> str:
+    """The Flask-Login identity of a new kept sign-in of ``user_id`` (a login_sessions row,
+    committed), as the login page would make it: sign-ins live on the server."""
+    from school.auth.models import User
+    from school.auth.sessions import start_login_session
+    from school.extensions import db
+
+    user = db.session.get(User, user_id)
+    start_login_session(user=user, remember=True, ip="127.0.0.1", user_agent="school-bench")
+    identity = user.get_id()
+    db.session.commit()
+    return identity
+
+
 def pick_records(today: dt.date) -> dict[str, Any]:
     """The records the pages are measured on, by deterministic queries (ties: lowest id)."""
     from sqlalchemy import and_, func, select
@@ -379,7 +393,6 @@ def main() -> None:
     from sqlalchemy import event, func, select
 
     from school import create_app
-    from school.auth.models import User
     from school.cohorts.models import Enrollment, Score
     from school.database import school_today
     from school.extensions import db
@@ -402,9 +415,9 @@ def main() -> None:
             ("supervisor", "supervisor"),
             ("small_supervisor", "small_supervisor"),
         ):
-            identities[role] = db.session.get(User, records[key][0]).get_id()
+            identities[role] = signed_in_identity(records[key][0])
         if records["admin_id"] is not None:
-            identities["admin"] = db.session.get(User, records["admin_id"]).get_id()
+            identities["admin"] = signed_in_identity(records["admin_id"])
         db.session.remove()
     if "admin" not in identities:
         identities["admin"] = install_standin_admin()
