@@ -12,6 +12,7 @@ from flask import Flask, current_app, request, url_for
 
 from school.audit import action_label
 from school.auth.models import Role
+from school.navigation import nav_items, nav_section
 
 
 def local(value: dt.datetime) -> dt.datetime:
@@ -63,6 +64,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["nav_section"] = nav_section
     app.jinja_env.globals["school_name"] = lambda: current_app.config["SCHOOL_NAME"]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
