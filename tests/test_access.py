@@ -66,6 +66,7 @@ MATRIX = [
     ("core.dashboard", "GET", "/", expect(200, 200)),
     ("core.healthz", "GET", "/healthz", expect(200, 200, anonymous=200)),
     ("core.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
+    ("core.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
     ("core.outbox", "GET", "/admin/outbox", expect(200, 403)),
     ("core.outbox_message", "GET", "/admin/outbox/{message}", expect(404, 403)),
     ("core.audit_log", "GET", "/admin/audit", expect(200, 403)),
