@@ -140,6 +140,7 @@ ACTION_LABELS = {
     "placement.created": "Placed student at a site",
     "placement.ended_early": "Ended placement early",
     "placement.evaluated": "Evaluated extern",
+    "placement.evaluation_corrected": "Corrected an extern's evaluation",
     "placement.completed": "Placement completed",
     "hours.logged": "Logged externship hours",
     "hours.edited": "Edited hour log",

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField, PlainDecimalField
-from school.internships.models import RATINGS, SettingType
+from school.internships.models import RATINGS, Evaluation, SettingType
 from school.web import db_id
 
 
@@ -83,6 +90,9 @@ class EvaluationForm(FlaskForm):
     professionalism = SelectField(validate_choice=False)
     would_hire = RadioField("Would you hire this student?", validate_choice=False)
     comments = TextAreaField("Comments", validators=[Length(max=4000)])
+    before_hours_complete = BooleanField("I am submitting before the hours are complete")
+    # A correction carries the version of the evaluation it was made from.
+    version = HiddenField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +105,21 @@ class EvaluationForm(FlaskForm):
     def rating(self, name: str) -> int | None:
         value = self[name].data
         return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+    def version_read(self) -> int | None:
+        """The version the correction was made from (None if missing or not a version)."""
+        try:
+            return db_id(self.version.data)
+        except ValueError:
+            return None
+
+    def fill_from(self, evaluation: Evaluation) -> None:
+        """Prefill the form with a sent evaluation, to correct it."""
+        for name, _ in RATINGS:
+            self[name].data = str(getattr(evaluation, name))
+        self.would_hire.data = "yes" if evaluation.would_hire else "no"
+        self.comments.data = evaluation.comments or ""
+        self.version.data = str(evaluation.version)
 
 
 class LinkConfirmForm(FlaskForm):

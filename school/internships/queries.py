@@ -196,6 +196,16 @@ def student_externship(student_id: int) -> tuple[Placement, Totals] | None:
     return placement, totals
 
 
+def placement_evaluation(placement_id: int) -> Evaluation | None:
+    """The placement's evaluation with who sent it (one statement), or None."""
+    return db.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.placement_id == placement_id)
+        .options(joinedload(Evaluation.submitted_by))
+        .execution_options(populate_existing=True)
+    )
+
+
 def placement_logs(placement_id: int) -> list[HourLog]:
     return list(
         db.session.scalars(

@@ -39,7 +39,6 @@ from school.internships.forms import (
 from school.internships.models import (
     RATINGS,
     DecisionChannel,
-    Evaluation,
     HourLog,
     LogStatus,
     Placement,
@@ -218,6 +217,7 @@ def _placement_page(placement: Placement, end_form: EndPlacementForm) -> str:
         placement=placement,
         totals=queries.totals_of(placement),
         logs=queries.placement_logs(placement.id),
+        evaluation=queries.placement_evaluation(placement.id),
         end_form=end_form,
         today=school_today(),
     )
@@ -397,36 +397,88 @@ def supervisor_hours():
     ), status
 
 
-@bp.route("/supervisor/placements/<int:placement_id>/evaluation", methods=["GET", "POST"])
-@roles_required(Role.EMPLOYER)
-def evaluate(placement_id: int):
-    placement = get_authorized(Placement, placement_id, can_evaluate)
+def _evaluation_ratings(form: EvaluationForm) -> dict[str, int | None]:
+    return {name: form.rating(name) for name, _ in RATINGS}
+
+
+def _would_hire(form: EvaluationForm) -> bool | None:
+    return {"yes": True, "no": False}.get(form.would_hire.data or "")
+
+
+def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-untyped-def]
+    """The evaluation of ``placement``: the supervisor sends it (warned, and asked to say so,
+    while the confirmed hours are below the requirement); once sent, the supervisor or an
+    administrator corrects it until the placement is complete. ``done`` is where a first
+    sending leads."""
+    evaluation = queries.placement_evaluation(placement.id)
     form = EvaluationForm()
+    if evaluation is not None and not form.is_submitted():
+        form.fill_from(evaluation)
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
-            lambda: services.submit_evaluation(
-                placement=placement,
-                ratings={name: form.rating(name) for name, _ in RATINGS},
-                comments=form.comments.data or "",
-                would_hire={"yes": True, "no": False}.get(form.would_hire.data or ""),
-                by=current_user._get_current_object(),
-            ),
-        )
-        if ok:
-            flash(f"Evaluation of {placement.enrollment.student.name} sent. Thank you.", "success")
-            return redirect(url_for("core.dashboard"))
-    status = form_status(form)
+        by = current_user._get_current_object()
+        if evaluation is None and current_user.role == Role.EMPLOYER:
+            ok, _ = commit_or_show(
+                form,
+                lambda: services.submit_evaluation(
+                    placement=placement,
+                    ratings=_evaluation_ratings(form),
+                    comments=form.comments.data or "",
+                    would_hire=_would_hire(form),
+                    by=by,
+                    before_hours_complete=bool(form.before_hours_complete.data),
+                ),
+            )
+            if ok:
+                name = placement.enrollment.student.name
+                flash(f"Evaluation of {name} sent. Thank you.", "success")
+                return redirect(done)
+        elif evaluation is None:
+            apply_problems(form, DomainError("The supervisor has not sent an evaluation yet."))
+        else:
+            sent = evaluation
+            ok, changed = commit_or_show(
+                form,
+                lambda: services.correct_evaluation(
+                    evaluation=sent,
+                    version=form.version_read(),
+                    ratings=_evaluation_ratings(form),
+                    comments=form.comments.data or "",
+                    would_hire=_would_hire(form),
+                    by=by,
+                ),
+            )
+            if ok:
+                flash(
+                    "Evaluation corrected." if changed else "Nothing had changed.",
+                    "success" if changed else "info",
+                )
+                return redirect(request.path)
+            evaluation = queries.placement_evaluation(placement.id)  # as it is now
+    totals = queries.totals_of(placement)
     return render_template(
         "internships/evaluation.html",
         form=form,
         placement=placement,
-        totals=queries.totals_of(placement),
-        evaluation=db.session.scalar(
-            select(Evaluation).where(Evaluation.placement_id == placement.id)
-        ),
+        totals=totals,
+        evaluation=evaluation,
+        refused=services.correction_refused(placement) if evaluation else None,
         ratings=RATINGS,
-    ), status
+        today=school_today(),
+    ), form_status(form)
+
+
+@bp.route("/supervisor/placements/<int:placement_id>/evaluation", methods=["GET", "POST"])
+@roles_required(Role.EMPLOYER)
+def evaluate(placement_id: int):
+    placement = get_authorized(Placement, placement_id, can_evaluate)
+    return _evaluation_page(placement, done=url_for("core.dashboard"))
+
+
+@bp.route("/admin/placements/<int:placement_id>/evaluation", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def placement_evaluation(placement_id: int):
+    placement = get_authorized(Placement, placement_id, can_manage_placement)
+    return _evaluation_page(placement, done=request.path)
 
 
 # --- confirmation by emailed link (no sign-in) ----------------------------------------------

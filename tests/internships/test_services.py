@@ -356,10 +356,21 @@ def test_evaluation_rules_and_once_only(app):
                 by=boss,
             )
         )
-        assert set(problems) == {"productivity", "compliance", "would_hire"}
+        # ... and 0 of 8 hours confirmed, without saying the supervisor means to send it early
+        assert set(problems) == {
+            "productivity",
+            "compliance",
+            "would_hire",
+            "before_hours_complete",
+        }
         placement = db.session.get(Placement, placement.id)
         evaluation = services.submit_evaluation(
-            placement=placement, ratings=GOOD, comments="Quick learner", would_hire=True, by=boss
+            placement=placement,
+            ratings=GOOD,
+            comments="Quick learner",
+            would_hire=True,
+            by=boss,
+            before_hours_complete=True,  # 0 of 8 hours confirmed
         )
         db.session.commit()
         assert evaluation.average == D("4.3")
@@ -384,7 +395,12 @@ def test_a_placement_completes_with_enough_confirmed_hours_and_the_evaluation(ap
         ]
         db.session.commit()
         services.submit_evaluation(
-            placement=placement, ratings=GOOD, comments="", would_hire=True, by=boss
+            placement=placement,
+            ratings=GOOD,
+            comments="",
+            would_hire=True,
+            by=boss,
+            before_hours_complete=True,
         )
         db.session.commit()
         assert db.session.get(Placement, placement.id).status.value == "active"  # 0 of 12 hours
