@@ -1,9 +1,11 @@
-"""Issuing official transcripts (serial, QR code to the verification page, SHA-256 of the
-exact bytes, a disclosure-log row each), revoking them, and checking an uploaded copy."""
+"""Issuing official transcripts (serial, QR code to the verification page, the exact bytes
+stored with their SHA-256, a disclosure-log row each), reading a stored copy back, revoking,
+and checking an uploaded copy."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -17,12 +19,13 @@ from school.cohorts.models import Enrollment
 from school.database import utcnow
 from school.errors import DomainError
 from school.extensions import db
-from school.reports.models import Disclosure, IssuedTranscript
+from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
 from school.security import external_url
 
 SERIAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 RECORD = "Official progress transcript"
+log = logging.getLogger(__name__)
 
 
 def new_serial() -> str:
@@ -36,6 +39,12 @@ class Request:
     recipient: str
     purpose: str
     requested_by: str
+
+    def cleaned(self) -> Request:
+        """The same request with runs of white space made one space (as it is recorded)."""
+        return Request(
+            *(" ".join(v.split()) for v in (self.recipient, self.purpose, self.requested_by))
+        )
 
 
 def request_problems(req: Request) -> DomainError | None:
@@ -71,8 +80,9 @@ def issue_official(
     enrollments: Sequence[Enrollment], req: Request, *, by: User | None
 ) -> list[Issued]:
     """Issue one official transcript per enrollment (a batch reads the database in a fixed
-    number of statements): render with its serial and QR code, keep the SHA-256 of the
-    bytes, write the disclosure log. Nothing is written if any input is wrong."""
+    number of statements): render with its serial and QR code, store the bytes as issued
+    with their SHA-256 (so the same copy can be sent again, whatever changes later), write
+    the disclosure log. Nothing is written if any input is wrong."""
     bad = request_problems(req)
     if bad:
         raise bad
@@ -80,7 +90,7 @@ def issue_official(
         return []
     issued_at = utcnow()
     data = transcripts_data([en.id for en in enrollments], issued_at)
-    clean = Request(*(" ".join(v.split()) for v in (req.recipient, req.purpose, req.requested_by)))
+    clean = req.cleaned()
     label = f"{by.name} <{by.email}>" if by else "command line"
     out = []
     for en in enrollments:
@@ -95,11 +105,16 @@ def issue_official(
             issued_by_label=label,
             issued_at=issued_at,
         )
-        pdf = render_transcript(data[en.id].with_official(_official_of(transcript)))
+        pdf = render_transcript(
+            data[en.id].with_official(
+                official_of(transcript.serial, transcript.recipient, transcript.purpose)
+            )
+        )
         transcript.sha256 = hashlib.sha256(pdf).hexdigest()
         transcript.size = len(pdf)
         transcript.pages = page_count(pdf)
         db.session.add(transcript)
+        db.session.add(IssuedCopy(transcript=transcript, pdf=pdf, stored_at=issued_at))
         db.session.add(
             Disclosure(
                 student_id=en.student_id,
@@ -131,23 +146,37 @@ def issue_official(
     return out
 
 
-def _official_of(transcript: IssuedTranscript) -> Official:
+def official_of(serial: str, recipient: str, purpose: str) -> Official:
+    """What an official copy prints about its issue: serial, recipient, purpose and the
+    verification page's address (on EXTERNAL_URL)."""
     return Official(
-        serial=transcript.serial,
-        recipient=transcript.recipient,
-        purpose=transcript.purpose,
-        verify_url=external_url("reports.verify", serial=transcript.serial),
+        serial=serial,
+        recipient=recipient,
+        purpose=purpose,
+        verify_url=external_url("reports.verify", serial=serial),
     )
 
 
-def reproduce(transcript: IssuedTranscript) -> bytes | None:
-    """The issued PDF again, byte for byte, or None. The file is not kept: it is rendered
-    again from the records with the issue's serial and time (rendering is deterministic) and
-    given out only if its SHA-256 is the one recorded at issue — so never once the records
-    it shows have changed."""
-    data = transcripts_data([transcript.enrollment_id], transcript.issued_at)
-    pdf = render_transcript(data[transcript.enrollment_id].with_official(_official_of(transcript)))
-    return pdf if matches(transcript, pdf) else None
+def stored_copy(transcript: IssuedTranscript) -> bytes | None:
+    """The PDF exactly as issued, or None when the school holds no intact copy of it: none
+    was stored (issued before copies were kept, and not reproducible at the upgrade), or the
+    stored bytes no longer have the SHA-256 recorded at issue. The second means the database
+    was changed behind the application's back: it is logged as an error, and the bytes are
+    never handed out."""
+    pdf = db.session.scalar(select(IssuedCopy.pdf).where(IssuedCopy.transcript_id == transcript.id))
+    if pdf is None:
+        return None
+    if not matches(transcript, pdf):
+        log.error(
+            "Stored copy of official transcript %s (id %s) fails its SHA-256 check "
+            "(recorded %s, stored bytes %s); not served.",
+            transcript.serial,
+            transcript.id,
+            transcript.sha256,
+            hashlib.sha256(pdf).hexdigest(),
+        )
+        return None
+    return pdf
 
 
 def unofficial(enrollment: Enrollment) -> tuple[TranscriptData, bytes]:

@@ -72,42 +72,24 @@ def unofficial_transcript(enrollment_id: int):
     return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
-@bp.route("/admin/enrollments/<int:enrollment_id>/transcripts", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def official_transcripts(enrollment_id: int):
-    """The official transcripts issued for an enrollment, and the form to issue one; after
-    issuing, the page offers the new PDF for download."""
-    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
-    form = OfficialForm()
-    if form.validate_on_submit():
-        req = services.Request(
-            recipient=form.recipient.data or "",
-            purpose=form.purpose.data or "",
-            requested_by=form.requested_by.data or "",
-        )
-        _, issued_now = commit_or_show(
-            form,
-            lambda: services.issue_official(
-                [enrollment], req, by=current_user._get_current_object()
-            ),
-        )
-        if issued_now:  # None when refused: the form shows why
-            (issued,) = issued_now
-            return redirect(  # the page then says it is issued and offers the download
-                url_for(
-                    "reports.official_transcripts",
-                    enrollment_id=enrollment.id,
-                    issued=issued.transcript.id,
-                )
-            )
-    elif form.is_submitted():
-        bad = services.request_problems(
-            services.Request(
-                form.recipient.data or "", form.purpose.data or "", form.requested_by.data or ""
-            )
-        )
-        if bad:
-            apply_problems(form, bad)
+def _official_request(form: OfficialForm) -> services.Request | None:
+    """The request typed in a posted ``form`` when it is fine; else None, with every problem
+    (the form's shape and the service's rules) beside its field."""
+    if not form.is_submitted():
+        return None
+    shape_ok = form.validate()
+    req = services.Request(
+        recipient=form.recipient.data or "",
+        purpose=form.purpose.data or "",
+        requested_by=form.requested_by.data or "",
+    )
+    bad = services.request_problems(req)
+    if bad:
+        apply_problems(form, bad)
+    return req.cleaned() if shape_ok and not bad else None
+
+
+def _official_page(enrollment: Enrollment, form: OfficialForm) -> tuple[str, int]:
     return render_template(
         "reports/official.html",
         enrollment=enrollment,
@@ -118,17 +100,64 @@ def official_transcripts(enrollment_id: int):
     ), form_status(form)
 
 
+@bp.route("/admin/enrollments/<int:enrollment_id>/transcripts", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def official_transcripts(enrollment_id: int):
+    """The official transcripts issued for an enrollment, and the form to issue one. The
+    form does not issue: a valid request is shown on a confirmation page (student,
+    recipient, purpose, requested by) whose button posts to :func:`issue_official`; its
+    "Change" button posts the request back here, into the form."""
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = OfficialForm()
+    req = _official_request(form)
+    if req is None or "change" in request.form:
+        return _official_page(enrollment, form)
+    return render_template(
+        "reports/official_confirm.html",
+        enrollment=enrollment,
+        form=form,
+        req=req,
+    )
+
+
+@bp.route("/admin/enrollments/<int:enrollment_id>/transcripts/issue", methods=["POST"])
+@roles_required(Role.ADMIN)
+def issue_official(enrollment_id: int):
+    """Issue the official transcript confirmed on the confirmation page (written to the
+    student's disclosure log); the transcripts page then says so and offers the PDF."""
+    enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
+    form = OfficialForm()
+    req = _official_request(form)
+    if req is not None:
+        _, issued_now = commit_or_show(
+            form,
+            lambda: services.issue_official(
+                [enrollment], req, by=current_user._get_current_object()
+            ),
+        )
+        if issued_now:  # None when refused: the form shows why
+            (issued,) = issued_now
+            return redirect(
+                url_for(
+                    "reports.official_transcripts",
+                    enrollment_id=enrollment.id,
+                    issued=issued.transcript.id,
+                )
+            )
+    return _official_page(enrollment, form)
+
+
 @bp.route("/admin/transcripts/<int:transcript_id>/download")
 @roles_required(Role.ADMIN)
 def download_official(transcript_id: int):
-    """The issued official transcript again, byte for byte (checked against its SHA-256),
-    while the records it shows are unchanged."""
+    """The issued official transcript again: the bytes stored at issue, served only after
+    their SHA-256 matches the one recorded (whatever changed in the records since)."""
     transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
-    pdf = services.reproduce(transcript)
+    pdf = services.stored_copy(transcript)
     if pdf is None:
         flash(
-            f"{transcript.serial} can no longer be reproduced exactly: the student's records "
-            "changed since it was issued. Issue a new official transcript instead.",
+            f"{transcript.serial}: stored copy unavailable. The school holds no intact copy "
+            "of the file as issued; issue a new official transcript if one is needed.",
             "error",
         )
         return redirect(
@@ -214,6 +243,7 @@ def outcome_report_pdf():
     if program is not None:
         stem += f"-{program.code}"
     return download(pdf, stem, "pdf")
+
 
 # --- Experience letter (apprentice designation removal) -------------------------------------
 

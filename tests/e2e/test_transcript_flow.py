@@ -132,7 +132,7 @@ def test_student_downloads_admin_issues_and_anyone_verifies_a_transcript(
     expect(page.get_by_text("No official transcript issued yet.")).to_be_visible()
 
     # The empty form: each field's error stands beside it, and nothing is issued.
-    page.get_by_role("button", name="Issue", exact=True).click()
+    page.get_by_role("button", name="Continue", exact=True).click()
     expect(page).to_have_url(transcripts_url)
     expect(page.get_by_role("alert")).to_contain_text("Please correct these:")
     for label, field_id, message in (
@@ -157,8 +157,25 @@ def test_student_downloads_admin_issues_and_anyone_verifies_a_transcript(
 
     page.get_by_label("Recipient", exact=True).fill(RECIPIENT)
     page.get_by_label("Purpose", exact=True).fill(PURPOSE)
+    page.get_by_label("Requested by", exact=True).fill("someone else")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    # A confirmation first: who gets what and why; nothing is written yet. "Change the
+    # details" goes back to the form with what was typed.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Issue this official transcript?")
+    facts = page.locator("dl.facts")
+    expect(facts).to_contain_text(STUDENT_NAME)
+    expect(facts).to_contain_text(RECIPIENT)
+    expect(facts).to_contain_text(PURPOSE)
+    expect(facts).to_contain_text("someone else")
+    assert count(app, IssuedTranscript) == 0 and count(app, Disclosure) == 0
+    shot(page, "2c-official-confirm")
+    page.get_by_role("button", name="Change the details", exact=True).click()
+    expect(page.get_by_label("Recipient", exact=True)).to_have_value(RECIPIENT)
     page.get_by_label("Requested by", exact=True).fill(REQUESTED_BY)
-    page.get_by_role("button", name="Issue", exact=True).click()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.locator("dl.facts")).to_contain_text(REQUESTED_BY)
+    assert count(app, IssuedTranscript) == 0
+    page.get_by_role("button", name="Issue and record the disclosure", exact=True).click()
     # Issued: the page says so (no stale errors) and offers the PDF for download.
     expect(page.get_by_role("status")).to_contain_text(f"issued to {RECIPIENT}")
     expect(page.locator(".form-errors")).to_have_count(0)

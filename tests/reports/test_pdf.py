@@ -30,6 +30,5 @@ def test_a_cell_too_wide_is_an_escaped_paragraph_that_wraps():
 def test_reportlab_runs_with_its_c_accelerator():
     # rl_accel is a dependency: without it ReportLab falls back to Python for string widths
     # and number formatting, about a third of a transcript's render time. Its output is the
-    # same bytes (checked on 20 bench transcripts when it was added), so issued copies still
-    # reproduce.
+    # same bytes (checked on 20 bench transcripts when it was added).
     assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"

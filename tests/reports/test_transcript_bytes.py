@@ -1,19 +1,23 @@
-"""An official transcript is re-rendered, not stored: a re-download is handed out only if the
-new rendering has the SHA-256 recorded at issue (services.reproduce). Any change to the bytes
-the renderer makes for the same records (a layout edit, a ReportLab or font upgrade, another
-zlib) therefore makes every copy issued before it impossible to download again (verifying an
-uploaded copy still works: that compares the upload with the recorded hash).
+"""The renderer is deterministic: one input gives the same bytes every time, in this process
+and in a fresh one (no creation time, random document id or hash-seed ordering in the file).
 
-This test pins the bytes of one fixed transcript. When it fails, the change reached issued
-documents: either undo it, or accept on purpose that earlier official copies must be issued
-again, and then record the new digest here.
+Issued official copies no longer depend on it: their bytes are stored at issue and served
+from the database (tests/reports/test_official_copies.py), so a layout edit or a library
+upgrade changes new documents only. Determinism still matters where a rendering is compared
+with one made earlier: the upgrade that stored the copies of transcripts issued before
+(migration 0013) kept only those that re-rendered to their recorded SHA-256.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import replace
 from decimal import Decimal as D
+from pathlib import Path
 
 from school.reports.transcript import (
     AttemptLine,
@@ -25,8 +29,6 @@ from school.reports.transcript import (
     TranscriptData,
     render_transcript,
 )
-
-PINNED_SHA256 = "29ce406a1182299a0950b85331650035cc4077824528e2f887c4e567e7b71007"
 
 
 def fixed_transcript() -> TranscriptData:
@@ -84,8 +86,37 @@ def fixed_transcript() -> TranscriptData:
     )
 
 
-def test_the_renderer_makes_the_same_bytes_as_when_copies_were_issued(app):
+def test_one_input_renders_to_the_same_bytes_twice(app):
     with app.app_context():  # dates print in the school's format
-        pdf = render_transcript(fixed_transcript())
-        assert render_transcript(fixed_transcript()) == pdf  # deterministic within a run
-    assert hashlib.sha256(pdf).hexdigest() == PINNED_SHA256
+        first = render_transcript(fixed_transcript())
+        again = render_transcript(fixed_transcript())
+        other = render_transcript(replace(fixed_transcript(), student_number="S-000124"))
+    assert first == again
+    assert first.startswith(b"%PDF-") and other != first  # and it does render its input
+
+
+RENDER_IN_A_FRESH_PROCESS = """
+import hashlib, sys
+from school import create_app
+from tests.reports.test_transcript_bytes import fixed_transcript
+from school.reports.transcript import render_transcript
+app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
+                  "SCHOOL_NAME": "Test Coding School"})
+with app.app_context():
+    sys.stdout.write(hashlib.sha256(render_transcript(fixed_transcript())).hexdigest())
+"""
+
+
+def test_one_input_renders_to_the_same_bytes_in_a_fresh_process(app):
+    with app.app_context():
+        here = hashlib.sha256(render_transcript(fixed_transcript())).hexdigest()
+    root = Path(__file__).resolve().parents[2]
+    there = subprocess.run(
+        [sys.executable, "-c", RENDER_IN_A_FRESH_PROCESS],
+        cwd=root,
+        env={**os.environ, "PYTHONHASHSEED": "12345", "SCHOOL_ENV": "testing"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert there == here

@@ -1,0 +1,336 @@
+"""Official copies are stored byte for byte at issue: a re-download serves the stored bytes
+whatever changed in the student's records since, only while they still have the SHA-256
+recorded at issue; a transcript without a stored copy says so on the pages that list it
+(which never load the PDFs); issuing asks for confirmation first and writes nothing before
+it; every official transcript of the demo school downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import re
+from decimal import Decimal as D
+
+from sqlalchemy import delete, func, select, update
+
+from school.audit import AuditEvent
+from school.auth.passwords import hash_password
+from school.cli import DEMO_PASSWORD, DEMO_USERS
+from school.cohorts.models import Assessment, Course, Enrollment, Score
+from school.extensions import db
+from school.internships.models import LogStatus, Placement
+from school.reports import services
+from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
+from school.reports.transcript import render_transcript, transcripts_data
+from tests.conftest import Client, csrf_token_from, login
+from tests.factories import make_log
+from tests.reports.test_transcripts import _student, issue_through_pages
+
+FIELDS = {
+    "recipient": "Mercy <HR> & Co",
+    "purpose": "Employment verification",
+    "requested_by": "the student (signed request)",
+}
+
+
+def _issue(app, eid: int, recipient: str = "State licensing board") -> tuple[int, bytes]:
+    with app.app_context():
+        (item,) = services.issue_official(
+            [db.session.get(Enrollment, eid)],
+            services.Request(recipient, "Licensure", "the student"),
+            by=None,
+        )
+        db.session.commit()
+        return item.transcript.id, item.pdf
+
+
+def _rendered_again(app, tid: int) -> bytes:
+    """The transcript rendered now from today's records with the issue's serial and time:
+    what a re-download produced before copies were stored."""
+    with app.app_context():
+        t = db.session.get(IssuedTranscript, tid)
+        data = transcripts_data([t.enrollment_id], t.issued_at)[t.enrollment_id]
+        return render_transcript(
+            data.with_official(services.official_of(t.serial, t.recipient, t.purpose))
+        )
+
+
+def _counts(app) -> tuple[int, int, int, int]:
+    with app.app_context():
+        return tuple(  # type: ignore[return-value]
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (IssuedTranscript, IssuedCopy, Disclosure, AuditEvent)
+        )
+
+
+# --- stored bytes ------------------------------------------------------------------------------
+
+
+def test_issuing_stores_the_exact_bytes_with_their_hash(app):
+    eid = _student(app)
+    tid, pdf = _issue(app, eid)
+    with app.app_context():
+        copy = db.session.get(IssuedCopy, tid)
+        transcript = db.session.get(IssuedTranscript, tid)
+        assert copy.pdf == pdf and hashlib.sha256(copy.pdf).hexdigest() == transcript.sha256
+        assert copy.stored_at == transcript.issued_at
+        assert transcript.has_copy is True
+        assert services.stored_copy(transcript) == pdf
+
+
+def test_the_copy_downloads_byte_for_byte_after_a_new_score(client, login_as, app):
+    eid = _student(app, number="S-0042")
+    tid, pdf = _issue(app, eid)
+    with app.app_context():  # a second assessment of the course, scored after the issue
+        enrollment = db.session.get(Enrollment, eid)
+        course = db.session.scalar(
+            select(Course).where(Course.program_id == enrollment.cohort.program_id).limit(1)
+        )
+        quiz = Assessment(
+            cohort_id=enrollment.cohort_id,
+            course_id=course.id,
+            sequence=2,
+            name="Late quiz",
+            weight=D(10),
+            max_points=D(10),
+        )
+        db.session.add(quiz)
+        db.session.flush()
+        db.session.add(Score(assessment_id=quiz.id, enrollment_id=eid, points=D(2)))
+        db.session.commit()
+    assert _rendered_again(app, tid) != pdf  # the records it shows did change
+    login_as("admin")
+    response = client.get(f"/admin/transcripts/{tid}/download")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.get_data() == pdf
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_copy_downloads_byte_for_byte_after_a_confirmed_hour(client, login_as, app):
+    eid = _student(app)
+    tid, pdf = _issue(app, eid)
+    with app.app_context():
+        placement = db.session.scalar(select(Placement).where(Placement.enrollment_id == eid))
+        make_log(placement=placement, day=dt.date(2027, 3, 3), status=LogStatus.CONFIRMED)
+        db.session.commit()
+    assert _rendered_again(app, tid) != pdf
+    login_as("admin")
+    response = client.get(f"/admin/transcripts/{tid}/download")
+    assert response.status_code == 200 and response.get_data() == pdf
+
+
+def test_a_tampered_copy_is_not_served_and_is_logged(client, login_as, app, caplog):
+    eid = _student(app)
+    tid, pdf = _issue(app, eid)
+    changed = bytearray(pdf)
+    changed[len(changed) // 2] ^= 0x01
+    with app.app_context():
+        db.session.execute(
+            update(IssuedCopy).where(IssuedCopy.transcript_id == tid).values(pdf=bytes(changed))
+        )
+        db.session.commit()
+        serial = db.session.get(IssuedTranscript, tid).serial
+    login_as("admin")
+    with caplog.at_level(logging.ERROR, logger="school.reports.services"):
+        response = client.get(f"/admin/transcripts/{tid}/download")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/enrollments/{eid}/transcripts"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{serial}: stored copy unavailable" in page
+    [record] = [r for r in caplog.records if r.name == "school.reports.services"]
+    assert record.levelno == logging.ERROR and serial in record.getMessage()
+    assert "fails its SHA-256 check" in record.getMessage()
+
+
+def test_the_verification_page_recognises_the_stored_bytes(client, login_as, app, make_client):
+    eid = _student(app)
+    tid, _pdf = _issue(app, eid)
+    with app.app_context():
+        stored = db.session.get(IssuedCopy, tid).pdf
+        serial = db.session.get(IssuedTranscript, tid).serial
+    public = make_client()
+    same = public.submit(
+        f"/verify/{serial}",
+        {"file": (io.BytesIO(stored), "copy.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "<strong>Yes.</strong>" in same.get_data(as_text=True)
+    other = public.submit(
+        f"/verify/{serial}",
+        {"file": (io.BytesIO(stored + b"\n"), "copy.pdf", "application/pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "<strong>No.</strong>" in other.get_data(as_text=True)
+
+
+# --- pages listing issued transcripts ----------------------------------------------------------
+
+
+def _drop_copy(app, tid: int) -> None:
+    """As the upgrade leaves a transcript whose records had changed: no stored copy."""
+    with app.app_context():
+        db.session.execute(delete(IssuedCopy).where(IssuedCopy.transcript_id == tid))
+        db.session.commit()
+
+
+def test_the_admin_page_says_when_a_stored_copy_is_unavailable_and_never_loads_copies(
+    client, login_as, app, count_queries
+):
+    eid = _student(app)
+    first, _ = _issue(app, eid)
+    login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    with count_queries() as one:
+        assert client.get(page).status_code == 200
+    lost, _ = _issue(app, eid, "Lost office")
+    _issue(app, eid, "Third office")
+    _drop_copy(app, lost)
+    with count_queries() as three:
+        html = client.get(page).get_data(as_text=True)
+    assert three.count == one.count
+    for statement in one.statements + three.statements:
+        assert "official_transcript_copies.pdf" not in statement
+    assert f"/admin/transcripts/{first}/download" in html
+    assert f"/admin/transcripts/{lost}/download" not in html
+    row = re.search(r"<tr>(?:(?!</tr>).)*Lost office(?:(?!</tr>).)*</tr>", html, re.S)
+    assert row and "Stored copy unavailable" in row.group(0)
+    assert html.count("Stored copy unavailable") == 1
+    # Its download says so too (an old link, a bookmark).
+    response = client.get(f"/admin/transcripts/{lost}/download")
+    assert response.status_code == 302
+    assert "stored copy unavailable" in client.get(response.headers["Location"]).get_data(True)
+
+
+def test_the_students_disclosure_log_says_when_a_stored_copy_is_unavailable(
+    make_client, app, count_queries
+):
+    eid = _student(app)
+    with app.app_context():
+        student = db.session.get(Enrollment, eid).student
+        student.password_hash = hash_password("a-long-student-passphrase")
+        email = student.email
+        db.session.commit()
+    _issue(app, eid, "Kept office")
+    browser = make_client()
+    assert login(browser, email, "a-long-student-passphrase").status_code == 302
+    with count_queries() as one:
+        assert browser.get("/").status_code == 200
+    lost, _ = _issue(app, eid, "Lost office")
+    _issue(app, eid, "Third office")
+    _drop_copy(app, lost)
+    with count_queries() as three:
+        html = browser.get("/").get_data(as_text=True)
+    assert three.count == one.count
+    assert not any("official_transcript_copies.pdf" in s for s in three.statements)
+    row = re.search(r"<tr>(?:(?!</tr>).)*Lost office(?:(?!</tr>).)*</tr>", html, re.S)
+    assert row and "Stored copy unavailable" in row.group(0)
+    assert html.count("Stored copy unavailable") == 1
+
+
+# --- confirmation before issuing ---------------------------------------------------------------
+
+
+def test_issuing_asks_for_confirmation_and_writes_nothing_before_it(client, login_as, app):
+    eid = _student(app, number="S-0042")
+    admin = login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    before = _counts(app)
+    confirm = client.submit(page, FIELDS)
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "Issue this official transcript?" in html
+    assert "Issue and record the disclosure" in html
+    facts = re.search(r'<dl class="facts">(.*?)</dl>', html, re.S).group(1)
+    for label, value in (
+        ("Student", "Siobhán O&#39;Brien &amp; &lt;Sons&gt;"),
+        ("Recipient", "Mercy &lt;HR&gt; &amp; Co"),
+        ("Purpose", "Employment verification"),
+        ("Requested by", "the student (signed request)"),
+        ("Issued by", admin.name),
+    ):
+        assert re.search(rf"<dt>{label}</dt><dd>{re.escape(value)}", facts), label
+    assert "S-0042" in facts
+    assert "disclosure log" in html
+    assert f'href="{page}">Cancel</a>' in html  # a way back that sends nothing
+    assert f'formaction="{page}" name="change"' in html
+    assert _counts(app) == before
+
+    # "Change the details": back to the form with what was typed, nothing written.
+    token = csrf_token_from(html)
+    back = client.post(page, data={**FIELDS, "csrf_token": token, "change": "1"})
+    form = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Issue this official transcript?" not in form
+    assert 'value="Mercy &lt;HR&gt; &amp; Co"' in form
+    assert f'<form method="post" action="{page}"' in form  # the form never issues
+    assert _counts(app) == before
+
+    # Confirmed: one transcript, its stored copy, one disclosure, one audit event.
+    done = issue_through_pages(client, eid, FIELDS)
+    assert done.status_code == 302 and "issued=" in done.headers["Location"]
+    with app.app_context():
+        transcript = db.session.scalar(select(IssuedTranscript))
+        assert (transcript.recipient, transcript.requested_by) == (
+            FIELDS["recipient"],
+            FIELDS["requested_by"],
+        )
+        assert transcript.has_copy
+        disclosure = db.session.scalar(select(Disclosure))
+        assert disclosure.transcript_id == transcript.id
+    counts = _counts(app)
+    assert counts[:3] == (1, 1, 1)
+
+
+def test_the_confirmation_post_is_checked_again(client, login_as, app):
+    eid = _student(app)
+    login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    issue = f"{page}/issue"
+    before = _counts(app)
+    assert client.get(issue).status_code == 405  # never issued by a GET
+    # Without the CSRF token (a forged cross-site post): refused, nothing written.
+    forged = client.post(issue, data=FIELDS)
+    assert forged.status_code == 400
+    assert "did not come from this site" in forged.get_data(as_text=True)
+    # Hidden fields changed to blanks: the form comes back with the problems, nothing issued.
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    bad = client.post(issue, data={**FIELDS, "recipient": " ", "csrf_token": token})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Enter who receives it" in html
+    assert f'<form method="post" action="{page}"' in html  # sent again, it confirms first
+    # The form page itself refuses a blank request without showing a confirmation.
+    refused = client.submit(page, {**FIELDS, "purpose": ""})
+    assert refused.status_code == 400
+    assert "Issue and record the disclosure" not in refused.get_data(as_text=True)
+    assert _counts(app) == before
+
+
+# --- the demo school ---------------------------------------------------------------------------
+
+
+def test_every_official_transcript_of_the_demo_school_downloads(app, make_app):
+    """`flask demo` run in a shell and the site served at another address (as `make run`
+    may be): the copies printed the CLI's verification address, and the site gives out
+    exactly those bytes, before and after the students' records move on."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        issued = {t.id: t.sha256 for t in db.session.scalars(select(IssuedTranscript))}
+    assert len(issued) == 3
+    served = make_app(EXTERNAL_URL="http://127.0.0.1:8080")
+    served.test_client_class = Client
+    client = served.test_client()
+    registrar = next(email for role, _name, email in DEMO_USERS if role.value == "admin")
+    assert login(client, registrar, DEMO_PASSWORD).status_code == 302
+    for tid, sha256 in issued.items():
+        response = client.get(f"/admin/transcripts/{tid}/download")
+        assert response.status_code == 200, tid
+        assert hashlib.sha256(response.get_data()).hexdigest() == sha256
+    with app.app_context():  # a day later, the records have moved on: still the same copies
+        db.session.execute(update(Score).values(points=Score.points * D("0.5")))
+        db.session.commit()
+    for tid, sha256 in issued.items():
+        response = client.get(f"/admin/transcripts/{tid}/download")
+        assert response.status_code == 200, tid
+        assert hashlib.sha256(response.get_data()).hexdigest() == sha256
