@@ -18,7 +18,7 @@ from school.certifications.catalog import seed_catalog
 from school.certifications.models import Attempt, AttemptResult, AwardedCredential, Credential
 from school.cohorts.models import EnrollmentStatus
 from school.extensions import db
-from school.internships.models import SettingType
+from school.internships.models import RATINGS, Evaluation, SettingType
 from school.mail import queue_email
 from school.outcomes.models import Classification, Job, Source
 from school.reports.models import IssuedCopy, IssuedTranscript
@@ -67,7 +67,6 @@ NOT_TAUGHT = answers(admin=200, instructor=404, student=403, employer=403)
 MATRIX = [
     ("core.dashboard", "GET", "/", expect(200, 200)),
     ("core.healthz", "GET", "/healthz", expect(200, 200, anonymous=200)),
-    ("core.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
     ("core.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
     ("core.outbox", "GET", "/admin/outbox", expect(200, 403)),
     ("core.outbox_message", "GET", "/admin/outbox/{message}", expect(404, 403)),
@@ -312,6 +311,55 @@ MATRIX = [
         "POST",
         "/supervisor/placements/{placement}/evaluation",
         answers(admin=403, instructor=403, student=403, employer=404),
+    ),
+    # A sent evaluation, corrected by the site's supervisor (not another site's) or an admin.
+    (
+        "internships.evaluate",
+        "GET",
+        "/supervisor/placements/{my_evaluated}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=200),
+    ),
+    (
+        "internships.evaluate",
+        "POST",
+        "/supervisor/placements/{my_evaluated}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=400),
+    ),
+    (
+        "internships.evaluate",
+        "GET",
+        "/supervisor/placements/{evaluated}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=404),
+    ),
+    (
+        "internships.evaluate",
+        "POST",
+        "/supervisor/placements/{evaluated}/evaluation",
+        answers(admin=403, instructor=403, student=403, employer=404),
+    ),
+    (
+        "internships.placement_evaluation",
+        "GET",
+        "/admin/placements/{placement}/evaluation",
+        expect(200, 403),
+    ),
+    (
+        "internships.placement_evaluation",
+        "GET",
+        "/admin/placements/{evaluated}/evaluation",
+        expect(200, 403),
+    ),
+    (
+        "internships.placement_evaluation",
+        "POST",
+        "/admin/placements/{evaluated}/evaluation",
+        expect(400, 403),
+    ),
+    (
+        "internships.placement_evaluation",
+        "GET",
+        "/admin/placements/999999/evaluation",
+        expect(404, 403),
     ),
     (
         "internships.open_confirmation",
@@ -667,6 +715,22 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         my_log = make_log(placement=my_placement, day=dt.date(2027, 3, 2))
         other_placement = make_placement(enrollment=enrollment)
         other_log = make_log(placement=other_placement, day=dt.date(2027, 3, 2))
+        # Placements with a sent evaluation: at the signed-in employer's site, and another.
+        my_evaluated = make_placement(
+            enrollment=make_enrollment(cohort=taught),
+            site=my_site,
+            supervisor=me if role == "employer" else None,
+        )
+        evaluated = make_placement()
+        for placement in (my_evaluated, evaluated):
+            db.session.add(
+                Evaluation(
+                    placement_id=placement.id,
+                    would_hire=True,
+                    submitted_by_id=placement.supervisor_id,
+                    **{name: 4 for name, _ in RATINGS},
+                )
+            )
         seed_catalog()
         credential = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
         attempt = Attempt(
@@ -732,6 +796,8 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "my_site": my_site.id,
             "placement": other_placement.id,
             "my_placement": my_placement.id,
+            "my_evaluated": my_evaluated.id,
+            "evaluated": evaluated.id,
             "my_log": my_log.id,
             "other_log": other_log.id,
             "other": other.id,
