@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -104,6 +104,15 @@ def audit_log():
     )
     filters = {k: args.get(k, "")[:80] for k in ("action", "subject_type", "subject_id")}
     return render_template("core/audit.html", page=page, filters=filters)
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says (a PDF, a JSON answer)."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @bp.route("/healthz")
