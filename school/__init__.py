@@ -57,6 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     add_graduation_check(app, externship_requirement)
 
+    # Cards other domains add to an admin's enrollment page (the externship).
+    from school.cohorts.queries import add_enrollment_card
+    from school.internships.queries import ENROLLMENT_CARD
+
+    add_enrollment_card(app, ENROLLMENT_CARD)
+
     # Columns other domains add to the cohort overview (exam readiness).
     from school.certifications.queries import READINESS_COLUMN
     from school.cohorts.standings import add_overview_column

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import Role, User
+from school.cohorts.grading import Standing
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -17,6 +21,7 @@ from school.cohorts.models import (
     EnrollmentStatus,
     Program,
 )
+from school.cohorts.standings import enrollment_standing
 from school.database import school_today
 from school.extensions import db
 from school.pagination import Page, paginate
@@ -191,4 +196,63 @@ def count_waiting_students(cohort_id: int) -> int:
             )
         )
         or 0
+    )
+
+
+# --- an admin's enrollment page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrollmentCard:
+    """A card another domain adds to an admin's enrollment page (the externship does) without
+    this package importing it. ``load(enrollment)`` reads what the card shows in a fixed
+    number of statements; ``template`` renders that as ``card``."""
+
+    template: str
+    load: Callable[[Enrollment], object]
+
+
+CARDS_KEY = "school.enrollment_cards"
+
+
+def add_enrollment_card(app: Flask, card: EnrollmentCard) -> None:
+    app.extensions.setdefault(CARDS_KEY, []).append(card)
+
+
+NOT_DIALLED = re.compile(r"[^0-9+]")
+
+
+@dataclass(frozen=True)
+class EnrollmentPage:
+    """Everything an admin's enrollment page shows: the enrollment with its student, cohort
+    and program, its grades summary, the student's other enrollments with their histories,
+    and the cards of other domains as (template, what it loaded)."""
+
+    enrollment: Enrollment
+    standing: Standing
+    history: list[Enrollment]
+    cards: list[tuple[str, object]]
+
+    @property
+    def phone_href(self) -> str | None:
+        """The student's phone as a ``tel:`` link (digits and a leading +), if they have one."""
+        digits = NOT_DIALLED.sub("", self.enrollment.student.phone or "")
+        return f"tel:{digits}" if digits.strip("+") else None
+
+
+def enrollment_page(enrollment_id: int) -> EnrollmentPage | None:
+    """The enrollment page's reads: the enrollment and its standing (five statements), the
+    student's enrollments with their changes (two; a re-entry's earlier enrollment is among
+    them) and each registered card's own (the externship: one). The same number whatever the
+    number of courses, scores, changes, placements or hour logs."""
+    loaded = enrollment_standing(enrollment_id)
+    if loaded is None:
+        return None
+    enrollment, standing = loaded
+    cards = current_app.extensions.get(CARDS_KEY, [])
+    return EnrollmentPage(
+        enrollment=enrollment,
+        standing=standing,
+        history=student_enrollments(enrollment.student_id),
+        cards=[(card.template, card.load(enrollment)) for card in cards],
     )

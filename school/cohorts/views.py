@@ -328,15 +328,40 @@ def _reentry_form() -> ReentryForm:
 
 
 def _enrollment_page(
-    enrollment: Enrollment, status_form: StatusChangeForm, reentry_form: ReentryForm
+    enrollment: Enrollment,
+    status_form: StatusChangeForm,
+    reentry_form: ReentryForm,
+    unmet: list[str] | None = None,
 ) -> str:
+    page = queries.enrollment_page(enrollment.id)
+    assert page is not None
     return render_template(
         "cohorts/enrollment_detail.html",
-        enrollment=enrollment,
-        history=queries.student_enrollments(enrollment.student_id),
+        enrollment=page.enrollment,
+        page=page,
         status_form=status_form,
         reentry_form=reentry_form,
+        unmet=unmet or [],
+        today=school_today(),
     )
+
+
+UNMET = "Not yet met: "  # how change_enrollment_status words each missing requirement
+
+
+def _unmet_requirements(form: StatusChangeForm) -> list[str]:
+    """A refused graduation lists what is missing as one error per requirement: take those
+    out of the field, to be shown once as a list beside it, and leave the field (and so the
+    summary above the form) one sentence that says how many."""
+    field = form.to_status
+    unmet = [m for m in field.errors if m.startswith(UNMET)]
+    if unmet:
+        n = len(unmet)
+        field.errors = [m for m in field.errors if not m.startswith(UNMET)] + [
+            f"Graduation is refused: {n} requirement{'s are' if n != 1 else ' is'} "
+            "not yet met (listed below)."
+        ]
+    return unmet
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/status", methods=["POST"])
@@ -360,7 +385,7 @@ def change_status(enrollment_id: int):
         if ok:
             flash("Status changed.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
-    return _enrollment_page(enrollment, form, _reentry_form())
+    return _enrollment_page(enrollment, form, _reentry_form(), _unmet_requirements(form))
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/reentry", methods=["POST"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import Role, User
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.queries import EnrollmentCard
 from school.extensions import db
 from school.internships.models import (
     Agreement,
@@ -194,6 +195,55 @@ def student_externship(student_id: int) -> tuple[Placement, Totals] | None:
     placement, confirmed, pending = row
     totals = Totals(Decimal(str(confirmed)), Decimal(str(pending)), placement.required_hours)
     return placement, totals
+
+
+@dataclass(frozen=True)
+class EnrollmentExternship:
+    """An enrollment's externship as an admin's enrollment page shows it: the open placement,
+    else the latest (site, supervisor, hour totals, whether the evaluation is in)."""
+
+    enrollment: Enrollment
+    placement: Placement | None
+    totals: Totals | None
+    evaluated: bool
+
+    @property
+    def can_place(self) -> bool:
+        """A placement may be made: the enrollment is current and has no open placement
+        (none yet, or the last one ended early); a completed externship needs no other."""
+        current = self.enrollment.status in (
+            EnrollmentStatus.ACTIVE,
+            EnrollmentStatus.LEAVE_OF_ABSENCE,
+        )
+        return current and (
+            self.placement is None or self.placement.status == PlacementStatus.ENDED_EARLY
+        )
+
+
+def enrollment_externship(enrollment: Enrollment) -> EnrollmentExternship:
+    """The enrollment's open placement, else its latest, with its site, supervisor, hour
+    totals and whether it is evaluated: one statement."""
+
+    def total(status: LogStatus) -> Any:
+        return select(_hours(status)).where(HourLog.placement_id == Placement.id).scalar_subquery()
+
+    evaluated = select(Evaluation.id).where(Evaluation.placement_id == Placement.id).exists()
+    row = db.session.execute(
+        select(Placement, total(LogStatus.CONFIRMED), total(LogStatus.PENDING), evaluated)
+        .where(Placement.enrollment_id == enrollment.id)
+        .options(joinedload(Placement.site), joinedload(Placement.supervisor))
+        .order_by(*STUDENT_PLACEMENT_ORDER, Placement.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return EnrollmentExternship(enrollment, None, None, False)
+    placement, confirmed, pending, is_evaluated = row
+    totals = Totals(Decimal(str(confirmed)), Decimal(str(pending)), placement.required_hours)
+    return EnrollmentExternship(enrollment, placement, totals, bool(is_evaluated))
+
+
+# The externship card of an admin's enrollment page (registered in create_app).
+ENROLLMENT_CARD = EnrollmentCard("internships/_enrollment_card.html", enrollment_externship)
 
 
 def placement_evaluation(placement_id: int) -> Evaluation | None:

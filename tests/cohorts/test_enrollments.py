@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
@@ -10,10 +11,23 @@ from sqlalchemy import func, select, update
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.cohorts import services
-from school.cohorts.models import Enrollment, EnrollmentChange, EnrollmentStatus
+from school.cohorts.models import (
+    Assessment,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentStatus,
+    Score,
+)
 from school.errors import DomainError
 from school.extensions import db
-from tests.factories import make_cohort, make_enrollment, make_user
+from school.internships.models import LogStatus, Placement, PlacementStatus
+from tests.factories import (
+    make_cohort,
+    make_enrollment,
+    make_log,
+    make_placement,
+    make_user,
+)
 
 START = dt.date(2026, 9, 14)
 TODAY = dt.date(2027, 6, 1)
@@ -408,3 +422,156 @@ def test_the_database_keeps_one_open_enrollment_per_student(app):
         db.session.commit()
         make_enrollment(cohort=make_cohort(), student=db.session.get(User, student.id))
         db.session.commit()
+
+
+# --- an admin's enrollment page: the placement, its hours, grades, phone --------------------
+
+
+def _graded_enrollment_with_placement(app, *, phone="(555) 010-2030"):
+    """An enrollment with a phone, one course scored (85%, a B) and an open placement with
+    8 confirmed and 4 pending hours of 160."""
+    with app.app_context():
+        enrollment = make_enrollment(cohort=make_cohort(start=START))
+        enrollment.student.phone = phone
+        course = enrollment.cohort.program.courses[0]
+        exam = Assessment(
+            cohort_id=enrollment.cohort_id,
+            course_id=course.id,
+            sequence=1,
+            name="Final",
+            weight=Decimal(100),
+            max_points=Decimal(100),
+        )
+        db.session.add(exam)
+        db.session.flush()
+        db.session.add(Score(assessment_id=exam.id, enrollment_id=enrollment.id, points=85))
+        placement = make_placement(enrollment=enrollment, required_hours=Decimal(160))
+        placement.site.name = "Mercy General HIM"
+        make_log(placement=placement, day=dt.date(2027, 4, 13), status=LogStatus.CONFIRMED)
+        make_log(placement=placement, day=dt.date(2027, 4, 14), hours=Decimal(4))
+        db.session.commit()
+        return enrollment.id, enrollment.cohort_id, placement.id
+
+
+def test_enrollment_page_shows_the_open_placement_grades_and_phone_with_links(
+    client, login_as, app, monkeypatch
+):
+    monkeypatch.setattr("school.cohorts.views.school_today", lambda: dt.date(2027, 4, 15))
+    login_as("admin")
+    enrollment_id, cohort_id, placement_id = _graded_enrollment_with_placement(app)
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    # The placement, its hours and a link to it; no second placement offered.
+    assert "Externship at Mercy General HIM" in page
+    assert f'href="/admin/placements/{placement_id}"' in page
+    assert "<strong>8</strong> of 160 hours confirmed" in page
+    assert "4 waiting for the supervisor" in page
+    assert "Not sent yet" in page  # the evaluation
+    assert "Place at an externship site" not in page
+    assert f"/admin/enrollments/{enrollment_id}/placement" not in page
+    # The grades summary, linked to the progress page and the cohort's gradebook.
+    assert "<dt>GPA</dt><dd>3.00</dd>" in page
+    assert "3 earned of 9 required (3 attempted)" in page
+    assert f'href="/enrollments/{enrollment_id}/progress"' in page
+    assert f'href="/cohorts/{cohort_id}/gradebook"' in page
+    # The phone, as a link a phone can dial.
+    assert '<a href="tel:5550102030">(555) 010-2030</a>' in page
+
+
+def test_enrollment_page_offers_a_placement_only_without_an_open_one(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    place = f'href="/admin/enrollments/{enrollment_id}/placement"'
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert place in page and "Place at an externship site" in page
+    assert "Not placed yet: 160 hours at an externship site are required." in page
+    assert "none on file" in page  # no phone
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        placement = make_placement(enrollment=enrollment)
+        db.session.commit()
+        placement_id = placement.id
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert place not in page and f'href="/admin/placements/{placement_id}"' in page
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        placement.status = PlacementStatus.ENDED_EARLY
+        placement.ended_on = dt.date(2027, 3, 20)
+        placement.end_reason = "Site closed"
+        db.session.commit()
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert place in page and "Place at another site" in page
+    assert "Ended early on Mar 20, 2027: Site closed" in page
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        enrollment.status = EnrollmentStatus.WITHDRAWN
+        db.session.commit()
+    page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
+    assert place not in page  # a withdrawn student is not placed
+
+
+def test_enrollment_page_statements_do_not_grow(client, login_as, app, count_queries):
+    """The page reads the same number of statements with one hour log, course score and
+    change as with many (and another enrollment in the student's history)."""
+    login_as("admin")
+    enrollment_id, _cohort_id, placement_id = _graded_enrollment_with_placement(app)
+    url = f"/admin/enrollments/{enrollment_id}"
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        enrollment = placement.enrollment
+        for day in range(1, 29):
+            make_log(placement=placement, day=dt.date(2027, 3, day), status=LogStatus.CONFIRMED)
+        for course in enrollment.cohort.program.courses[1:]:
+            exam = Assessment(
+                cohort_id=enrollment.cohort_id,
+                course_id=course.id,
+                sequence=1,
+                name="Final",
+                weight=Decimal(100),
+                max_points=Decimal(100),
+            )
+            db.session.add(exam)
+            db.session.flush()
+            db.session.add(Score(assessment_id=exam.id, enrollment_id=enrollment.id, points=90))
+        for day in (2, 9, 16):
+            db.session.add(
+                EnrollmentChange(
+                    enrollment_id=enrollment.id,
+                    from_status=EnrollmentStatus.ACTIVE,
+                    to_status=EnrollmentStatus.ACTIVE,
+                    effective_date=dt.date(2026, 11, day),
+                    recorded_by_id=None,
+                )
+            )
+        earlier = make_enrollment(cohort=make_cohort(start=dt.date(2025, 9, 15)))
+        earlier.student_id = enrollment.student_id
+        earlier.status = EnrollmentStatus.WITHDRAWN
+        db.session.commit()
+    with count_queries() as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "<strong>232</strong> of 160 hours confirmed" in page
+    assert many.count == few.count
+
+
+def test_a_refused_graduation_lists_what_is_missing_once(client, login_as, app):
+    login_as("admin")
+    enrollment_id = _enrolled(app)
+    response = _change(client, enrollment_id, to_status="graduated", effective_date="2027-05-28")
+    page = response.get_data(as_text=True)
+    missing = [
+        "Not yet met: C001 Course 1: no result yet.",
+        "Not yet met: C002 Course 2: no result yet.",
+        "Not yet met: C003 Course 3: no result yet.",
+        "Not yet met: Externship: no placement yet (160 hours required).",
+    ]
+    for item in missing:
+        assert page.count(item) == 1, item
+        assert f"<li>{item}</li>" in page
+    assert "no result yet. Not yet met" not in page  # not run together into a paragraph
+    # One sentence says how many, beside the field and in the summary linking to it.
+    refused = "Graduation is refused: 4 requirements are not yet met (listed below)."
+    assert page.count(refused) == 2
+    assert f'<a href="#to_status">New status: {refused}</a>' in page
+    with app.app_context():
+        assert db.session.get(Enrollment, enrollment_id).status == EnrollmentStatus.ACTIVE
