@@ -613,7 +613,9 @@ def import_roster(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = RosterImportForm()
     problems: list[roster.LineProblem] = []
+    chosen = ""  # the name of a file sent back: the browser cannot keep it in the field
     if form.validate_on_submit():
+        chosen = form.file.data.filename or ""
         try:
             summary = roster.import_roster(
                 cohort=cohort,
@@ -644,6 +646,7 @@ def import_roster(cohort_id: int):
         cohort=cohort,
         problems=problems[:PROBLEMS_SHOWN],
         more=max(0, len(problems) - PROBLEMS_SHOWN),
+        chosen=chosen if form.file.errors else "",
         columns=roster.COLUMNS,
         required=roster.REQUIRED,
     ), status

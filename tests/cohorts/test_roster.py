@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -255,6 +256,33 @@ def test_upload_page_lists_problems_and_imports_a_clean_file(client, login_as, a
     assert "3 enrolled (3 new accounts)" in page
     assert "S-003" in page and "Zoë Ångström" in page
     assert "O&#39;Brien" in page  # escaped
+
+
+def test_a_refused_upload_says_so_once_and_keeps_what_a_browser_can_keep(
+    client, login_as, app, cohort_id
+):
+    login_as("admin")
+    url = f"/admin/cohorts/{cohort_id}/roster/import"
+    bad = (HEADER + "S-1,Ann,,ann@example.com\n").encode()
+    response = client.submit(url, {"file": (io.BytesIO(bad), "fall <roster>.csv"), "invite": "y"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # The refusal once, beside the file field; the line's problem once, in the table.
+    assert page.count("Nothing was imported") == 1
+    assert '<p class="error" id="file-error">Nothing was imported: 1 problem' in page
+    assert 'class="form-errors"' not in page  # no summary repeating the one message
+    assert page.count("missing value.") == 1
+    # The file must be chosen again (a browser never keeps it) and the page says so, with
+    # the file's name (escaped); the invitation choice is kept.
+    assert "After fixing “fall &lt;roster&gt;.csv”, choose it again" in page
+    assert "<roster>" not in page
+    assert re.search(r'<input[^>]*\bchecked\b[^>]*id="invite"', page)
+    # A file field left empty: its one message, beside it.
+    response = client.submit(url, {"invite": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page.count("Choose a CSV file.") == 1
+    assert "choose it again" not in page
 
 
 def test_cli_import_and_export(app, cohort_id, tmp_path):
