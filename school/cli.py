@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 import click
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from school.auth.models import Role, User
-from school.auth.services import create_user
+from school.auth.passwords import hash_password
+from school.auth.services import create_user, send_invitation
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Credential
 from school.certifications.services import (
@@ -39,7 +43,7 @@ from school.cohorts.services import (
     enroll_student,
     reenter_student,
 )
-from school.database import school_today
+from school.database import school_today, utcnow
 from school.extensions import db
 from school.internships.models import RATINGS, DecisionChannel, SettingType, Site
 from school.internships.services import (
@@ -52,6 +56,7 @@ from school.internships.services import (
     create_placement,
     create_site,
     decide_logs,
+    request_confirmations,
     submit_evaluation,
 )
 from school.mail import deliver_pending, mail_configured
@@ -72,13 +77,33 @@ DEMO_USERS = [
     (Role.STUDENT, "Ben Carter", "ben.carter@demo.school"),
     (Role.STUDENT, "Chloe Nguyen", "chloe.nguyen@demo.school"),
     (Role.STUDENT, "Darnell Price", "darnell.price@demo.school"),
-    (Role.EMPLOYER, "Grace Liu (Mercy General HIM)", "g.liu@mercy-general.demo.school"),
-    (
-        Role.EMPLOYER,
-        "Omar Haddad (Lakeside Family Practice)",
-        "o.haddad@lakeside-clinic.demo.school",
-    ),
+    (Role.EMPLOYER, "Grace Liu", "g.liu@mercy-general.demo.school"),
+    (Role.EMPLOYER, "Omar Haddad", "o.haddad@lakeside-clinic.demo.school"),
 ]
+
+
+def demo_email(first: str, last: str) -> str:
+    """A demo student's address from their name, accents transliterated the way people
+    write them in an address: María José Gómez -> maria.jose.gomez@demo.school."""
+    name = unicodedata.normalize("NFKD", f"{first} {last}")
+    name = "".join(c for c in name if not unicodedata.combining(c))
+    local = ".".join(name.lower().replace("'", "").split())
+    return local.encode("ascii", "ignore").decode() + "@demo.school"
+
+
+# Students who came in by roster import and were given the demo password too, so that each
+# state of a student's own pages can be tried: a graduate with a job, a CPC-A and an official
+# transcript; a graduate whose copy sent to the wrong office was revoked; a student who
+# withdrew; one who withdrew and came back (two enrollments).
+DEMO_IMPORTED_LOGINS = [
+    (Role.STUDENT, "Angela Martínez", demo_email("Angela", "Martínez")),
+    (Role.STUDENT, "Eun-ji Park", demo_email("Eun-ji", "Park")),
+    (Role.STUDENT, "Destiny Jackson", demo_email("Destiny", "Jackson")),
+    (Role.STUDENT, "Leticia Ortiz", demo_email("Leticia", "Ortiz")),
+]
+
+# Every demo account that signs in with DEMO_PASSWORD.
+DEMO_LOGINS = DEMO_USERS + DEMO_IMPORTED_LOGINS
 
 
 DEMO_PROGRAMS = [
@@ -168,6 +193,11 @@ def load_demo() -> list[User]:
         student.student_number = f"S{running:%Y}-{number:04d}"
         student.first_name, _, student.last_name = student.name.partition(" ")
     import_roster(cohort=cohorts[0], data=_demo_roster(running), by=None)
+    registrar = next(u for u in users if u.email == "registrar@demo.school")
+    for first, last in DEMO_ROSTER_NAMES[:2]:  # the registrar has invited the first two
+        invitee = db.session.scalar(select(User).where(User.email == demo_email(first, last)))
+        assert invitee is not None
+        send_invitation(user=invitee, by=registrar)
     change_enrollment_status(  # one student is on a leave of absence
         enrollment=enrollments[-1],
         to_status=EnrollmentStatus.LEAVE_OF_ABSENCE,
@@ -186,7 +216,18 @@ def load_demo() -> list[User]:
     _demo_exam_prep(cohorts[0], enrollments, teacher=teacher)
     _demo_graduation(past, sites)
     _demo_outcomes(past)
+    _demo_passwords()
     return users
+
+
+def _demo_passwords() -> None:
+    """The demo password for the imported students of DEMO_IMPORTED_LOGINS (as if each had
+    accepted the invitation)."""
+    emails = [email for _role, _name, email in DEMO_IMPORTED_LOGINS]
+    for student in db.session.scalars(select(User).where(User.email.in_(emails))):
+        student.password_hash = hash_password(DEMO_PASSWORD)
+        student.password_changed_at = utcnow()
+    db.session.flush()
 
 
 DEMO_PLAN = [
@@ -275,8 +316,10 @@ DEMO_SITES = [
 
 
 def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> dict[str, Site]:
-    """Four sites (one agreement expiring soon, one expired), two supervisors and three
-    placements three weeks in: confirmed, pending and needs-information logs."""
+    """Four sites (one agreement expiring soon, one expired), two supervisors and four
+    placements three weeks in: confirmed, pending and needs-information logs; Omar Haddad
+    evaluated Rosa early, before his leave. Both supervisors were emailed a link for the
+    logs still pending."""
     today = school_today()
     sites = {}
     for name, setting, address, contact, boss, signed, expires in DEMO_SITES:
@@ -295,10 +338,17 @@ def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> 
             site.supervisors.append(users[boss])
         sites[name] = site
     start = today - dt.timedelta(days=21)
+    rosa = db.session.scalar(
+        select(Enrollment)
+        .join(User, User.id == Enrollment.student_id)
+        .where(User.email == demo_email("Rosa", "Delgado"))
+    )
+    assert rosa is not None
     plan = [
         (enrollments[0], "Mercy General Hospital HIM", "g.liu@mercy-general.demo.school", 12),
         (enrollments[1], "Lakeside Family Practice", "o.haddad@lakeside-clinic.demo.school", 5),
         (enrollments[2], "Mercy General Hospital HIM", "g.liu@mercy-general.demo.school", 0),
+        (rosa, "Lakeside Family Practice", "o.haddad@lakeside-clinic.demo.school", 14),
     ]
     work = [
         "Coded emergency department charts (ICD-10-CM, E/M levels)",
@@ -342,6 +392,16 @@ def _demo_externships(users: dict[str, User], enrollments: list[Enrollment]) -> 
                 note="Please list the chart types you coded that day.", by=boss,
                 via=DecisionChannel.PORTAL, ip=None, user_agent=None,
             )  # fmt: skip
+        if enrollment is rosa:
+            submit_evaluation(
+                placement=placement,
+                ratings={name: 4 for name, _label in RATINGS},
+                comments="Submitted early, before my leave: based on her first three weeks.",
+                would_hire=True,
+                by=boss,
+                before_hours_complete=True,
+            )
+    request_confirmations(by=users["registrar@demo.school"])
     return sites
 
 
@@ -357,10 +417,8 @@ def _demo_roster(start: dt.date) -> bytes:
     """The rest of the running cohort, as a registrar's CSV (it goes through the import)."""
     lines = ["student_number,first_name,last_name,email,phone,start_date"]
     for i, (first, last) in enumerate(DEMO_ROSTER_NAMES, start=5):
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
-        local = local.encode("ascii", "ignore").decode()
         lines.append(
-            f"S{start:%Y}-{i:04d},{first},{last},{local}@demo.school,"
+            f"S{start:%Y}-{i:04d},{first},{last},{demo_email(first, last)},"
             f"(555) 010-{1000 + i},{start.isoformat()}"
         )
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -516,10 +574,8 @@ def _demo_past_cohort(program_id: int, *, teacher: User, running: Cohort) -> lis
     )
     lines = ["student_number,first_name,last_name,email,phone,start_date"]
     for i, (first, last) in enumerate(DEMO_PAST_NAMES, start=1):
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
-        local = local.encode("ascii", "ignore").decode()
         lines.append(
-            f"S{start:%Y}-{i:04d},{first},{last},{local}@demo.school,"
+            f"S{start:%Y}-{i:04d},{first},{last},{demo_email(first, last)},"
             f"(555) 020-{1000 + i},{start.isoformat()}"
         )
     registrar = db.session.scalar(select(User).where(User.email == "registrar@demo.school"))
@@ -654,6 +710,11 @@ DEMO_OFFICIAL = [
 ]
 
 
+# Gabrielle coded for two years in a billing office before the program: her CPC came without
+# the apprentice designation. Every other graduate who passed is a CPC-A.
+DEMO_EXPERIENCED = {5}
+
+
 def _demo_outcomes(enrollments: list[Enrollment]) -> None:
     """The graduates' follow-up: jobs (one verified by the employer's link, one link still
     waiting), two documented unavailable, three unknown; CPC sittings and awards."""
@@ -703,7 +764,7 @@ def _demo_outcomes(enrollments: list[Enrollment]) -> None:
                     credential_id=cpc.id,
                     awarded_on=day + dt.timedelta(days=12),
                     member_id=f"0{rng.randrange(1_000_000, 9_999_999)}",
-                    apprentice=True,
+                    apprentice=index not in DEMO_EXPERIENCED,
                     by=registrar,
                 )
     # Official transcripts released to employers (in the graduates' disclosure logs); one
@@ -728,6 +789,22 @@ def _demo_outcomes(enrollments: list[Enrollment]) -> None:
     )
 
 
+def schema_problem() -> str | None:
+    """Why the database cannot take data yet: never upgraded, or behind the migrations."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        return "The database has no tables yet"
+    if current != heads:
+        return (
+            f"The database schema is at revision {', '.join(sorted(current))}, "
+            f"not the current {', '.join(sorted(heads))}"
+        )
+    return None
+
+
 @click.command("demo", help="Fill an empty database with a small demo school.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if users exist.")
 @with_appcontext
@@ -737,6 +814,9 @@ def demo_command(if_empty: bool) -> None:
             "The demo school has published passwords; it is loaded only with "
             "SCHOOL_ENV=development."
         )
+    problem = schema_problem()
+    if problem:
+        raise click.ClickException(f"{problem}: run `flask --app wsgi db upgrade` first.")
     existing = db.session.scalar(select(func.count()).select_from(User))
     if existing:
         if if_empty:
@@ -754,13 +834,18 @@ def demo_command(if_empty: bool) -> None:
 
 def print_demo_logins() -> None:
     present = set(
-        db.session.scalars(select(User.email).where(User.email.in_([u[2] for u in DEMO_USERS])))
+        db.session.scalars(
+            select(User.email).where(
+                User.email.in_([u[2] for u in DEMO_LOGINS]), User.password_hash.is_not(None)
+            )
+        )
     )
     if not present:
         return
     click.echo("")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for role, name, email in DEMO_USERS:
+    roles = list(Role)
+    for role, name, email in sorted(DEMO_LOGINS, key=lambda login: roles.index(login[0])):
         if email in present:
             click.echo(f"  {role.value:<11} {email:<38} {name}")
     click.echo("")

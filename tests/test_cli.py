@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import func, inspect, select
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
-from school.certifications.models import Attempt, Credential
+from school.certifications.models import Attempt, AwardedCredential, Credential
 from school.certifications.queries import cohort_readiness
-from school.cli import DEMO_PASSWORD, DEMO_PAST_NAMES, DEMO_ROSTER_NAMES, DEMO_USERS
+from school.cli import (
+    DEMO_IMPORTED_LOGINS,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_PAST_NAMES,
+    DEMO_ROSTER_NAMES,
+    DEMO_USERS,
+)
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.cohorts.standings import cohort_overview
 from school.database import school_today
 from school.extensions import db
-from school.internships.models import HourLog, LogStatus, Placement, Site
+from school.internships.models import (
+    Evaluation,
+    HourLog,
+    LogStatus,
+    Placement,
+    PlacementStatus,
+    Site,
+)
+from school.mail import OutboxMessage
 from school.outcomes import rates
 from school.outcomes.models import Job, Source
 from school.reports.models import Disclosure, IssuedTranscript
-from tests.conftest import login
+from tests.conftest import csrf_token_from, login
 
 
 def _users(app) -> int:
@@ -95,7 +112,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert f"password for all: {DEMO_PASSWORD}" in result.output
-    for _role, _name, email in DEMO_USERS:
+    for _role, _name, email in DEMO_LOGINS:
         assert email in result.output
     assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES) + len(
         DEMO_PAST_NAMES
@@ -139,7 +156,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         assert all(s.gpa is not None for s in by_email.values())
         assert 0 < overview.at_risk < len(by_email)
         assert by_email["ben.carter@demo.school"].at_risk
-        # Externships: four sites (one agreement expiring soon, one expired), three
+        # Externships: four sites (one agreement expiring soon, one expired), four
         # placements with confirmed, pending and needs-information logs.
         assert db.session.scalar(select(func.count()).select_from(Site)) == 4
         assert (
@@ -149,7 +166,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
                 .join(Enrollment)
                 .where(Enrollment.cohort_id == cohorts[0].id)
             )
-            == 3
+            == 4
         )
         statuses = set(db.session.scalars(select(HourLog.status)))
         assert statuses == {LogStatus.CONFIRMED, LogStatus.PENDING, LogStatus.NEEDS_INFO}
@@ -206,11 +223,86 @@ def test_demo_loads_once_and_its_logins_work(app, client):
         issued = db.session.scalars(select(IssuedTranscript)).all()
         assert len(issued) == 3 and sum(t.revoked_at is not None for t in issued) == 1
         assert db.session.scalar(select(func.count()).select_from(Disclosure)) == 3
+        _assert_demo_states(cohorts[0])
 
     admin_email = next(e for r, _n, e in DEMO_USERS if r == Role.ADMIN)
     assert login(client, admin_email, DEMO_PASSWORD).status_code == 302
     assert client.get("/admin/outcomes").status_code == 200
     assert client.get("/admin/graduates?status=unknown").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
+    for _role, _name, email in DEMO_IMPORTED_LOGINS:  # imported students given the password
+        assert login(client, email, DEMO_PASSWORD).status_code == 302, email
+        client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
+
+
+def _assert_demo_states(running: Cohort) -> None:
+    """The states the page walk needs, and the demo-data fixes of issue 14."""
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    # Addresses spell accented names without the accents, not without the letters.
+    for email in (
+        "maria.jose.gomez@demo.school",
+        "siobhan.oconnor@demo.school",
+        "jose.ramirez@demo.school",
+        "angela.martinez@demo.school",
+        "eun-ji.park@demo.school",
+        "fatima.al-sayed@demo.school",
+    ):
+        assert email in users, sorted(users)
+    assert all(email.isascii() for email in users)
+    # A supervisor's name is a person's name (forms print the site beside it).
+    for site in db.session.scalars(select(Site)):
+        for boss in site.supervisors:
+            assert boss.name == site.contact_name, (boss.name, site.name)
+    # Students given the demo password, each in a state of their own.
+    for _role, name, email in DEMO_IMPORTED_LOGINS:
+        assert users[email].name == name and users[email].password_hash is not None
+    states = {
+        email: db.session.scalars(
+            select(Enrollment.status)
+            .where(Enrollment.student_id == users[email].id)
+            .order_by(Enrollment.id)
+        ).all()
+        for _role, _name, email in DEMO_IMPORTED_LOGINS
+    }
+    assert states == {
+        "angela.martinez@demo.school": [EnrollmentStatus.GRADUATED],
+        "eun-ji.park@demo.school": [EnrollmentStatus.GRADUATED],
+        "destiny.jackson@demo.school": [EnrollmentStatus.WITHDRAWN],
+        "leticia.ortiz@demo.school": [EnrollmentStatus.WITHDRAWN, EnrollmentStatus.ACTIVE],
+    }
+    revoked = db.session.scalars(
+        select(IssuedTranscript.student_id).where(IssuedTranscript.revoked_at.is_not(None))
+    ).all()
+    assert revoked == [users["eun-ji.park@demo.school"].id]
+    # A CPC-A (Chloe, still a student) and a CPC without the apprentice designation.
+    awards = {a.student_id: a.apprentice for a in db.session.scalars(select(AwardedCredential))}
+    assert awards[users["chloe.nguyen@demo.school"].id] is True
+    assert [sid for sid, apprentice in awards.items() if not apprentice] == [
+        users["gabrielle.dubois@demo.school"].id
+    ]
+    # An open placement evaluated early (Rosa), with hours still pending.
+    early = db.session.scalars(
+        select(Placement)
+        .join(Evaluation, Evaluation.placement_id == Placement.id)
+        .where(Placement.status == PlacementStatus.ACTIVE)
+    ).all()
+    assert [p.enrollment.student.email for p in early] == ["rosa.delgado@demo.school"]
+    assert early[0].enrollment.cohort_id == running.id
+    # The emails a newcomer finds in the outbox: two invitations, a link to each supervisor
+    # for the pending hours, the job verification still unanswered (and the answered one).
+    kinds = {"invited": "invitation", "to confirm": "hours", "employment": "job"}
+    outbox = sorted(
+        (m.to_address, *[kind for words, kind in kinds.items() if words in m.subject])
+        for m in db.session.scalars(select(OutboxMessage))
+    )
+    assert outbox == [
+        ("fatima.al-sayed@demo.school", "invitation"),
+        ("g.liu@mercy-general.demo.school", "hours"),
+        ("hr@mercy-general.demo.school", "job"),
+        ("jamal.brooks@demo.school", "invitation"),
+        ("o.haddad@lakeside-clinic.demo.school", "hours"),
+        ("office@lakeside-clinic.demo.school", "job"),
+    ]
 
 
 def test_users_invite_sends_the_invitation_by_email(app, client, mailbox):
@@ -235,3 +327,28 @@ def test_invitation_links_from_the_command_line_use_external_url(app, mailbox, m
     )
     assert result.exit_code == 0, result.output
     assert mailbox.last_link("s@example.com").startswith("https://records.example.edu/invitation/")
+
+
+def test_demo_on_a_database_never_upgraded_says_to_upgrade_first(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: The database has no tables yet: run `flask --app wsgi db upgrade` first.\n"
+    )
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == []  # nothing half-made
+
+
+def test_demo_on_a_database_behind_the_migrations_says_to_upgrade_first(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        head = script.get_current_head()
+        previous = script.get_revision(head).down_revision
+        upgrade(revision=previous)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1, result.output
+    assert f"schema is at revision {previous}, not the current {head}" in result.output
+    assert "run `flask --app wsgi db upgrade` first." in result.output
+    assert _users(app) == 0
