@@ -101,9 +101,13 @@ def audit_log():
         action=args.get("action", "")[:80] or None,
         subject_type=args.get("subject_type", "")[:60] or None,
         subject_id=args.get("subject_id", "")[:60] or None,
+        sign_ins=args.get("signins") == "1",
     )
     filters = {k: args.get(k, "")[:80] for k in ("action", "subject_type", "subject_id")}
-    return render_template("core/audit.html", page=page, filters=filters)
+    filters["signins"] = "1" if args.get("signins") == "1" else ""
+    return render_template(
+        "core/audit.html", page=page, filters=filters, code_keys=queries.CODE_KEYS
+    )
 
 
 @bp.route("/favicon.ico")
