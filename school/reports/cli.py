@@ -94,6 +94,7 @@ def outcomes_command(
             rates.thresholds_from(config),
             school=config["SCHOOL_NAME"],
             school_address=config.get("SCHOOL_ADDRESS") or "",
+            date_format=config["DATE_FORMAT"],
         )
         if str(out) == "-":
             click.get_binary_stream("stdout").write(pdf)

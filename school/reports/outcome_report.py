@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from school.config import DEFAULTS
 from school.outcomes import rates
 from school.reports.pdf import (
     ACCENT,
@@ -32,6 +33,7 @@ from school.reports.pdf import (
     styles,
     table,
 )
+from school.templating import date_label
 
 WIDTH = 7.1 * inch  # letter less the margins
 BELOW = colors.HexColor("#b03a2e")
@@ -74,21 +76,31 @@ def _scope(report: rates.Report) -> str:
     return "All programs"
 
 
-def _header(report: rates.Report, school: str, school_address: str) -> list[Flowable]:
+def _period(report: rates.Report, date_format: str) -> str:
+    start, end = report.period.start, report.period.end
+    return f"{date_label(start, date_format)} – {date_label(end, date_format)}"
+
+
+def _header(
+    report: rates.Report, school: str, school_address: str, date_format: str
+) -> list[Flowable]:
     head = document_header(
         school=school,
         address=school_address,
         title="Outcome rates report",
-        subtitle=f"{e(report.period)} · {e(_scope(report))}",
+        subtitle=f"{e(_period(report, date_format))} · {e(_scope(report))}",
     )
     # A period that has not ended is counted as of a day (``Report.as_of``).
     as_of = report.as_of
     unfinished = (
-        f" The period has not ended: counted as of <b>{e(as_of.isoformat())}</b>." if as_of else ""
+        f" The period has not ended: counted as of <b>{e(date_label(as_of, date_format))}</b>."
+        if as_of
+        else ""
     )
     intro = p(
-        f"Period <b>{e(report.period.start.isoformat())}</b> to "
-        f"<b>{e(report.period.end.isoformat())}</b> (both days included).{unfinished} A rate "
+        f"Period <b>{e(date_label(report.period.start, date_format))}</b> to "
+        f"<b>{e(date_label(report.period.end, date_format))}</b> (both days included)."
+        f"{unfinished} A rate "
         "is marked <b>below</b> when it falls under its threshold; with a denominator of 0 "
         "there is no rate (—).",
         styles().small,
@@ -258,15 +270,17 @@ def render_outcome_report(
     *,
     school: str = "",
     school_address: str = "",
+    date_format: str = DEFAULTS["DATE_FORMAT"],
     compress: bool = True,
 ) -> bytes:
     """The outcome rates of ``report`` as PDF bytes (letter, "Page X of Y"): rates per
     program and in total with numerator / denominator, threshold and a "below" mark; a bar
     chart of the total's rates against the thresholds; the counts per program and in total.
     ``thresholds`` (percent per rate, as :func:`rates.thresholds_from` gives) decide the
-    marks and the lines drawn."""
+    marks and the lines drawn; dates are written with ``date_format`` (the school's
+    ``DATE_FORMAT``)."""
     s = styles()
-    story: list[Flowable] = _header(report, school, school_address)
+    story: list[Flowable] = _header(report, school, school_address, date_format)
     story += [
         p("Rates", s.h2),
         *_programs(report),
@@ -303,5 +317,6 @@ def render_outcome_report(
         )
     )
     story.append(KeepTogether(counts))
-    frame = Frame(footer=f"{school + ' · ' if school else ''}Outcome rates {report.period}")
-    return build(story, title=f"Outcome rates {report.period}", frame=frame, compress=compress)
+    period = _period(report, date_format)
+    frame = Frame(footer=f"{school + ' · ' if school else ''}Outcome rates {period}")
+    return build(story, title=f"Outcome rates {period}", frame=frame, compress=compress)

@@ -64,7 +64,7 @@ from school.reports.pdf import (
     styles,
     table,
 )
-from school.templating import format_date
+from school.templating import format_date, format_percent, percent_of
 
 PLACEMENT_STATES = {
     "none": "No placement",
@@ -115,7 +115,7 @@ class ExamLine:
     sat: int
     passed: int
     passed_first: int
-    pass_rate: Decimal | None  # percent, one decimal
+    pass_rate: Decimal | None  # percent, two decimals (templating.percent_of)
     first_attempt_rate: Decimal | None
 
 
@@ -171,13 +171,6 @@ class PlacementReportData:
             self.employed("in_field") + self.employed("related_field"),
             self.graduates - self.employed("unavailable"),
         )
-
-
-def percent(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
-    """A whole percentage, half up; None when the denominator is 0."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal(1), ROUND_HALF_UP)
 
 
 def _exam_result(attempts: list[Attempt]) -> str:
@@ -361,7 +354,12 @@ def placement_report_data(cohort_id: int, today: dt.date) -> PlacementReportData
         salaries=len(paid),
         exams=tuple(
             ExamLine(
-                f.credential, f.sat, f.passed, f.passed_first, f.pass_rate, f.first_attempt_rate
+                f.credential,
+                f.sat,
+                f.passed,
+                f.passed_first,
+                percent_of(f.passed, f.sat),
+                percent_of(f.passed_first, f.sat),
             )
             for f in figures
         ),
@@ -384,7 +382,7 @@ def money(value: Decimal | None) -> str:
 
 
 def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value}%"
+    return format_percent(value)
 
 
 # --- PDF -----------------------------------------------------------------------------------------
@@ -440,11 +438,11 @@ def _hours(data: PlacementReportData) -> list[Flowable]:
     s = styles()
     if not data.placed:
         return [p("No student of this cohort has a placement yet.", s.muted)]
-    share = percent(data.confirmed_hours, data.required_hours)
+    share = percent_of(data.confirmed_hours, data.required_hours)
     cells = [
         (
             f"{hours_text(data.confirmed_hours)} / {hours_text(data.required_hours)}",
-            f"Hours confirmed / required{'' if share is None else f' ({share}%)'}",
+            f"Hours confirmed / required{'' if share is None else f' ({_pct(share)})'}",
         ),
         (f"{data.hours_met} of {data.placed}", "Placed students with their hours confirmed"),
         (
@@ -549,12 +547,12 @@ def _employment(data: PlacementReportData) -> list[Flowable]:
         return [p("No graduate in this cohort yet.", s.muted)]
     rows: list[list[object]] = [[p("Status", s.head), p("Graduates", s.head), p("Share", s.head)]]
     for c in data.employment:
-        share = percent(c.count, data.graduates)
+        share = percent_of(c.count, data.graduates)
         rows.append(
             [p(e(c.label), s.cell), p(str(c.count), s.cell_right), p(_pct(share), s.cell_right)]
         )
     numerator, denominator = data.placement_rate
-    rate = percent(numerator, denominator)
+    rate = percent_of(numerator, denominator)
     out: list[Flowable] = [
         _left(table(rows, [3.4 * inch, 0.9 * inch, 0.9 * inch], right=(1, 2))),
         Spacer(1, 3),

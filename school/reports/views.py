@@ -238,6 +238,7 @@ def outcome_report_pdf():
         thresholds,
         school=config["SCHOOL_NAME"],
         school_address=config.get("SCHOOL_ADDRESS") or "",
+        date_format=config["DATE_FORMAT"],
     )
     stem = f"outcomes-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if program is not None:

@@ -83,7 +83,7 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
     expect(page.get_by_text(f"{SITE_NAME},")).to_be_visible()
     expect(page.get_by_text("No hours logged yet.")).to_be_visible()
     bar = page.locator(".hours p")
-    expect(bar).to_have_text("0 of 16 hours confirmed (0%); 16 to go.")
+    expect(bar).to_have_text("0 of 16 hours confirmed (0.00%); 16 to go.")
 
     work_date = page.locator("#work_date")
     hours = page.get_by_label("Hours", exact=True)
@@ -115,7 +115,7 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
         "Hours logged; your supervisor will confirm them."
     )
     expect(bar).to_have_text(
-        "0 of 16 hours confirmed (0%); 8 waiting for the supervisor; 16 to go."
+        "0 of 16 hours confirmed (0.00%); 8 waiting for the supervisor; 16 to go."
     )
     # Today, 8 hours (the day worked is today by default).
     expect(work_date).to_have_value(today.isoformat())
@@ -125,7 +125,7 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
     expect(page.get_by_role("status")).to_contain_text("Hours logged")
     expect(bar).to_contain_text("16 waiting for the supervisor")
     expect(bar).to_have_text(
-        "0 of 16 hours confirmed (0%); 16 waiting for the supervisor; 16 to go."
+        "0 of 16 hours confirmed (0.00%); 16 waiting for the supervisor; 16 to go."
     )
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(2)
@@ -210,7 +210,7 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
 
     # --- The student sees the confirmed total, on the externship page and the dashboard. ----
     page.reload()
-    expect(bar).to_have_text("16 of 16 hours confirmed (100%).")
+    expect(bar).to_have_text("16 of 16 hours confirmed (100.00%).")
     progress = page.get_by_label("Confirmed hours", exact=True)
     expect(progress).to_have_js_property("max", 16)
     expect(progress).to_have_js_property("value", 16)
@@ -227,7 +227,7 @@ def test_student_logs_hours_supervisor_confirms_by_link_student_sees_the_total(
     card = page.locator("#externship")
     expect(card.get_by_role("heading", name=f"Externship at {SITE_NAME}")).to_be_visible()
     expect(card).to_contain_text(f"supervisor {BOSS_NAME}")
-    expect(card.locator(".hours p")).to_have_text("16 of 16 hours confirmed (100%).")
-    expect(card.get_by_text("16 of 16 hours confirmed (100%)")).to_be_visible()
+    expect(card.locator(".hours p")).to_have_text("16 of 16 hours confirmed (100.00%).")
+    expect(card.get_by_text("16 of 16 hours confirmed (100.00%)")).to_be_visible()
     shot(page, "8-student-dashboard")
     phone_shot(page, "8b-student-dashboard-phone")

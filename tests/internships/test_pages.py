@@ -229,7 +229,9 @@ def test_student_dashboard_shows_the_externship_card(client, app):
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "Externship at Site" in page
-    assert "<strong>8</strong> of 160 hours confirmed (5%); 4 waiting for the supervisor; " in page
+    assert (
+        "<strong>8</strong> of 160 hours confirmed (5.00%); 4 waiting for the supervisor; " in page
+    )
     assert "152 to go." in page
 
 
@@ -256,14 +258,16 @@ def test_student_dashboard_card_is_the_open_placement_with_its_own_hours(client,
         site = placement.site.name
     page = client.get("/").get_data(as_text=True)
     assert f"Externship at {site}" in page and "Earlier Clinic" not in page
-    assert "<strong>8</strong> of 160 hours confirmed (5%); 2.5 waiting for the supervisor" in page
+    assert (
+        "<strong>8</strong> of 160 hours confirmed (5.00%); 2.5 waiting for the supervisor" in page
+    )
     with app.app_context():
         db.session.get(Placement, placement_id).status = PlacementStatus.COMPLETED
         db.session.commit()
     # No open placement: the latest by start date.
     page = client.get("/").get_data(as_text=True)
     assert "Externship at Earlier Clinic" in page
-    assert "<strong>8</strong> of 80 hours confirmed (10%); 72 to go." in page
+    assert "<strong>8</strong> of 80 hours confirmed (10.00%); 72 to go." in page
 
 
 def test_supervisor_page_query_count_does_not_grow(client, app, count_queries):

@@ -178,7 +178,7 @@ def _ask(client, login_as, app, mailbox, eid) -> tuple[int, str]:
     link = mailbox.last_link("hr@mercy.example.com")
     assert "/employment/verify/" in link
     body = mailbox.body(mailbox.to("hr@mercy.example.com")[-1])
-    assert "Ann Lee" in body and "Medical Coder I" in body and "2026-02-15" in body
+    assert "Ann Lee" in body and "Medical Coder I" in body and "Feb 15, 2026" in body
     return job_id, link
 
 

@@ -181,7 +181,8 @@ def test_every_section_rate_and_count_is_in_the_pdf(app):
         "Outcome rates report",
         "Test Coding School",
         "12 River Road",
-        "2025-07-01 – 2026-06-30",
+        "Jul 1, 2025 – Jun 30, 2026",  # the school's date format, as on the page
+        "Period Jul 1, 2025 to Jun 30, 2026",
         "Rates",
         "Rates against the threshold (all programs)",
         "Counts",
@@ -266,7 +267,9 @@ def test_a_period_not_yet_over_says_as_of_when(app):
     _school(app)
     report = dataclasses.replace(_report(app), as_of=dt.date(2026, 3, 31))
     text = text_of(render_outcome_report(report, THRESHOLDS))
-    assert "The period has not ended: counted as of 2026-03-31." in text
+    assert "The period has not ended: counted as of Mar 31, 2026." in text
+    other = text_of(render_outcome_report(report, THRESHOLDS, date_format="%d/%m/%Y"))
+    assert "counted as of 31/03/2026." in other and "01/07/2025 – 30/06/2026" in other
 
 
 def test_qpdf_finds_the_pdf_clean(app, tmp_path):

@@ -16,7 +16,7 @@ P physician office, O outpatient clinic.
 
   placement status: no placement 2 (Finn, Hal), scheduled 1 (Eve), active 1 (Ada),
   completed 3 (O'Brien, Иван, Gil), ended early 1 (Dana); 6 placed of 8.
-  hours: confirmed 16+16+16+8+0+8 = 64 of required 160+16+16+160+160+16 = 528 (12%);
+  hours: confirmed 16+16+16+8+0+8 = 64 of required 160+16+16+160+160+16 = 528 (12.12%);
   hours reached 2 of 6 (O'Brien, Иван); complete (hours and evaluation) 2 of 8 (Gil has
   his evaluation but 8 of 16 hours).
   sites by setting type: hospital 2 sites (H1, H2) with 3 placements; physician office
@@ -32,13 +32,13 @@ Evaluations (icd, cpt, documentation, compliance, productivity, professionalism;
 Graduates (5): O'Brien an in-field job at $40,000 (2027-06-01) and a related one at $60,000
 later -> in field; Иван a related job at $50,000 -> related; Gil an unrelated job at
 $90,000 -> unrelated; Finn documented unavailable; Hal nothing -> unknown.
-  placement rate (F + R) / (G − U) = 2 / 4 = 50%.
+  placement rate (F + R) / (G − U) = 2 / 4 = 50.00%.
   median starting salary: one salary per graduate, the earliest in-field or related job
   with one: O'Brien 40,000 and Иван 50,000 (Gil's job is unrelated) -> $45,000 from 2.
 
 Verified CPC attempts: O'Brien failed 2027-06-10, passed 2027-08-01 (attempt 2); Иван
 passed 2027-07-01 (1st); Gil failed 2027-07-15, and reported a pass he never had verified.
-  CPC: sat 3, passed 2 (66.7%), passed on the first attempt 1 (33.3%).
+  CPC: sat 3, passed 2 (66.67%), passed on the first attempt 1 (33.33%).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def test_figures_of_the_hand_built_cohort(app):
     assert (data.median_salary, data.salaries) == (D("45000.00"), 2)
     (cpc,) = data.exams
     assert (cpc.credential, cpc.sat, cpc.passed, cpc.passed_first) == ("CPC", 3, 2, 1)
-    assert (cpc.pass_rate, cpc.first_attempt_rate) == (D("66.7"), D("33.3"))
+    assert (cpc.pass_rate, cpc.first_attempt_rate) == (D("66.67"), D("33.33"))
 
     by_name = {s.name: s for s in data.students}
     ada = by_name["Ada Active"]
@@ -364,7 +364,7 @@ def test_every_section_and_figure_is_in_the_pdf(app):
     for label in ("No placement", "Scheduled", "Active", "Completed", "Ended early"):
         assert label in text
     assert "64 / 528" in text
-    assert "(12%)" in text
+    assert "(12.12%)" in text
     assert "2 of 6" in text
     assert "2 of 8" in text
     # Evaluations, employment, salary, exams.
@@ -372,10 +372,11 @@ def test_every_section_and_figure_is_in_the_pdf(app):
     assert "Based on 3 evaluations; the supervisor would hire the student in 2 of 3." in text
     for label in ("Employed in field", "Employed, related field", "Unknown (follow up)"):
         assert label in text
-    assert "(F + R) / (G − U): 50% (2 / 4) of 5 graduates" in text
+    assert "(F + R) / (G − U): 50.00% (2 / 4) of 5 graduates" in text
     assert "Median starting salary: $45,000 (based on 2 salaries" in text
-    assert "66.7%" in text
-    assert "33.3%" in text
+    assert "66.67%" in text
+    assert "33.33%" in text
+    assert "20.00%" in text  # each employment status: 1 of 5 graduates
     # The students' table: the tricky and the Cyrillic names as written, their rows.
     assert TRICKY in text
     assert "&amp;" not in text
