@@ -69,6 +69,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     add_overview_column(app, READINESS_COLUMN)
 
+    # Sections other domains add to an admin's page of an account (a student's enrollments).
+    from school.auth.queries import add_user_section
+    from school.cohorts.student_records import STUDENT_RECORDS
+
+    add_user_section(app, STUDENT_RECORDS)
+
     from school.errors import init_error_pages
 
     init_error_pages(app)

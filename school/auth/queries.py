@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select
 
 from school.auth.models import AuthToken, Role, TokenPurpose, User
@@ -64,28 +68,88 @@ def list_users(
 
 @dataclass(frozen=True)
 class UserDetail:
+    """An account as its admin page shows it. ``invitation`` says where an account without
+    a password stands: ``not_invited`` (e.g. imported without an invitation), ``pending``
+    (a live link, until ``invitation_expires_at``), ``expired`` or ``withdrawn`` (its last
+    link was revoked, e.g. at deactivation); ``sections`` are what other domains add
+    (:func:`add_user_section`)."""
+
     user: User
-    invitation_pending: bool
-    invitation_expires_at: object | None
+    invitation: str
+    invitation_expires_at: dt.datetime | None
+    sections: list[tuple[str, Mapping[str, Any]]]
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.invitation == "pending"
 
 
 def user_detail(user: User) -> UserDetail:
+    """One statement for the last invitation, plus the sections' own."""
     token = db.session.scalar(
         select(AuthToken)
-        .where(
-            AuthToken.user_id == user.id,
-            AuthToken.purpose == TokenPurpose.INVITATION,
-            AuthToken.used_at.is_(None),
-            AuthToken.revoked_at.is_(None),
-        )
+        .where(AuthToken.user_id == user.id, AuthToken.purpose == TokenPurpose.INVITATION)
         .order_by(AuthToken.id.desc())
         .limit(1)
     )
+    if token is None:
+        invitation = "not_invited"
+    elif token.used_at is not None:
+        invitation = "accepted"
+    elif token.revoked_at is not None:
+        invitation = "withdrawn"
+    elif token.expires_at <= utcnow():
+        invitation = "expired"
+    else:
+        invitation = "pending"
     return UserDetail(
         user=user,
-        invitation_pending=token is not None and token.expires_at > utcnow(),
+        invitation=invitation,
         invitation_expires_at=token.expires_at if token else None,
+        sections=user_sections(user),
     )
+
+
+def invited_among(users: Iterable[User]) -> set[int]:
+    """The ids of those of ``users`` without a password who were ever sent an invitation
+    (one statement, for a page of the users list)."""
+    ids = [u.id for u in users if not u.has_password]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(AuthToken.user_id)
+            .where(AuthToken.user_id.in_(ids), AuthToken.purpose == TokenPurpose.INVITATION)
+            .distinct()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UserSection:
+    """A part of an admin's user page that another domain adds for accounts of one role (the
+    cohorts package lists a student's enrollments) without this package importing it.
+    ``load(user)`` reads what ``template`` needs, as ``section``, in a fixed number of
+    statements."""
+
+    role: Role
+    template: str
+    load: Callable[[User], Mapping[str, Any]]
+
+
+SECTIONS_KEY = "school.user_sections"
+
+
+def add_user_section(app: Flask, section: UserSection) -> None:
+    app.extensions.setdefault(SECTIONS_KEY, []).append(section)
+
+
+def user_sections(user: User) -> list[tuple[str, Mapping[str, Any]]]:
+    return [
+        (s.template, s.load(user))
+        for s in current_app.extensions.get(SECTIONS_KEY, [])
+        if s.role == user.role
+    ]
 
 
 def count_users_by_role() -> dict[Role, int]:

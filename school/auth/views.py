@@ -289,7 +289,13 @@ def users():
         q=args.get("q", "")[:100] or None,
     )
     filters = {"role": role or "", "status": status or "", "q": args.get("q", "")[:100]}
-    return render_template("auth/users.html", page=page, filters=filters, roles=list(Role))
+    return render_template(
+        "auth/users.html",
+        page=page,
+        filters=filters,
+        roles=list(Role),
+        invited=queries.invited_among(page.items),
+    )
 
 
 @bp.route("/admin/users/invite", methods=["GET", "POST"])
