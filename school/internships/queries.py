@@ -461,61 +461,6 @@ def placements_board(cohort_id: int, today: dt.date) -> list[BoardRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class ExperienceRow:
-    """A student's confirmed externship work at one site (for an experience letter)."""
-
-    site: str
-    address: str
-    supervisor: str
-    first_day: dt.date
-    last_day: dt.date
-    hours: Decimal
-    duties: tuple[str, ...]  # the most frequent activities, most frequent first
-
-
-def confirmed_experience(student_id: int, *, duties: int = 5) -> list[ExperienceRow]:
-    """Confirmed hour logs of every placement of a student, per placement (two statements).
-    Other domains (the CPC-A letter) read externship experience through this query."""
-    placements = list(
-        db.session.scalars(
-            select(Placement)
-            .join(Enrollment, Enrollment.id == Placement.enrollment_id)
-            .where(Enrollment.student_id == student_id)
-            .options(joinedload(Placement.site), joinedload(Placement.supervisor))
-            .order_by(Placement.start_date)
-        )
-    )
-    logs: dict[int, list[HourLog]] = {p.id: [] for p in placements}
-    for log in db.session.scalars(
-        select(HourLog)
-        .where(HourLog.placement_id.in_(list(logs)), HourLog.status == LogStatus.CONFIRMED)
-        .order_by(HourLog.work_date)
-    ):
-        logs[log.placement_id].append(log)
-    rows = []
-    for p in placements:
-        mine = logs[p.id]
-        if not mine:
-            continue
-        counts: dict[str, int] = {}
-        for log in mine:
-            counts[log.activities] = counts.get(log.activities, 0) + 1
-        top = sorted(counts, key=lambda a: (-counts[a], a))[:duties]
-        rows.append(
-            ExperienceRow(
-                site=p.site.name,
-                address=p.site.address,
-                supervisor=p.supervisor.name,
-                first_day=mine[0].work_date,
-                last_day=mine[-1].work_date,
-                hours=sum((log.hours for log in mine), Decimal(0)),
-                duties=tuple(top),
-            )
-        )
-    return rows
-
-
 def decidable_logs(user_id: int, log_ids: set[int]) -> list[int]:
     """Those of ``log_ids`` that belong to the supervisor's sites (one statement, whatever
     the number chosen)."""
