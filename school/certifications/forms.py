@@ -6,17 +6,27 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from school.cohorts.forms import PlainDateField, PlainDecimalField, WholeNumberField
+from school.certifications import services
+from school.cohorts.forms import PlainDateField
+from school.fields import NumberField, NumberText, WholeNumberField
 from school.web import db_id
 
 
 class CredentialForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=160)])
-    exam_questions = WholeNumberField("Exam questions", validators=[Optional()])
-    exam_minutes = WholeNumberField("Exam minutes", validators=[Optional()])
-    pass_mark = PlainDecimalField("Pass mark", validators=[Optional()])
-    ceus_required = PlainDecimalField("CEUs per cycle", validators=[Optional()])
-    cycle_years = WholeNumberField("Cycle length (years)", validators=[Optional()])
+    exam_questions = WholeNumberField(
+        "Exam questions", validators=[Optional()], bounds=services.EXAM_QUESTIONS
+    )
+    exam_minutes = WholeNumberField(
+        "Exam minutes", validators=[Optional()], bounds=services.EXAM_MINUTES
+    )
+    pass_mark = NumberField("Pass mark", validators=[Optional()], bounds=services.ATTEMPT_SCORE)
+    ceus_required = NumberField(
+        "CEUs per cycle", validators=[Optional()], bounds=services.CEUS_REQUIRED
+    )
+    cycle_years = WholeNumberField(
+        "Cycle length (years)", validators=[Optional()], bounds=services.CYCLE_YEARS
+    )
     has_apprentice = BooleanField("Has an apprentice designation (e.g. CPC-A)")
     active = BooleanField("Offered (shown when recording attempts)")
 
@@ -25,7 +35,13 @@ class AttemptForm(FlaskForm):
     credential_id = SelectField("Credential", coerce=db_id, validate_choice=False)
     exam_date = PlainDateField("Exam date", validators=[Optional()])
     exam_version = StringField("Exam version", validators=[Length(max=40)])
-    score = StringField("Score (if reported)", validators=[Length(max=10)])
+    score = StringField(
+        "Score (if reported)",
+        validators=[
+            NumberText(services.ATTEMPT_SCORE, not_a_number=services.ATTEMPT_SCORE_NUMBER),
+            Length(max=10),
+        ],
+    )
     result = SelectField("Result", validate_choice=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -48,8 +64,12 @@ class StepForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    mock_count = WholeNumberField("Last mock exams that must pass", validators=[Optional()])
-    mock_threshold = PlainDecimalField("Threshold (%)", validators=[Optional()])
+    mock_count = WholeNumberField(
+        "Last mock exams that must pass", validators=[Optional()], bounds=services.MOCK_COUNT
+    )
+    mock_threshold = NumberField(
+        "Threshold (%)", validators=[Optional()], bounds=services.MOCK_THRESHOLD
+    )
 
 
 class StepResultForm(FlaskForm):
@@ -70,6 +90,6 @@ class RemoveApprenticeForm(FlaskForm):
 
 class CeuForm(FlaskForm):
     earned_on = PlainDateField("Date", validators=[Optional()])
-    hours = PlainDecimalField("CEUs", validators=[Optional()])
+    hours = NumberField("CEUs", validators=[Optional()], bounds=services.CEU_HOURS)
     provider = StringField("Provider", validators=[Length(max=160)])
     category = StringField("Category", validators=[Length(max=80)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
@@ -27,6 +27,20 @@ from school.cohorts.models import Enrollment, Program
 from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
+from school.numbers import NumberRange, whole
+
+# The numbers typed on the certification pages (the forms' fields read them with the same
+# ranges). A score's exact range is its credential's; the fields refuse what no scale has.
+EXAM_QUESTIONS = whole(1, 1_000, "Enter 1 to 1,000 questions.")
+EXAM_MINUTES = whole(1, 1_440, "Enter 1 to 1,440 minutes.")
+CEUS_REQUIRED = NumberRange(Decimal(0), Decimal(200), "Enter 0 to 200 CEUs.", places=1)
+CYCLE_YEARS = whole(1, 10, "Enter a cycle of 1 to 10 years.")
+MOCK_COUNT = whole(1, 10, "Enter 1 to 10 mock exams.")
+MOCK_THRESHOLD = NumberRange(Decimal(0), Decimal(100), "Enter a percentage from 0 to 100.")
+STEP_SCORE = MOCK_THRESHOLD
+CEU_HOURS = NumberRange(Decimal("0.1"), Decimal(100), "Enter 0.1 to 100 CEUs.", places=1)
+ATTEMPT_SCORE = NumberRange(Decimal(0), Decimal(1_000), "Enter a score from 0 to 1,000.")
+ATTEMPT_SCORE_NUMBER = "Enter the score as a number, or leave it blank."
 
 
 @dataclass(frozen=True)
@@ -45,19 +59,20 @@ def credential_problems(credential: Credential, data: CredentialData) -> Problem
     problems = DomainError.collect()
     if not data.name.strip():
         problems.add("name", "Enter the credential's name.")
-    if data.exam_questions is None or not 1 <= data.exam_questions <= 1000:
-        problems.add("exam_questions", "Enter 1 to 1,000 questions.")
-    if data.exam_minutes is None or not 1 <= data.exam_minutes <= 1440:
-        problems.add("exam_minutes", "Enter 1 to 1,440 minutes.")
     low, high = credential.scale_min, credential.scale_max
-    if data.pass_mark is None or not low <= data.pass_mark <= high:
-        problems.add(
-            "pass_mark", f"Enter a pass mark from {low.normalize():f} to {high.normalize():f}."
-        )
-    if data.ceus_required is None or not 0 <= data.ceus_required <= 200:
-        problems.add("ceus_required", "Enter 0 to 200 CEUs.")
-    if data.cycle_years is None or not 1 <= data.cycle_years <= 10:
-        problems.add("cycle_years", "Enter a cycle of 1 to 10 years.")
+    pass_mark = NumberRange(
+        low, high, f"Enter a pass mark from {low.normalize():f} to {high.normalize():f}."
+    )
+    for name, value, bounds in (
+        ("exam_questions", data.exam_questions, EXAM_QUESTIONS),
+        ("exam_minutes", data.exam_minutes, EXAM_MINUTES),
+        ("pass_mark", data.pass_mark, pass_mark),
+        ("ceus_required", data.ceus_required, CEUS_REQUIRED),
+        ("cycle_years", data.cycle_years, CYCLE_YEARS),
+    ):
+        problem = bounds.message if value is None else bounds.problem(value)
+        if problem:
+            problems.add(name, problem)
     return problems
 
 
@@ -110,19 +125,11 @@ def record_attempt(*, student: User, data: AttemptData, by: User) -> Attempt:
     score: Decimal | None = None
     if data.score.strip():
         try:
-            score = Decimal(data.score.strip())
-            if not score.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.add("score", "Enter the score as a number, or leave it blank.")
-            score = None
+            score = ATTEMPT_SCORE.read(data.score, not_a_number=ATTEMPT_SCORE_NUMBER)
+        except ValueError as exc:
+            problems.add("score", str(exc))
         else:
-            exponent = score.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -2:
-                problems.add("score", "Use at most 2 decimals.")
-            elif (
-                credential is not None and not credential.scale_min <= score <= credential.scale_max
-            ):
+            if credential is not None and not credential.scale_min <= score <= credential.scale_max:
                 problems.add(
                     "score", f"{credential.code} scores go from {_scale_text(credential)}."
                 )
@@ -220,10 +227,13 @@ def add_step(*, program: Program, kind: str, title: str, required: bool) -> Mile
 
 def set_rule(*, program: Program, mock_count: int | None, threshold: Decimal | None) -> None:
     problems = DomainError.collect()
-    if mock_count is None or not 1 <= mock_count <= 10:
-        problems.add("mock_count", "Enter 1 to 10 mock exams.")
-    if threshold is None or not 0 <= threshold <= 100:
-        problems.add("mock_threshold", "Enter a percentage from 0 to 100.")
+    for name, value, bounds in (
+        ("mock_count", mock_count, MOCK_COUNT),
+        ("mock_threshold", threshold, MOCK_THRESHOLD),
+    ):
+        problem = bounds.message if value is None else bounds.problem(value)
+        if problem:
+            problems.add(name, problem)
     problems.raise_if_any()
     plan = plan_for(program)
     plan.mock_count = mock_count  # type: ignore[assignment]
@@ -251,19 +261,10 @@ def step_problems(
             problems.add("score", "A task has no score.")
     else:
         try:
-            value = Decimal(score.strip())
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.add("score", "Enter the score as a percentage, e.g. 74.")
+            value = STEP_SCORE.read(score, not_a_number="Enter the score as a percentage, e.g. 74.")
+        except ValueError as exc:
+            problems.add("score", str(exc))
             value = None
-        else:
-            exponent = value.normalize().as_tuple().exponent
-            if not 0 <= value <= 100:
-                problems.add("score", "Enter a percentage from 0 to 100.")
-                value = None
-            elif isinstance(exponent, int) and exponent < -2:
-                problems.add("score", "Use at most 2 decimals.")
     return problems, value
 
 
@@ -425,10 +426,9 @@ def add_ceu(
         problems.add("earned_on", "Enter the date.")
     elif earned_on > school_today():
         problems.add("earned_on", "Record CEUs once earned (not in the future).")
-    if hours is None or not Decimal("0.1") <= hours <= 100:
-        problems.add("hours", "Enter 0.1 to 100 CEUs.")
-    elif hours % Decimal("0.1"):
-        problems.add("hours", "Use at most 1 decimal.")
+    problem = CEU_HOURS.message if hours is None else CEU_HOURS.problem(hours)
+    if problem:
+        problems.add("hours", problem)
     if not provider.strip():
         problems.add("provider", "Enter who provided it, e.g. AAPC webinar.")
     if not category.strip():

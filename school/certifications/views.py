@@ -49,6 +49,7 @@ from school.extensions import db
 from school.reports.letter import letter_refusal
 from school.web import (
     commit_or_show,
+    db_id,
     form_status,
     safe_next_url,
     save_or_problems,
@@ -377,7 +378,7 @@ def _add_ceu(student, form: CeuForm):  # type: ignore[no-untyped-def]
 def apprentice_removed(award_id: int):
     award = get_authorized(AwardedCredential, award_id, can_manage_award)
     form = RemoveApprenticeForm()
-    enrollment_id = request.form.get("enrollment_id", type=int)
+    enrollment_id = request.form.get("enrollment_id", type=db_id)  # None unless an id
     if form.validate_on_submit():
         try:
             services.remove_apprentice(

@@ -1,4 +1,5 @@
-"""Program and course forms (shape only; the services hold the rules)."""
+"""Program and course forms: their shape, and their numbers read with the ranges the services
+define (the services hold the rules)."""
 
 from __future__ import annotations
 
@@ -9,48 +10,17 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from school.cohorts import services
+from school.fields import NumberField, WholeNumberField
 from school.web import db_id
 
 NUMBER = "Enter a number."
-
-
-class WholeNumberField(IntegerField):
-    """An integer field that says plainly what it wants."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a whole number, e.g. 720.") from None
-
-
-class PlainDecimalField(DecimalField):
-    """Shows 10 rather than 10.00, keeps what was typed when it is sent back, and says
-    plainly what it wants."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a number, e.g. 7.5.") from None
-        if self.data is not None and not self.data.is_finite():  # "NaN", "Infinity"
-            self.data = None
-            raise ValueError("Enter a number, e.g. 7.5.")
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal):
-            return f"{self.data.normalize():f}"
-        return ""
 
 
 class ProgramForm(FlaskForm):
@@ -59,37 +29,62 @@ class ProgramForm(FlaskForm):
     target_credential = StringField(
         "Target credential", validators=[InputRequired("Enter a credential."), Length(max=20)]
     )
-    clock_hours = WholeNumberField("Clock hours", validators=[InputRequired(NUMBER)])
-    externship_hours = WholeNumberField(
-        "Required externship hours", default=0, validators=[InputRequired(NUMBER)]
+    clock_hours = WholeNumberField(
+        "Clock hours", validators=[InputRequired(NUMBER)], bounds=services.CLOCK_HOURS
     )
-    daily_hour_cap = PlainDecimalField(
+    externship_hours = WholeNumberField(
+        "Required externship hours",
+        default=0,
+        validators=[InputRequired(NUMBER)],
+        bounds=services.EXTERNSHIP_HOURS,
+    )
+    daily_hour_cap = NumberField(
         "Most externship hours in one day",
         default=Decimal("10"),
         validators=[InputRequired(NUMBER)],
+        bounds=services.DAILY_HOUR_CAP,
     )
-    pass_mark = PlainDecimalField(
-        "Course pass mark (%)", default=Decimal("70"), validators=[InputRequired(NUMBER)]
+    pass_mark = NumberField(
+        "Course pass mark (%)",
+        default=Decimal("70"),
+        validators=[InputRequired(NUMBER)],
+        bounds=services.PASS_MARK,
     )
-    scale_a = PlainDecimalField(
-        "A from (%)", default=Decimal("90"), validators=[InputRequired(NUMBER)]
+    scale_a = NumberField(
+        "A from (%)",
+        default=Decimal("90"),
+        validators=[InputRequired(NUMBER)],
+        bounds=services.SCALE_FROM,
     )
-    scale_b = PlainDecimalField(
-        "B from (%)", default=Decimal("80"), validators=[InputRequired(NUMBER)]
+    scale_b = NumberField(
+        "B from (%)",
+        default=Decimal("80"),
+        validators=[InputRequired(NUMBER)],
+        bounds=services.SCALE_FROM,
     )
-    scale_c = PlainDecimalField(
-        "C from (%)", default=Decimal("70"), validators=[InputRequired(NUMBER)]
+    scale_c = NumberField(
+        "C from (%)",
+        default=Decimal("70"),
+        validators=[InputRequired(NUMBER)],
+        bounds=services.SCALE_FROM,
     )
-    scale_d = PlainDecimalField(
-        "D from (%)", default=Decimal("60"), validators=[InputRequired(NUMBER)]
+    scale_d = NumberField(
+        "D from (%)",
+        default=Decimal("60"),
+        validators=[InputRequired(NUMBER)],
+        bounds=services.SCALE_FROM,
     )
 
 
 class CourseForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=20)])
     title = StringField("Title", validators=[InputRequired("Enter a title."), Length(max=160)])
-    credit_hours = PlainDecimalField("Credit hours", validators=[InputRequired(NUMBER)])
-    clock_hours = WholeNumberField("Clock hours", validators=[InputRequired(NUMBER)])
+    credit_hours = NumberField(
+        "Credit hours", validators=[InputRequired(NUMBER)], bounds=services.CREDIT_HOURS
+    )
+    clock_hours = WholeNumberField(
+        "Clock hours", validators=[InputRequired(NUMBER)], bounds=services.COURSE_CLOCK_HOURS
+    )
 
 
 class PlainDateField(DateField):

@@ -26,6 +26,7 @@ from school.cohorts.models import (
 from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
+from school.numbers import NumberRange, whole
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 STUDENT_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")  # compared upper-case
@@ -57,12 +58,44 @@ class CourseData:
 
 
 NUMBER = "Enter a number."
+TWO_PLACES = "Use at most 2 decimal places."  # the columns keep 2 (they would round silently)
+PERCENT_RANGE = "Enter a percentage from 0 to 100."
 
-
-def _too_precise(value: Decimal, places: int) -> bool:
-    """More decimal places than the column keeps (it would round them silently)."""
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent < -places
+# The numbers of a program and a course (the forms' fields read them with the same ranges).
+CLOCK_HOURS = whole(0, 10_000, "Clock hours go from 0 to 10,000.")
+EXTERNSHIP_HOURS = whole(0, 5_000, "Externship hours go from 0 (none) to 5,000.")
+DAILY_HOUR_CAP = NumberRange(
+    Decimal(0),
+    Decimal(24),
+    "A day's cap must be more than 0 and at most 24 hours.",
+    places_message=TWO_PLACES,
+    above_low=True,
+)
+PASS_MARK = NumberRange(
+    Decimal(0),
+    Decimal(100),
+    "The pass mark is a percentage from 0 to 100.",
+    places_message=TWO_PLACES,
+)
+SCALE_FROM = NumberRange(Decimal(0), Decimal(100), PERCENT_RANGE, places_message=TWO_PLACES)
+PROGRAM_NUMBERS = {
+    "clock_hours": CLOCK_HOURS,
+    "externship_hours": EXTERNSHIP_HOURS,
+    "daily_hour_cap": DAILY_HOUR_CAP,
+    "pass_mark": PASS_MARK,
+    "scale_a": SCALE_FROM,
+    "scale_b": SCALE_FROM,
+    "scale_c": SCALE_FROM,
+    "scale_d": SCALE_FROM,
+}
+CREDIT_HOURS = NumberRange(
+    Decimal(0),
+    Decimal(99),
+    "Credit hours go from 0 to 99.",
+    places=1,
+    places_message="Use at most 1 decimal place, e.g. 3.5.",
+)
+COURSE_CLOCK_HOURS = whole(0, 2_000, "Clock hours go from 0 to 2,000.")
 
 
 def _clean_code(code: str) -> str:
@@ -94,20 +127,9 @@ def program_problems(data: ProgramData, *, current: Program | None) -> ProblemLi
         "scale_d": data.scale_d,
     }
     for name, value in numbers.items():
-        if value is None:
-            problems.add(name, NUMBER)
-    if data.clock_hours is not None and not 0 <= data.clock_hours <= 10000:
-        problems.add("clock_hours", "Clock hours go from 0 to 10,000.")
-    if data.externship_hours is not None and not 0 <= data.externship_hours <= 5000:
-        problems.add("externship_hours", "Externship hours go from 0 (none) to 5,000.")
-    cap = data.daily_hour_cap
-    if cap is not None and not Decimal("0") < cap <= Decimal("24"):
-        problems.add("daily_hour_cap", "A day's cap must be more than 0 and at most 24 hours.")
-    if data.pass_mark is not None and not Decimal("0") <= data.pass_mark <= Decimal("100"):
-        problems.add("pass_mark", "The pass mark is a percentage from 0 to 100.")
-    for name, value in numbers.items():
-        if isinstance(value, Decimal) and _too_precise(value, 2):
-            problems.add(name, "Use at most 2 decimal places.")
+        problem = NUMBER if value is None else PROGRAM_NUMBERS[name].problem(value)
+        if problem:
+            problems.add(name, problem)
     scale = [data.scale_a, data.scale_b, data.scale_c, data.scale_d]
     if None not in scale and not (
         scale[0] <= 100 and scale[-1] >= 0 and all(a > b for a, b in itertools.pairwise(scale))
@@ -193,16 +215,13 @@ def course_problems(program: Program, data: CourseData, *, current: Course | Non
             problems.add("code", f"{code} is already a course of this program.")
     if not data.title.strip():
         problems.add("title", "Enter the course title.")
-    if data.credit_hours is None:
-        problems.add("credit_hours", NUMBER)
-    elif not Decimal("0") <= data.credit_hours <= Decimal("99"):
-        problems.add("credit_hours", "Credit hours go from 0 to 99.")
-    elif _too_precise(data.credit_hours, 1):
-        problems.add("credit_hours", "Use at most 1 decimal place, e.g. 3.5.")
-    if data.clock_hours is None:
-        problems.add("clock_hours", NUMBER)
-    elif not 0 <= data.clock_hours <= 2000:
-        problems.add("clock_hours", "Clock hours go from 0 to 2,000.")
+    for name, value, bounds in (
+        ("credit_hours", data.credit_hours, CREDIT_HOURS),
+        ("clock_hours", data.clock_hours, COURSE_CLOCK_HOURS),
+    ):
+        problem = NUMBER if value is None else bounds.problem(value)
+        if problem:
+            problems.add(name, problem)
     adding = current is None
     recrediting = (
         current is not None

@@ -13,7 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from school.cohorts.forms import PlainDateField, PlainDecimalField
+from school.cohorts.forms import PlainDateField
+from school.fields import NumberField, NumberText
+from school.internships import services
 from school.internships.models import RATINGS, Evaluation, SettingType
 from school.web import db_id
 
@@ -48,7 +50,9 @@ class PlacementForm(FlaskForm):
     supervisor_id = SelectField("Supervisor", coerce=db_id, validate_choice=False)
     start_date = PlainDateField("First day", validators=[Optional()])
     end_date = PlainDateField("Last day", validators=[Optional()])
-    required_hours = PlainDecimalField("Hours required", validators=[Optional()])
+    required_hours = NumberField(
+        "Hours required", validators=[Optional()], bounds=services.REQUIRED_HOURS
+    )
 
 
 class EndPlacementForm(FlaskForm):
@@ -58,7 +62,10 @@ class EndPlacementForm(FlaskForm):
 
 class LogForm(FlaskForm):
     work_date = PlainDateField("Day worked", validators=[Optional()])
-    hours = StringField("Hours", validators=[Length(max=10)])
+    hours = StringField(
+        "Hours",
+        validators=[NumberText(services.LOG_HOURS, not_a_number=services.HOURS_NUMBER)],
+    )
     activities = TextAreaField("What you did", validators=[Length(max=2000)])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app, render_template
 from sqlalchemy import func, select, update
@@ -34,6 +34,7 @@ from school.internships.models import (
 )
 from school.links import LinkInvalid, consume_link, issue_link, load_link
 from school.mail import queue_email
+from school.numbers import NumberRange
 from school.security import external_url
 
 # --- sites and agreements -----------------------------------------------------------------
@@ -172,6 +173,14 @@ def supervises(user: User, site_id: int) -> bool:
 # --- placements -----------------------------------------------------------------------------
 
 
+QUARTER = Decimal("0.25")
+# A placement's required hours (the placement form's field reads the same range).
+IN_QUARTERS = "Enter 0.25 to 2,000 hours, in quarter hours."
+REQUIRED_HOURS = NumberRange(
+    QUARTER, Decimal(2000), IN_QUARTERS, step=QUARTER, places_message=IN_QUARTERS
+)
+
+
 @dataclass(frozen=True)
 class PlacementData:
     site_id: int | None
@@ -227,8 +236,8 @@ def create_placement(*, enrollment: Enrollment, data: PlacementData, by: User | 
     hours = data.required_hours
     if hours is None:
         problems.add("required_hours", "Enter the hours required.")
-    elif not Decimal(0) < hours <= Decimal(2000) or hours % Decimal("0.25"):
-        problems.add("required_hours", "Enter 0.25 to 2,000 hours, in quarter hours.")
+    elif problem := REQUIRED_HOURS.problem(hours):
+        problems.add("required_hours", problem)
     problems.raise_if_any()
     placement = Placement(
         enrollment=enrollment,
@@ -296,22 +305,23 @@ class LogData:
     activities: str
 
 
-QUARTER = Decimal("0.25")
 COUNTED = (LogStatus.PENDING, LogStatus.CONFIRMED, LogStatus.NEEDS_INFO)  # toward the day cap
+HOURS_NUMBER = "Enter the hours as a number, e.g. 7.5."
+QUARTERS = "Use quarter hours: .25, .5 or .75."
+# A day's log (the program's daily cap is checked after); the log form's field reads the same.
+LOG_HOURS = NumberRange(
+    QUARTER,
+    Decimal(24),
+    "Enter hours between 0.25 and 24.",
+    step=QUARTER,
+    step_message=QUARTERS,
+    places_message=QUARTERS,
+)
 
 
 def parse_hours(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError("Enter the hours as a number, e.g. 7.5.") from None
-    if not value.is_finite():
-        raise ValueError("Enter the hours as a number, e.g. 7.5.")
-    if value <= 0:
-        raise ValueError("Enter more than 0 hours.")
-    if value % QUARTER:
-        raise ValueError("Use quarter hours: .25, .5 or .75.")
-    return value
+    """The hours of a day's log as typed; ValueError with the message to show."""
+    return LOG_HOURS.read(text, not_a_number=HOURS_NUMBER)
 
 
 def log_problems(

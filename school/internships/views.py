@@ -318,7 +318,7 @@ def edit_log(log_id: int):
             return redirect(url_for("internships.externship"))
     return render_template(
         "internships/log_form.html", form=form, log=log, editable=services.EDITABLE
-    )
+    ), form_status(form)
 
 
 @bp.route("/externship/logs/<int:log_id>/withdraw", methods=["POST"])

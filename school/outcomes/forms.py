@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
+from school.fields import VersionField
 from school.outcomes.models import Classification, JobSetting, UnavailableReason
 from school.outcomes.services import ENTERED_SOURCES
 
@@ -26,7 +27,7 @@ class JobForm(FlaskForm):
         "Employer contact email (for verification)", validators=[Length(max=254)]
     )
     source = RadioField("Source of these details", validate_choice=False)
-    version = HiddenField()
+    version = VersionField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -61,4 +62,4 @@ class VerifyJobForm(FlaskForm):
 
 
 class VersionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()

@@ -171,7 +171,7 @@ def add_job(*, enrollment: Enrollment, data: JobData, by: User | None) -> Job:
     return job
 
 
-STALE = "This page is out of date (no version of the job was sent); reload it and try again."
+STALE = "This page is out of date (it sent no valid version of the job); reload it and try again."
 
 
 def _bump(job: Job, expected_version: int | None) -> None:

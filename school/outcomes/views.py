@@ -278,13 +278,6 @@ def add_job(enrollment_id: int):
     ), form_status(form)
 
 
-def _version(form: VersionForm | JobForm) -> int | None:
-    try:
-        return int(form.version.data or "")
-    except ValueError:
-        return None
-
-
 @bp.route("/admin/jobs/<int:job_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_job(job_id: int):
@@ -293,7 +286,7 @@ def edit_job(job_id: int):
     if not form.is_submitted():
         form.hours.data = "full" if job.full_time else "part"
         form.annual_salary.data = "" if job.annual_salary is None else f"{job.annual_salary:f}"
-        form.version.data = str(job.version)
+        form.version.data = job.version
         if job.source not in services.ENTERED_SOURCES:
             form.source.data = None  # the employer verified it; an edit needs a new source
     if validate_all(form, lambda: services.job_problems(_job_data(form))):
@@ -302,7 +295,7 @@ def edit_job(job_id: int):
             lambda: services.edit_job(
                 job=job,
                 data=_job_data(form),
-                version=_version(form),
+                version=form.version.data,
                 by=current_user._get_current_object(),
             ),
         )
@@ -319,7 +312,7 @@ def _job_action(job_id: int, action, done: str):  # type: ignore[no-untyped-def]
     enrollment_id = job.enrollment_id
     form = VersionForm()
     if form.validate_on_submit():
-        save_or_flash(lambda: action(job, _version(form)), done)
+        save_or_flash(lambda: action(job, form.version.data), done)
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment_id))
 
 
