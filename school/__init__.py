@@ -21,6 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
 
+    from school.web import guard_inputs
+
+    # Before any route is added: an id in a URL beyond what a row can have answers 404.
+    guard_inputs(app)
+
     from school import models  # noqa: F401  (every table on the metadata)
     from school.extensions import csrf, db, login_manager, migrate
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, flash
+from flask import Flask, Response, abort, flash, request
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -128,6 +129,41 @@ def db_id(value: object) -> int | None:
     if not 1 <= number <= MAX_ID:
         raise ValueError("not a valid id")
     return number
+
+
+def refuse_nul() -> None:
+    """A NUL character is never part of what a person types, and PostgreSQL refuses it in
+    text: a request carrying one in its path, query string or form answers 400 before any
+    view or query reads it."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value
+        for data in (request.args, request.form)
+        for key, value in data.items(multi=True)
+    ):
+        abort(400)
+
+
+def guard_inputs(app: Flask) -> None:
+    """What every request must pass before a view reads it: ids in URLs within what a row
+    can have (:class:`IdConverter`, installed before any route is added) and no NUL."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)
+
+
+class IdConverter(IntegerConverter):
+    """Flask's ``int`` URL converter bounded to the ids a row can have (1 to MAX_ID): a route
+    given any other number answers 404 without reaching the view or the database. Installed
+    in place of ``int`` for every route (create_app)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        if len(value) > len(str(MAX_ID)):  # never convert a 10,000-digit "id"
+            raise ValidationError()
+        return super().to_python(value)
 
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9-]+")

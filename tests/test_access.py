@@ -162,8 +162,8 @@ MATRIX = [
     (
         "cohorts.grades_grid",
         "GET",
-        "/cohorts/{taught}/gradebook/9999999999",
-        answers(admin=404, instructor=404, student=403, employer=403),
+        "/cohorts/{taught}/gradebook/9999999999",  # no row has such an id: no such page
+        answers(admin=404, instructor=404, student=404, employer=404, anonymous=404),
     ),
     (
         "cohorts.grades_grid",
@@ -801,7 +801,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
             "my_log": my_log.id,
             "other_log": other_log.id,
             "other": other.id,
-            "own": user.id if user else 0,
+            "own": user.id if user else other.id,  # (anonymous has none: someone's)
             "message": message.id,
             "program": program.id,
             "course": program.courses[0].id,
