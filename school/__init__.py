@@ -23,7 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from school.web import guard_inputs
 
-    # Before any route is added: an id in a URL beyond what a row can have answers 404.
+    # Before any route is added: an id in a URL beyond what a row can have answers 404 (and
+    # a NUL anywhere in a request, 400).
     guard_inputs(app)
 
     from school import models  # noqa: F401  (every table on the metadata)
