@@ -27,6 +27,7 @@ from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 from school.numbers import NumberRange, whole
+from school.templating import format_date
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 STUDENT_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")  # compared upper-case
@@ -328,7 +329,8 @@ def cohort_problems(data: CohortData, *, current: Cohort | None) -> ProblemList:
             if data.end_date is not None and data.end_date < latest_start:
                 problems.add(
                     "end_date",
-                    f"A student starts on {latest_start:%Y-%m-%d}; the cohort cannot end before.",
+                    f"A student starts on {format_date(latest_start)}; "
+                    "the cohort cannot end before.",
                 )
     if data.instructor_ids:
         found = db.session.scalars(
@@ -440,10 +442,10 @@ def enroll_student(
     if start_date is None:
         problems.add("start_date", "Enter the student's first day.")
     elif start_date > cohort.end_date:
-        problems.add("start_date", f"{cohort.code} ends on {cohort.end_date:%Y-%m-%d}.")
+        problems.add("start_date", f"{cohort.code} ends on {format_date(cohort.end_date)}.")
     elif start_date < cohort.start_date:
         problems.add(
-            "start_date", f"{cohort.code} starts on {cohort.start_date:%Y-%m-%d}; not earlier."
+            "start_date", f"{cohort.code} starts on {format_date(cohort.start_date)}; not earlier."
         )
     problems.raise_if_any()
     assert start_date is not None
@@ -503,14 +505,14 @@ def _check_enrollment_history(
         problems.add(
             "email",
             f"{student.name} withdrew from {latest.cohort.code} on "
-            f"{latest.status_date:%Y-%m-%d}: record a re-entry from that enrollment instead.",
+            f"{format_date(latest.status_date)}: record a re-entry from that enrollment instead.",
         )
     elif reentry_of is not None and reentry_of.id != latest.id:
         problems.add("", "Only the student's latest enrollment can lead to a re-entry.")
     if reentry_of is not None and start_date is not None and start_date <= reentry_of.status_date:
         problems.add(
             "start_date",
-            f"A re-entry starts after the withdrawal ({reentry_of.status_date:%Y-%m-%d}).",
+            f"A re-entry starts after the withdrawal ({format_date(reentry_of.status_date)}).",
         )
 
 
@@ -539,7 +541,7 @@ def change_enrollment_status(
     elif effective_date < enrollment.status_date:
         problems.add(
             "effective_date",
-            f"The change cannot take effect before {enrollment.status_date:%Y-%m-%d}, "
+            f"The change cannot take effect before {format_date(enrollment.status_date)}, "
             "the date of the current status.",
         )
     if to_status in NEEDS_REASON:
@@ -562,7 +564,7 @@ def change_enrollment_status(
                 problems.add(
                     "last_attendance_date",
                     "The student has been on leave since; their last day attended was "
-                    f"{on_leave_since:%Y-%m-%d}.",
+                    f"{format_date(on_leave_since)}.",
                 )
     if to_status == EnrollmentStatus.GRADUATED:
         lock_gradebook(enrollment.cohort_id)  # no grade changes between check and graduation

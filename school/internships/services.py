@@ -36,6 +36,7 @@ from school.links import LinkInvalid, consume_link, issue_link, load_link
 from school.mail import queue_email
 from school.numbers import NumberRange
 from school.security import external_url
+from school.templating import format_date
 
 # --- sites and agreements -----------------------------------------------------------------
 
@@ -266,10 +267,13 @@ def _agreement_problem(site: Site, start: dt.date) -> tuple[str, str]:
     if latest.expires_on < start:
         return (
             "site_id",
-            f"The agreement with {site.name} expired on {latest.expires_on:%Y-%m-%d}; "
+            f"The agreement with {site.name} expired on {format_date(latest.expires_on)}; "
             "record the renewed agreement first.",
         )
-    return "start_date", f"The agreement with {site.name} starts on {latest.signed_on:%Y-%m-%d}."
+    return (
+        "start_date",
+        f"The agreement with {site.name} starts on {format_date(latest.signed_on)}.",
+    )
 
 
 def end_placement(*, placement: Placement, ended_on: dt.date | None, reason: str) -> None:
@@ -333,7 +337,7 @@ def log_problems(
     if placement.status != PlacementStatus.ACTIVE:
         problems.add("", "This placement is closed; hours can no longer be logged.")
     elif today < placement.start_date:
-        problems.add("", f"The placement starts on {placement.start_date:%Y-%m-%d}.")
+        problems.add("", f"The placement starts on {format_date(placement.start_date)}.")
     day = data.work_date
     if day is None:
         problems.add("work_date", "Enter the day you worked.")
@@ -342,8 +346,8 @@ def log_problems(
     elif not placement.start_date <= day <= placement.end_date:
         problems.add(
             "work_date",
-            f"The placement runs from {placement.start_date:%Y-%m-%d} to "
-            f"{placement.end_date:%Y-%m-%d}.",
+            f"The placement runs from {format_date(placement.start_date)} to "
+            f"{format_date(placement.end_date)}.",
         )
     hours: Decimal | None = None
     try:
@@ -368,7 +372,7 @@ def log_problems(
         if already + hours > cap:
             problems.add(
                 "hours",
-                f"{already.normalize():f} hours are already logged on {day:%Y-%m-%d}; a day "
+                f"{already.normalize():f} hours are already logged on {format_date(day)}; a day "
                 f"holds at most {cap.normalize():f}.",
             )
     activities = data.activities.strip()

@@ -317,7 +317,7 @@ def test_no_new_placement_where_the_agreement_expired_says_so_on_the_page(client
             "end_date": "2027-06-30", "required_hours": "160",
         },
     ).get_data(as_text=True)  # fmt: skip
-    assert "The agreement with Lakeside expired on 2027-01-31" in page
+    assert "The agreement with Lakeside expired on Jan 31, 2027" in page
 
 
 def test_supervisor_evaluates_from_their_home_page(client, app):

@@ -72,7 +72,8 @@ def test_no_placement_at_a_site_whose_agreement_expired(app):
             )
         )
         assert problems["site_id"] == [
-            "The agreement with Lakeside expired on 2027-01-31; record the renewed agreement first."
+            "The agreement with Lakeside expired on Jan 31, 2027; "
+            "record the renewed agreement first."
         ]
         problems = _problems(
             lambda: services.create_placement(
@@ -133,7 +134,13 @@ def _log(placement, day="2027-04-14", hours="7.5", activities="Coded 40 ED chart
     ("day", "hours", "activities", "field", "message"),
     [
         ("2027-04-16", "4", "x", "work_date", "not in the future"),
-        ("2027-02-27", "4", "x", "work_date", "The placement runs from 2027-03-01 to 2027-06-30."),
+        (
+            "2027-02-27",
+            "4",
+            "x",
+            "work_date",
+            "The placement runs from Mar 1, 2027 to Jun 30, 2027.",
+        ),
         (None, "4", "x", "work_date", "Enter the day you worked."),
         ("2027-04-14", "0", "x", "hours", "Enter hours between 0.25 and 24."),
         ("2027-04-14", "-2", "x", "hours", "Enter hours between 0.25 and 24."),
@@ -173,7 +180,7 @@ def test_a_days_total_stays_under_the_cap_across_logs(app):
             )
         )
         assert problems["hours"] == [
-            "6 hours are already logged on 2027-04-14; a day holds at most 10."
+            "6 hours are already logged on Apr 14, 2027; a day holds at most 10."
         ]
         log = services.add_log(placement=placement, data=_log(placement, hours="4"), by=student)
         db.session.commit()
