@@ -14,10 +14,10 @@ from school.numbers import NUMBER, WHOLE_NUMBER, NumberRange, read_decimal
 from school.web import db_id
 
 
-class NumberField(DecimalField):
-    """A decimal typed in a form and read with its domain's ``bounds``: a value that is not a
-    number, or not one the field allows, is refused beside the field with the bounds'
-    message. Shows 10 rather than 10.00, and what was typed when the form is sent back."""
+class _Bounded:
+    """The domain's ``bounds`` and "not a number" message of a number field."""
+
+    not_a_number_default = NUMBER
 
     def __init__(
         self,
@@ -25,12 +25,18 @@ class NumberField(DecimalField):
         validators: Any = None,
         *,
         bounds: NumberRange,
-        not_a_number: str = NUMBER,
+        not_a_number: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, **kwargs)  # type: ignore[call-arg]
         self.bounds = bounds
-        self.not_a_number = not_a_number
+        self.not_a_number = not_a_number or self.not_a_number_default
+
+
+class NumberField(_Bounded, DecimalField):
+    """A decimal typed in a form and read with its domain's ``bounds``: a value that is not a
+    number, or not one the field allows, is refused beside the field with the bounds'
+    message. Shows 10 rather than 10.00, and what was typed when the form is sent back."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:  # not sent at all: the default (or the object's value) stays
@@ -47,22 +53,11 @@ class NumberField(DecimalField):
         return ""
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(_Bounded, IntegerField):
     """A whole number typed in a form and read with its domain's ``bounds`` (see
     :class:`NumberField`); it becomes an ``int`` only once it is known to be in range."""
 
-    def __init__(
-        self,
-        label: str | None = None,
-        validators: Any = None,
-        *,
-        bounds: NumberRange,
-        not_a_number: str = WHOLE_NUMBER,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(label, validators, **kwargs)
-        self.bounds = bounds
-        self.not_a_number = not_a_number
+    not_a_number_default = WHOLE_NUMBER
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:  # not sent at all: the default (or the object's value) stays
