@@ -511,9 +511,55 @@ def generate(
             day += dt.timedelta(days=rng.randint(30, 75))
     bulk_insert(Attempt, attempts)
     clock.step("exam attempts", len(attempts))
+    events = _audit_events(rng, now)
+    clock.step("audit events", events)
     db.session.commit()
     print(f"  {'total':<28} {'':>9}  {time.perf_counter() - clock.start:6.2f} s")
     return {"students": len(ids), "jobs": len(jobs), "attempts": len(attempts)}
+
+
+def _audit_events(rng: random.Random, now: dt.datetime) -> int:
+    """The audit log of the school's life: each enrollment recorded by an administrator,
+    each placement made, and two sign-ins per student (hidden on the log page by default),
+    spread over the years the cohorts cover, so the log page names real records."""
+    from sqlalchemy import select
+
+    from school.audit import AuditEvent
+    from school.cohorts.models import Enrollment
+    from school.database import bulk_insert
+    from school.extensions import db
+    from school.internships.models import Placement
+
+    def event(action: str, kind: str, record: int, student: int, **details: object) -> dict:
+        return {
+            "occurred_at": now - dt.timedelta(minutes=rng.randint(1, 8 * 365 * 24 * 60)),
+            "actor_id": None,
+            "actor_label": "Registrar <registrar@bench.school>",
+            "action": action,
+            "subject_type": kind,
+            "subject_id": str(record),
+            "ip": "192.0.2.10",
+            "user_agent": "bench",
+            "details": {"student": student, **details},
+        }
+
+    rows = []
+    for enrollment_id, student_id in db.session.execute(
+        select(Enrollment.id, Enrollment.student_id)
+    ):
+        rows.append(event("enrollment.created", "enrollments", enrollment_id, student_id))
+        for _ in range(2):
+            rows.append(event("auth.login", "users", student_id, student_id))
+    for placement_id, student_id in db.session.execute(
+        select(Placement.id, Enrollment.student_id).join(
+            Enrollment, Enrollment.id == Placement.enrollment_id
+        )
+    ):
+        rows.append(event("placement.created", "placements", placement_id, student_id))
+    rows.sort(key=lambda r: r["occurred_at"])
+    for start in range(0, len(rows), 50_000):
+        bulk_insert(AuditEvent, rows[start : start + 50_000])
+    return len(rows)
 
 
 def _grades(rng, cohort_rows, enrollments, target, today, clock) -> None:  # type: ignore[no-untyped-def]

@@ -259,6 +259,8 @@ def pick_records(today: dt.date) -> dict[str, Any]:
         "report": report,
         "small_report": small_report,
         "admin_id": admin.id if admin is not None else None,
+        "enrollment": s.get(Placement, student[1]).enrollment_id,
+        "small_enrollment": s.get(Placement, small_student[1]).enrollment_id,
     }
 
 
@@ -351,6 +353,19 @@ def pages_for(records: dict[str, Any]) -> list[Page]:
             f"/admin/cohorts/{board}/placements",
             f"/admin/cohorts/{small_board}/placements",
         ),
+        Page(
+            "enrollment page",
+            "admin",
+            f"/admin/enrollments/{records['enrollment']}",
+            f"/admin/enrollments/{records['small_enrollment']}",
+        ),
+        Page(
+            "student account page",
+            "admin",
+            f"/admin/users/{records['student'][0]}",
+            f"/admin/users/{records['small_student'][0]}",
+        ),
+        Page("audit log", "admin", "/admin/audit"),
         Page("outcome rates", "admin", "/admin/outcomes"),
         Page("user list", "admin", "/admin/users"),
         Page("graduates", "admin", "/admin/graduates"),
