@@ -12,6 +12,7 @@ read, so the message shows beside the field even when the form stops before the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -20,14 +21,24 @@ WHOLE_NUMBER = "Enter a whole number, e.g. 720."
 PLACES = {0: "Enter a whole number.", 1: "Use at most 1 decimal."}
 
 
+# What a person types: ASCII digits with an optional sign and decimal point, and an exponent
+# (which the ranges then refuse with their message). Python's Decimal() would also take
+# "1_000", full-width or Arabic-Indic digits, NaN and Infinity.
+TYPED_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def read_decimal(text: str) -> Decimal | None:
     """The finite decimal in ``text`` (spaces around it ignored), or None when it is not one
-    (words, NaN, Infinity). Its size is not checked here: compare it with a range first."""
+    (words, NaN, Infinity, digits of other scripts, underscores). Its size is not checked
+    here: compare it with a range first. Minus zero reads as zero."""
+    text = text.strip()
+    if not TYPED_NUMBER.fullmatch(text):
+        return None
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    return value.copy_abs() if value.is_zero() else value
 
 
 @dataclass(frozen=True)

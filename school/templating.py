@@ -78,7 +78,11 @@ def format_percent(value: Decimal | int | None) -> str:
     ``—`` when there is none. Pure (the PDF renderers use it too)."""
     if value is None:
         return "—"
-    return f"{Decimal(value).quantize(HUNDREDTH, ROUND_HALF_UP)}%"
+    number = Decimal(value)
+    if not number.is_finite() or abs(number) >= 10**15:  # never a computed share
+        return f"{format_number(number)}%"
+    rounded = number.quantize(HUNDREDTH, ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded}%"
 
 
 def format_share(part: Decimal | int, whole: Decimal | int) -> str:

@@ -95,6 +95,8 @@ def test_a_period_reads_as_two_dates(app):
         (Decimal("89.995"), "90.00%"),  # half up, like the grading rule
         (Decimal("89.994"), "89.99%"),
         (Decimal("0"), "0.00%"),
+        (Decimal("-0.001"), "0.00%"),  # never "-0.00%"
+        (Decimal("1e26"), "100000000000000000000000000%"),  # too large to quantize: no 500
         (None, "—"),
     ],
 )

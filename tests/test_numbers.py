@@ -246,6 +246,9 @@ def test_a_nul_in_a_form_or_query_string_answers_400(client, login_as, app):
         ("NaN", "Enter the hours as a number, e.g. 7.5."),
         ("-Infinity", "Enter the hours as a number, e.g. 7.5."),
         ("seven", "Enter the hours as a number, e.g. 7.5."),
+        ("7_5", "Enter the hours as a number, e.g. 7.5."),  # Decimal() would read 75
+        ("\uff17", "Enter the hours as a number, e.g. 7.5."),  # a full-width 7
+        ("\u0667", "Enter the hours as a number, e.g. 7.5."),  # an Arabic-Indic 7
     ],
 )
 def test_one_rule_reads_a_typed_number(text, answer):
@@ -291,3 +294,11 @@ def test_the_fields_read_with_the_rule(app):
             assert (form.cap.data, form.clock.data, form.version.data) == values
             assert form.errors == errors
             assert form.cap._value() == data["cap"]  # what was typed is shown again
+
+
+def test_minus_zero_reads_as_zero():
+    from school.numbers import read_decimal
+
+    for text in ("-0", "-0.00", "+0"):
+        value = read_decimal(text)
+        assert value == 0 and not value.is_signed(), text
