@@ -113,6 +113,14 @@ class EvaluationForm(FlaskForm):
         value = self[name].data
         return int(value) if value in {"1", "2", "3", "4", "5"} else None
 
+    def evaluation_data(self) -> services.EvaluationData:
+        """The ratings, comments and "would hire" as sent (None for what is missing)."""
+        return services.EvaluationData(
+            ratings={name: self.rating(name) for name, _ in RATINGS},
+            comments=self.comments.data or "",
+            would_hire={"yes": True, "no": False}.get(self.would_hire.data or ""),
+        )
+
     def version_read(self) -> int | None:
         """The version the correction was made from (None if missing or not a version)."""
         try:

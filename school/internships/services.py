@@ -5,6 +5,7 @@ Decisions are guarded UPDATEs (``WHERE status = 'pending'``), so a log is decide
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -735,6 +736,65 @@ def correct_evaluation(
         },
     )
     return True
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    """What an evaluation says: a rating (1-5, None if not given) per competency of
+    :data:`RATINGS`, the comments and whether the supervisor would hire the student."""
+
+    ratings: dict[str, int | None]
+    comments: str
+    would_hire: bool | None
+
+
+class EvaluationSaved(enum.Enum):
+    """What :func:`save_evaluation` did."""
+
+    SENT = "sent"  # the supervisor's first sending
+    CORRECTED = "corrected"
+    UNCHANGED = "unchanged"  # a correction that differed in nothing: nothing written
+
+
+NOT_SENT_YET = "The supervisor has not sent an evaluation yet."
+
+
+def save_evaluation(
+    *,
+    placement: Placement,
+    by: User,
+    data: EvaluationData,
+    version: int | None,
+    before_hours_complete: bool = False,
+) -> EvaluationSaved:
+    """The evaluation page's write. Before the evaluation of ``placement`` is in, only its
+    supervisor (an employer) can send it (:func:`submit_evaluation`, with
+    ``before_hours_complete``); anyone else is refused. Once it is in, the supervisor or an
+    administrator corrects it from ``version`` (:func:`correct_evaluation`)."""
+    evaluation = db.session.scalar(
+        select(Evaluation).where(Evaluation.placement_id == placement.id)
+    )
+    if evaluation is None:
+        if by.role != Role.EMPLOYER:
+            raise DomainError(NOT_SENT_YET)
+        submit_evaluation(
+            placement=placement,
+            ratings=data.ratings,
+            comments=data.comments,
+            would_hire=data.would_hire,
+            by=by,
+            before_hours_complete=before_hours_complete,
+        )
+        return EvaluationSaved.SENT
+    changed = correct_evaluation(
+        evaluation=evaluation,
+        version=version,
+        ratings=data.ratings,
+        comments=data.comments,
+        would_hire=data.would_hire,
+        by=by,
+    )
+    return EvaluationSaved.CORRECTED if changed else EvaluationSaved.UNCHANGED
 
 
 def externship_requirement(enrollment: Enrollment) -> list[str]:

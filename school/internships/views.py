@@ -397,63 +397,38 @@ def supervisor_hours():
     ), status
 
 
-def _evaluation_ratings(form: EvaluationForm) -> dict[str, int | None]:
-    return {name: form.rating(name) for name, _ in RATINGS}
-
-
-def _would_hire(form: EvaluationForm) -> bool | None:
-    return {"yes": True, "no": False}.get(form.would_hire.data or "")
-
-
 def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-untyped-def]
     """The evaluation of ``placement``: the supervisor sends it (warned, and asked to say so,
     while the confirmed hours are below the requirement); once sent, the supervisor or an
-    administrator corrects it until the placement is complete. ``done`` is where a first
-    sending leads."""
+    administrator corrects it until the placement is complete (services.save_evaluation).
+    ``done`` is where a first sending leads."""
     evaluation = queries.placement_evaluation(placement.id)
     form = EvaluationForm()
     if evaluation is not None and not form.is_submitted():
         form.fill_from(evaluation)
     if form.validate_on_submit():
-        by = current_user._get_current_object()
-        if evaluation is None and current_user.role == Role.EMPLOYER:
-            ok, _ = commit_or_show(
-                form,
-                lambda: services.submit_evaluation(
-                    placement=placement,
-                    ratings=_evaluation_ratings(form),
-                    comments=form.comments.data or "",
-                    would_hire=_would_hire(form),
-                    by=by,
-                    before_hours_complete=bool(form.before_hours_complete.data),
-                ),
+        ok, saved = commit_or_show(
+            form,
+            lambda: services.save_evaluation(
+                placement=placement,
+                by=current_user._get_current_object(),
+                data=form.evaluation_data(),
+                version=form.version_read(),
+                before_hours_complete=bool(form.before_hours_complete.data),
+            ),
+        )
+        if ok and saved == services.EvaluationSaved.SENT:
+            name = placement.enrollment.student.name
+            flash(f"Evaluation of {name} sent. Thank you.", "success")
+            return redirect(done)
+        if ok:
+            changed = saved == services.EvaluationSaved.CORRECTED
+            flash(
+                "Evaluation corrected." if changed else "Nothing had changed.",
+                "success" if changed else "info",
             )
-            if ok:
-                name = placement.enrollment.student.name
-                flash(f"Evaluation of {name} sent. Thank you.", "success")
-                return redirect(done)
-        elif evaluation is None:
-            apply_problems(form, DomainError("The supervisor has not sent an evaluation yet."))
-        else:
-            sent = evaluation
-            ok, changed = commit_or_show(
-                form,
-                lambda: services.correct_evaluation(
-                    evaluation=sent,
-                    version=form.version_read(),
-                    ratings=_evaluation_ratings(form),
-                    comments=form.comments.data or "",
-                    would_hire=_would_hire(form),
-                    by=by,
-                ),
-            )
-            if ok:
-                flash(
-                    "Evaluation corrected." if changed else "Nothing had changed.",
-                    "success" if changed else "info",
-                )
-                return redirect(request.path)
-            evaluation = queries.placement_evaluation(placement.id)  # as it is now
+            return redirect(request.path)
+        evaluation = queries.placement_evaluation(placement.id)  # as it is now
     totals = queries.totals_of(placement)
     return render_template(
         "internships/evaluation.html",

@@ -303,3 +303,44 @@ def test_no_correction_once_the_placement_ended_early(client, app):
     assert "its evaluation can no longer be corrected" in client.get(url).get_data(True)
     assert client.submit(url, SENT | {"version": "1"}).status_code == 400
     assert _evaluation(app, placement_id).version == 1
+
+
+def test_save_evaluation_sends_then_corrects_and_refuses_anyone_else_before_it_is_sent(app):
+    """The page's one write decides: before the evaluation is in only the supervisor sends
+    it; once in, a save is a correction from the version given."""
+    placement_id, email = _placement(app, confirmed=85, required=160)
+    data = services.EvaluationData(
+        ratings={name: 4 for name, _ in RATINGS}, comments="Careful coder", would_hire=True
+    )
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        boss = db.session.scalar(select(User).where(User.email == email))
+        admin = make_user(role=Role.ADMIN)
+        with pytest.raises(DomainError) as refused:
+            services.save_evaluation(
+                placement=placement, by=admin, data=data, version=None,
+                before_hours_complete=True,
+            )  # fmt: skip
+        assert refused.value.problems == {"": [services.NOT_SENT_YET]}
+        with pytest.raises(DomainError) as refused:  # early, without saying so
+            services.save_evaluation(placement=placement, by=boss, data=data, version=None)
+        assert list(refused.value.problems) == ["before_hours_complete"]
+        sent = services.save_evaluation(
+            placement=placement, by=boss, data=data, version=None, before_hours_complete=True
+        )
+        assert sent == services.EvaluationSaved.SENT
+        assert services.save_evaluation(
+            placement=placement, by=admin, data=data, version=1
+        ) == services.EvaluationSaved.UNCHANGED  # fmt: skip
+        fixed = services.EvaluationData(data.ratings | {"productivity": 2}, "", False)
+        with pytest.raises(DomainError) as refused:  # from a version that is not the one in
+            services.save_evaluation(placement=placement, by=admin, data=fixed, version=None)
+        assert refused.value.problems == {"": [services.CHANGED_MEANWHILE]}
+        assert services.save_evaluation(
+            placement=placement, by=admin, data=fixed, version=1
+        ) == services.EvaluationSaved.CORRECTED  # fmt: skip
+        db.session.commit()
+    evaluation = _evaluation(app, placement_id)
+    assert (evaluation.version, evaluation.productivity, evaluation.would_hire) == (2, 2, False)
+    assert len(_events(app, "placement.evaluated")) == 1
+    assert len(_events(app, "placement.evaluation_corrected")) == 1
