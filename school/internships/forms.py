@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
-from school.fields import NumberField, NumberText
+from school.fields import NumberField, NumberText, VersionField
 from school.internships import services
 from school.internships.models import RATINGS, Evaluation, SettingType
 from school.web import db_id
@@ -99,7 +98,7 @@ class EvaluationForm(FlaskForm):
     comments = TextAreaField("Comments", validators=[Length(max=4000)])
     before_hours_complete = BooleanField("I am submitting before the hours are complete")
     # A correction carries the version of the evaluation it was made from.
-    version = HiddenField()
+    version = VersionField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -121,20 +120,13 @@ class EvaluationForm(FlaskForm):
             would_hire={"yes": True, "no": False}.get(self.would_hire.data or ""),
         )
 
-    def version_read(self) -> int | None:
-        """The version the correction was made from (None if missing or not a version)."""
-        try:
-            return db_id(self.version.data)
-        except ValueError:
-            return None
-
     def fill_from(self, evaluation: Evaluation) -> None:
         """Prefill the form with a sent evaluation, to correct it."""
         for name, _ in RATINGS:
             self[name].data = str(getattr(evaluation, name))
         self.would_hire.data = "yes" if evaluation.would_hire else "no"
         self.comments.data = evaluation.comments or ""
-        self.version.data = str(evaluation.version)
+        self.version.data = evaluation.version
 
 
 class LinkConfirmForm(FlaskForm):

@@ -413,7 +413,7 @@ def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-unt
                 placement=placement,
                 by=current_user._get_current_object(),
                 data=form.evaluation_data(),
-                version=form.version_read(),
+                version=form.version.data,
                 before_hours_complete=bool(form.before_hours_complete.data),
             ),
         )

@@ -235,6 +235,20 @@ def test_a_correction_from_a_stale_version_is_refused(client, make_client, app):
     assert len(_events(app, "placement.evaluation_corrected")) == 1
 
 
+@pytest.mark.parametrize("version", ["", "abc", "0", "-1", "1.0", "99999999999999999999"])
+def test_a_correction_from_something_that_is_no_version_is_refused_as_out_of_date(
+    client, app, version
+):
+    placement_id = _sent_early(app, client)
+    response = client.submit(_url(placement_id), SENT | {"compliance": "1", "version": version})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The evaluation was changed by someone else meanwhile" in page
+    assert '<input id="version" name="version" type="hidden" value="">' in page
+    assert _evaluation(app, placement_id).version == 1
+    assert _events(app, "placement.evaluation_corrected") == []
+
+
 def test_the_guarded_update_refuses_a_correction_that_raced_another(client, app):
     """Two corrections that both passed the version check: the UPDATE ... WHERE version = 1
     lets only the first one through."""
