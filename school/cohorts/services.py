@@ -516,6 +516,11 @@ def _check_enrollment_history(
         )
 
 
+# The problem key of what a refused graduation misses, one message per requirement (the
+# status field itself gets one sentence that says how many).
+UNMET_REQUIREMENTS = "requirements"
+
+
 def change_enrollment_status(
     *,
     enrollment: Enrollment,
@@ -526,7 +531,9 @@ def change_enrollment_status(
     by: User | None,
 ) -> None:
     """Move an enrollment to another status, recording date, reason and last day of
-    attendance as the rules ask. Refused, with every problem, when the change is not allowed."""
+    attendance as the rules ask. Refused, with every problem, when the change is not allowed;
+    a refused graduation lists each requirement not yet met under
+    :data:`UNMET_REQUIREMENTS`."""
     problems = DomainError.collect()
     current = enrollment.status
     if to_status is None or to_status not in ALLOWED_CHANGES[current]:
@@ -568,8 +575,16 @@ def change_enrollment_status(
                 )
     if to_status == EnrollmentStatus.GRADUATED:
         lock_gradebook(enrollment.cohort_id)  # no grade changes between check and graduation
-        for missing in unmet_requirements(enrollment):
-            problems.add("to_status", f"Not yet met: {missing}")
+        missing = unmet_requirements(enrollment)
+        if missing:
+            n = len(missing)
+            problems.add(
+                "to_status",
+                f"Graduation is refused: {n} requirement{'s are' if n != 1 else ' is'} "
+                "not yet met (listed below).",
+            )
+            for requirement in missing:
+                problems.add(UNMET_REQUIREMENTS, f"Not yet met: {requirement}")
     problems.raise_if_any()
     assert to_status is not None and effective_date is not None
     # Guarded: if someone else changed this enrollment meanwhile, nothing happens here.

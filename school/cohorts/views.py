@@ -51,6 +51,7 @@ from school.web import (
     CONFLICT,
     MAX_ID,
     RACED,
+    apply_problems,
     commit_or_conflict,
     commit_or_show,
     db_id,
@@ -346,33 +347,15 @@ def _enrollment_page(
     )
 
 
-UNMET = "Not yet met: "  # how change_enrollment_status words each missing requirement
-
-
-def _unmet_requirements(form: StatusChangeForm) -> list[str]:
-    """A refused graduation lists what is missing as one error per requirement: take those
-    out of the field, to be shown once as a list beside it, and leave the field (and so the
-    summary above the form) one sentence that says how many."""
-    field = form.to_status
-    unmet = [m for m in field.errors if m.startswith(UNMET)]
-    if unmet:
-        n = len(unmet)
-        field.errors = [m for m in field.errors if not m.startswith(UNMET)] + [
-            f"Graduation is refused: {n} requirement{'s are' if n != 1 else ' is'} "
-            "not yet met (listed below)."
-        ]
-    return unmet
-
-
 @bp.route("/admin/enrollments/<int:enrollment_id>/status", methods=["POST"])
 @roles_required(Role.ADMIN)
 def change_status(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = _status_form(enrollment)
+    unmet: list[str] = []
     if form.validate_on_submit():
         raw = form.to_status.data
-        ok, _ = commit_or_show(
-            form,
+        _, problems = save_or_problems(
             lambda: services.change_enrollment_status(
                 enrollment=enrollment,
                 to_status=EnrollmentStatus(raw) if raw in set(EnrollmentStatus) else None,
@@ -380,12 +363,15 @@ def change_status(enrollment_id: int):
                 reason=form.reason.data or "",
                 last_attendance_date=form.last_attendance_date.data,
                 by=current_user._get_current_object(),
-            ),
+            )
         )
-        if ok:
+        if not problems:
             flash("Status changed.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
-    return _enrollment_page(enrollment, form, _reentry_form(), _unmet_requirements(form))
+        # What a refused graduation misses is shown once, as a list beside the status field.
+        unmet = problems.pop(services.UNMET_REQUIREMENTS, [])
+        apply_problems(form, DomainError(problems))
+    return _enrollment_page(enrollment, form, _reentry_form(), unmet)
 
 
 @bp.route("/admin/enrollments/<int:enrollment_id>/reentry", methods=["POST"])

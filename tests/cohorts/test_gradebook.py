@@ -680,7 +680,11 @@ def test_another_domain_adds_a_graduation_requirement_through_the_hook(app):
                     last_attendance_date=None,
                     by=None,
                 )
+            # The field says how many; each requirement is listed under its own key.
             assert refused.value.problems["to_status"] == [
+                "Graduation is refused: 1 requirement is not yet met (listed below)."
+            ]
+            assert refused.value.problems[services.UNMET_REQUIREMENTS] == [
                 f"Not yet met: Externship for {e1}: 0 of 160 hours."
             ]
         finally:
