@@ -31,7 +31,7 @@ from school.errors import DomainError, TooManyAttempts
 from school.extensions import db
 from school.pagination import parse_page
 from school.security import client_ip, no_referrer, user_agent
-from school.web import apply_problems, commit_or_show, safe_next_url
+from school.web import apply_problems, commit_or_conflict, commit_or_show, safe_next_url
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -63,6 +63,19 @@ def _end_session() -> None:
     # session, and clearing after it would lose that instruction (and keep the user signed in).
     session.clear()
     logout_user()
+
+
+def _signed_out(done: str):  # type: ignore[no-untyped-def]
+    """Commit a sign-out the caller has recorded and clear this browser's session (in that
+    order: the flash goes into the cleared session). If the database refuses the commit,
+    nothing ended: the browser stays signed in and is told so."""
+    conflict = commit_or_conflict()
+    if conflict:
+        flash(conflict, "error")
+        return redirect(url_for("auth.account"))
+    _end_session()
+    flash(done, "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -107,10 +120,7 @@ def logout():
         abort(400)
     # This browser's sign-in ends on the server: its cookies, kept or copied, are worthless.
     sessions.end_login_session(user=current_user._get_current_object())
-    db.session.commit()
-    _end_session()
-    flash("You are signed out.", "success")
-    return redirect(url_for("auth.login"))
+    return _signed_out("You are signed out.")
 
 
 @bp.route("/account")
@@ -130,10 +140,7 @@ def logout_everywhere():
     if not form.validate_on_submit():
         abort(400)
     services.logout_everywhere(user=current_user)
-    db.session.commit()
-    _end_session()
-    flash("You are signed out on every device.", "success")
-    return redirect(url_for("auth.login"))
+    return _signed_out("You are signed out on every device.")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from school.auth.models import LoginSession, Role
 from school.auth.sessions import load_signed_in_user
 from school.database import utcnow
 from school.extensions import db
+from school.web import CONFLICT
+from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 COOKIES = ("session", "remember_token")
@@ -265,3 +269,33 @@ def test_loading_the_signed_in_user_is_one_statement(app, make_client, count_que
         assert user is not None and user.id == user_id
         assert user.get_id() == identity
     assert queries.count == 1
+
+
+@pytest.mark.parametrize("url", ["/logout", "/account/logout-everywhere"])
+def test_a_sign_out_the_database_refuses_ends_nothing_and_says_so(
+    app, make_client, monkeypatch, url
+):
+    """Signing out commits through the request's one commit path (web.commit_or_conflict):
+    a commit refused as a lost race is rolled back and shown, never a 500, and the browser
+    and its sign-in stay as they were."""
+    email, user_id = _user(app)
+    device = make_client()
+    _sign_in(device, email, remember=True)
+    token = csrf_token_from(device.get("/account").get_data(as_text=True))
+    refused = []
+
+    def commit() -> None:
+        refused.append(url)
+        raise StaleDataError("another request changed the rows meanwhile")
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    response = device.post(url, data={"csrf_token": token})
+    monkeypatch.undo()
+    assert refused == [url]
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+    assert _rows(app, user_id) == 1
+    page = device.get("/account")
+    assert page.status_code == 200  # still signed in
+    assert CONFLICT in page.get_data(as_text=True)
+    assert _signed_in(_replay(make_client, _copy(device)))
