@@ -1,5 +1,5 @@
 """The school application: ``create_app()`` wires configuration, extensions, blueprints,
-error pages and commands, in that order."""
+what domains add to each other, error pages and commands, in that order."""
 
 from __future__ import annotations
 
@@ -41,6 +41,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_security(app)
 
+    _register_blueprints(app)
+    _wire_domains(app)
+
+    from school.errors import init_error_pages
+
+    init_error_pages(app)
+
+    from school.templating import init_templating
+
+    init_templating(app)
+
+    from school.mail import send_after_response
+
+    app.after_request(send_after_response)
+
+    _register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's pages, registered by hand."""
     from school.auth.views import bp as auth_bp
     from school.certifications.views import bp as certifications_bp
     from school.cohorts.views import bp as cohorts_bp
@@ -57,6 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(reports_bp)
 
+
+def _wire_domains(app: Flask) -> None:
+    """What one domain adds to another's pages and rules, called here so that neither imports
+    the other: graduation checks, enrollment cards, cohort overview columns and account
+    sections."""
     # Graduation requirements from other domains (the cohorts package never imports them).
     from school.cohorts.grades import add_graduation_check
     from school.internships.services import externship_requirement
@@ -81,18 +107,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     add_user_section(app, STUDENT_RECORDS)
 
-    from school.errors import init_error_pages
 
-    init_error_pages(app)
-
-    from school.templating import init_templating
-
-    init_templating(app)
-
-    from school.mail import send_after_response
-
-    app.after_request(send_after_response)
-
+def _register_commands(app: Flask) -> None:
+    """The ``flask`` commands of each domain."""
     from school.auth.cli import users_cli
     from school.certifications.cli import credentials_cli
     from school.cli import backup_command, demo_command, outbox_cli, restore_command
@@ -109,7 +126,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    return app
 
 
 def _migrations_dir() -> str:
