@@ -42,12 +42,11 @@ def lifetime(*, remember: bool) -> dt.timedelta:
 
 def start_login_session(*, user: User, remember: bool, ip: str, user_agent: str) -> str:
     """Record a new sign-in of ``user`` and return its secret, which is also set on ``user``
-    (``user.login_secret``) so that ``user.get_id()`` carries it. The user's expired sign-ins
-    are deleted on the way, so the table holds only live ones."""
+    (``user.login_secret``) so that ``user.get_id()`` carries it. Every expired sign-in, of
+    any user, is deleted on the way (one statement), so the table holds only live ones even
+    for accounts that never sign in again."""
     now = utcnow()
-    db.session.execute(
-        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now)
-    )
+    db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
     secret = secrets.token_urlsafe(32)
     db.session.add(
         LoginSession(

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from school.auth.models import LoginSession, Role
-from school.auth.sessions import load_signed_in_user
+from school.auth.models import LoginSession, Role, User
+from school.auth.sessions import load_signed_in_user, start_login_session
 from school.database import utcnow
 from school.extensions import db
 from school.web import CONFLICT
@@ -157,6 +157,36 @@ def test_sign_ins_expire_on_the_server(app, make_client):
     # The next sign-in clears the user's expired rows, so the table does not grow.
     _sign_in(make_client(), email)
     assert _rows(app, user_id) == 1
+
+
+def test_any_sign_in_purges_every_expired_sign_in_in_one_statement(app, make_client, count_queries):
+    """An account that never signs in again must not keep its rows forever: whoever signs in
+    next deletes every expired sign-in (one DELETE), and live ones of others stay."""
+    gone_email, gone_id = _user(app)  # signs in once, then never again
+    live_email, live_id = _user(app)
+    email, user_id = _user(app)
+    _sign_in(make_client(), gone_email, remember=True)
+    _sign_in(make_client(), gone_email)
+    _sign_in(make_client(), live_email)
+    with app.app_context():
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == gone_id)
+            .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+        )
+        db.session.commit()
+    assert _rows(app, gone_id) == 2
+    _sign_in(make_client(), email)  # another user
+    assert (_rows(app, gone_id), _rows(app, live_id), _rows(app, user_id)) == (0, 1, 1)
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        with count_queries() as sent:
+            start_login_session(user=user, remember=False, ip="127.0.0.1", user_agent="test")
+        db.session.rollback()
+    deletes = [s for s in sent.statements if s.lstrip().upper().startswith("DELETE")]
+    assert len(deletes) == 1
+    assert "login_sessions" in deletes[0] and "user_id" not in deletes[0]
 
 
 def test_logout_on_one_device_leaves_the_others_signed_in(app, make_client):
