@@ -1,8 +1,9 @@
 """Migration 0013 stores the issued bytes of the official transcripts issued before copies
 were kept: those that still re-render to their recorded SHA-256 get their copy, the others
-none ("stored copy unavailable"); a renderer that fails leaves them all without one and the
-upgrade still succeeds. On a scratch SQLite file, and on a scratch schema of the PostgreSQL
-test database when TEST_DATABASE_URL is set (the shared test database is left alone)."""
+none ("stored copy unavailable"); a renderer that fails leaves them all without one, the
+upgrade still succeeds, and `flask reports store-copies` stores them later. On a scratch
+SQLite file, and on a scratch schema of the PostgreSQL test database when TEST_DATABASE_URL
+is set (the shared test database is left alone)."""
 
 from __future__ import annotations
 
@@ -180,12 +181,12 @@ def test_a_failing_renderer_leaves_the_rows_without_copies_and_the_upgrade_goes_
 ):
     with scratch_app.app_context():
         upgrade(revision="0012")
-        _issued_before_copies_were_kept()
+        issued = _issued_before_copies_were_kept()
 
         def broken(*args, **kwargs):
             raise RuntimeError("the renderer has moved on")
 
-        monkeypatch.setattr("school.reports.transcript.render_transcript", broken)
+        monkeypatch.setattr("school.reports.services.render_transcript", broken)
         upgrade()
         with db.engine.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -198,5 +199,16 @@ def test_a_failing_renderer_leaves_the_rows_without_copies_and_the_upgrade_goes_
         warnings[0].getMessage()
     )
     assert "the renderer has moved on" in str(warnings[0].exc_info[1])
+    assert "flask --app wsgi reports store-copies" in warnings[0].getMessage()
     [summary] = [r.getMessage() for r in migration_log.lines if r.levelno == logging.INFO]
     assert "0 stored" in summary and "2 marked 'stored copy unavailable'" in summary
+
+    # Once the renderer works again, the command the warning names stores what it can, on
+    # the upgraded schema: the copy whose records did not change.
+    monkeypatch.undo()
+    result = scratch_app.test_cli_runner().invoke(args=["reports", "store-copies"])
+    assert result.exit_code == 0, result.output
+    assert "1 copy(ies) stored byte for byte; 1 without a stored copy" in result.output
+    with scratch_app.app_context():
+        assert _copies() == {issued["kept"][0]: issued["kept"][1]}
+        db.session.remove()

@@ -138,7 +138,7 @@ def _official_request(
         return None
     req = services.Request(recipient or "", purpose or "", requested_by)
     bad = services.request_problems(req)
-    if bad:
+    if bad.problems:
         flags = {
             "recipient": "--recipient",
             "purpose": "--purpose",
@@ -249,6 +249,21 @@ def transcripts_command(
             written += len(chunk)
             bar.update(len(chunk))
     click.echo(f"{written} transcript(s) of {code} written to {out}.", err=True)
+
+
+@reports_cli.command("store-copies")
+@with_appcontext
+def store_copies_command() -> None:
+    """Store the issued bytes of every official transcript that has no stored copy (issued
+    before copies were kept) where re-rendering it as issued still gives the SHA-256 recorded
+    at issue; the others stay "stored copy unavailable". Migration 0013 does this at the
+    upgrade; run it again on an upgraded database (it stores only what is missing)."""
+    stored, unavailable = services.store_missing_copies()
+    db.session.commit()
+    click.echo(
+        f"Official transcripts: {stored} copy(ies) stored byte for byte; {unavailable} "
+        "without a stored copy (records changed since issue: 'stored copy unavailable')."
+    )
 
 
 # --- Placement report (issue 7, item 4) ----------------------------------------------------------

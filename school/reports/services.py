@@ -1,6 +1,7 @@
 """Issuing official transcripts (serial, QR code to the verification page, the exact bytes
-stored with their SHA-256, a disclosure-log row each), reading a stored copy back, revoking,
-and checking an uploaded copy."""
+stored with their SHA-256, a disclosure-log row each), reading a stored copy back, storing
+the copies of transcripts issued before copies were kept, revoking, and checking an uploaded
+copy."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import exists, insert, select
 
 from school.audit import record_event
 from school.auth.models import User
 from school.cohorts.models import Enrollment
 from school.database import utcnow
-from school.errors import DomainError
+from school.errors import DomainError, ProblemList
 from school.extensions import db
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
@@ -47,7 +49,8 @@ class Request:
         )
 
 
-def request_problems(req: Request) -> DomainError | None:
+def request_problems(req: Request) -> ProblemList:
+    """Every problem of a request (each beside its field); none when it can be issued."""
     problems = DomainError.collect()
     for name, value, limit, missing in (
         ("recipient", req.recipient, 200, "Enter who receives it (a person or an organisation)."),
@@ -59,7 +62,7 @@ def request_problems(req: Request) -> DomainError | None:
             problems.add(name, missing)
         elif len(text) > limit:
             problems.add(name, f"Use at most {limit} characters.")
-    return DomainError(problems.problems) if problems.problems else None
+    return problems
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,7 @@ def issue_official(
     number of statements): render with its serial and QR code, store the bytes as issued
     with their SHA-256 (so the same copy can be sent again, whatever changes later), write
     the disclosure log. Nothing is written if any input is wrong."""
-    bad = request_problems(req)
-    if bad:
-        raise bad
+    request_problems(req).raise_if_any()
     if not enrollments:
         return []
     issued_at = utcnow()
@@ -177,6 +178,45 @@ def stored_copy(transcript: IssuedTranscript) -> bytes | None:
         )
         return None
     return pdf
+
+
+BACKFILL_CHUNK = 100  # transcripts rendered at a time (their PDFs are held until inserted)
+
+
+def store_missing_copies() -> tuple[int, int]:
+    """Store the copy of every official transcript that has none (issued before copies were
+    kept) where re-rendering it as issued (its serial, recipient, purpose and issue time,
+    with the records as they are now) gives the SHA-256 recorded at issue. Returns (stored,
+    unavailable): the copies stored now, and the transcripts still without one (their
+    records changed since: "stored copy unavailable"). Transcripts issued at the same moment
+    are read together, BACKFILL_CHUNK at a time. Safe to run again; flushes, never commits.
+    Used by migration 0013 and ``flask reports store-copies``."""
+    t = IssuedTranscript
+    missing = db.session.execute(
+        select(t.id, t.serial, t.enrollment_id, t.recipient, t.purpose, t.issued_at, t.sha256)
+        .where(~exists().where(IssuedCopy.transcript_id == t.id))
+        .order_by(t.issued_at, t.id)
+    ).all()
+    stored = 0
+    for issued_at, same_moment in groupby(missing, key=lambda row: row.issued_at):
+        group = list(same_moment)
+        for start in range(0, len(group), BACKFILL_CHUNK):
+            chunk = group[start : start + BACKFILL_CHUNK]
+            data = transcripts_data(sorted({row.enrollment_id for row in chunk}), issued_at)
+            now = utcnow()
+            copies = []
+            for row in chunk:
+                pdf = render_transcript(
+                    data[row.enrollment_id].with_official(
+                        official_of(row.serial, row.recipient, row.purpose)
+                    )
+                )
+                if hashlib.sha256(pdf).hexdigest() == row.sha256:
+                    copies.append({"transcript_id": row.id, "pdf": pdf, "stored_at": now})
+            if copies:
+                db.session.execute(insert(IssuedCopy), copies)
+            stored += len(copies)
+    return stored, len(missing) - stored
 
 
 def unofficial(enrollment: Enrollment) -> tuple[TranscriptData, bytes]:

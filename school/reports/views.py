@@ -38,7 +38,7 @@ from school.reports.placement import (
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.reports.transcript import transcript_stem
 from school.security import no_referrer
-from school.web import apply_problems, commit_or_show, download, form_status, save_or_flash
+from school.web import commit_or_show, download, form_status, save_or_flash, validate_all
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -72,21 +72,20 @@ def unofficial_transcript(enrollment_id: int):
     return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
-def _official_request(form: OfficialForm) -> services.Request | None:
-    """The request typed in a posted ``form`` when it is fine; else None, with every problem
-    (the form's shape and the service's rules) beside its field."""
-    if not form.is_submitted():
-        return None
-    shape_ok = form.validate()
-    req = services.Request(
+def _request_of(form: OfficialForm) -> services.Request:
+    return services.Request(
         recipient=form.recipient.data or "",
         purpose=form.purpose.data or "",
         requested_by=form.requested_by.data or "",
     )
-    bad = services.request_problems(req)
-    if bad:
-        apply_problems(form, bad)
-    return req.cleaned() if shape_ok and not bad else None
+
+
+def _official_request(form: OfficialForm) -> services.Request | None:
+    """The request typed in a posted ``form`` when it is fine; else None, with every problem
+    (the form's shape and the service's rules) beside its field."""
+    if validate_all(form, lambda: services.request_problems(_request_of(form))):
+        return _request_of(form).cleaned()
+    return None
 
 
 def _official_page(enrollment: Enrollment, form: OfficialForm) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 whatever changed in the student's records since, only while they still have the SHA-256
 recorded at issue; a transcript without a stored copy says so on the pages that list it
 (which never load the PDFs); issuing asks for confirmation first and writes nothing before
-it; every official transcript of the demo school downloads."""
+it; every official transcript of the demo school downloads; `flask reports store-copies`
+stores the copies that can still be reproduced."""
 
 from __future__ import annotations
 
@@ -334,3 +335,38 @@ def test_every_official_transcript_of_the_demo_school_downloads(app, make_app):
         response = client.get(f"/admin/transcripts/{tid}/download")
         assert response.status_code == 200, tid
         assert hashlib.sha256(response.get_data()).hexdigest() == sha256
+
+
+# --- storing the copies of transcripts issued before copies were kept -------------------------
+
+
+def test_store_copies_stores_what_still_renders_to_its_hash_and_can_run_again(app):
+    kept_eid, changed_eid = _student(app), _student(app, name="Bo Other")
+    kept, kept_pdf = _issue(app, kept_eid)
+    changed, _ = _issue(app, changed_eid)
+    valid, valid_pdf = _issue(app, kept_eid, "Third office")  # has its copy: left alone
+    for tid in (kept, changed):
+        _drop_copy(app, tid)  # as if issued before copies were kept
+    with app.app_context():  # the second student's records changed since the issue
+        placement = db.session.scalar(
+            select(Placement).where(Placement.enrollment_id == changed_eid)
+        )
+        make_log(placement=placement, day=dt.date(2027, 3, 3), status=LogStatus.CONFIRMED)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "store-copies"])
+    assert result.exit_code == 0, result.output
+    assert "1 copy(ies) stored byte for byte; 1 without a stored copy" in result.output
+
+    def copies() -> dict[int, bytes]:
+        with app.app_context():
+            return dict(db.session.execute(select(IssuedCopy.transcript_id, IssuedCopy.pdf)).all())
+
+    assert copies() == {kept: kept_pdf, valid: valid_pdf}  # committed
+    with app.app_context():
+        assert services.stored_copy(db.session.get(IssuedTranscript, kept)) == kept_pdf
+        assert db.session.get(IssuedTranscript, changed).has_copy is False
+    again = runner.invoke(args=["reports", "store-copies"])
+    assert again.exit_code == 0, again.output
+    assert "0 copy(ies) stored byte for byte; 1 without a stored copy" in again.output
+    assert copies() == {kept: kept_pdf, valid: valid_pdf}
