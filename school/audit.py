@@ -166,6 +166,9 @@ ACTION_LABELS = {
     "job.employer_verified": "Employer verified employment",
     "outcome.unavailable": "Recorded graduate unavailable for employment",
     "outcome.unavailable_cleared": "Removed unavailable-for-employment record",
+    "transcript.issued": "Issued official transcript",
+    "transcript.downloaded": "Downloaded official transcript (to send again)",
+    "transcript.revoked": "Revoked official transcript",
 }
 
 

@@ -642,14 +642,14 @@ MATRIX = [
         expect(404, 403),
     ),
     ("reports.revoke", "POST", "/admin/transcripts/{transcript}/revoke", expect(302, 403)),
-    # (its stored copy is served: its bytes have the recorded hash)
+    # (its stored copy is served: its bytes have the recorded hash; a POST, it is audited)
     (
         "reports.download_official",
-        "GET",
+        "POST",
         "/admin/transcripts/{transcript}/download",
         expect(200, 403),
     ),
-    ("reports.download_official", "GET", "/admin/transcripts/999999/download", expect(404, 403)),
+    ("reports.download_official", "POST", "/admin/transcripts/999999/download", expect(404, 403)),
     ("reports.revoke", "POST", "/admin/transcripts/999999/revoke", expect(404, 403)),
     ("reports.verify", "GET", "/verify/{serial}", expect(200, 200, anonymous=200)),
     ("reports.verify", "GET", "/verify/TR-NONE-NONE", expect(404, 404, anonymous=404)),

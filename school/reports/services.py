@@ -1,7 +1,7 @@
 """Issuing official transcripts (serial, QR code to the verification page, the exact bytes
-stored with their SHA-256, a disclosure-log row each), reading a stored copy back, storing
-the copies of transcripts issued before copies were kept, revoking, and checking an uploaded
-copy."""
+stored with their SHA-256, a disclosure-log row each), sending a stored copy again (audited),
+storing the copies of transcripts issued before copies were kept, revoking, and checking an
+uploaded copy."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from school.extensions import db
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
 from school.security import external_url
+from school.templating import format_date
 
 SERIAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 RECORD = "Official progress transcript"
@@ -177,6 +178,36 @@ def stored_copy(transcript: IssuedTranscript) -> bytes | None:
             hashlib.sha256(pdf).hexdigest(),
         )
         return None
+    return pdf
+
+
+def unavailable_message(transcript: IssuedTranscript) -> str:
+    return (
+        f"{transcript.serial}: stored copy unavailable. The school holds no intact copy of "
+        "the file as issued; issue a new official transcript if one is needed."
+    )
+
+
+def send_copy(transcript: IssuedTranscript, *, by: User | None) -> bytes:
+    """The stored copy of an official transcript, to send again to its recipient: the bytes
+    as issued (checked against their SHA-256), with an audit event of the download (who,
+    when, the serial and recipient). Refused when the transcript was revoked (a revoked
+    copy must not go out again) or the school holds no intact copy of it."""
+    if transcript.revoked_at is not None:
+        raise DomainError(
+            f"{transcript.serial} was revoked on {format_date(transcript.revoked_at)} and "
+            "must not be sent again."
+        )
+    pdf = stored_copy(transcript)
+    if pdf is None:
+        raise DomainError(unavailable_message(transcript))
+    record_event(
+        "transcript.downloaded",
+        subject=transcript,
+        actor=by,
+        details={"serial": transcript.serial, "recipient": transcript.recipient},
+    )
+    db.session.flush()
     return pdf
 
 

@@ -38,7 +38,14 @@ from school.reports.placement import (
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.reports.transcript import transcript_stem
 from school.security import no_referrer
-from school.web import commit_or_show, download, form_status, save_or_flash, validate_all
+from school.web import (
+    commit_or_show,
+    download,
+    form_status,
+    save_or_flash,
+    save_or_problems,
+    validate_all,
+)
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -146,19 +153,22 @@ def issue_official(enrollment_id: int):
     return _official_page(enrollment, form)
 
 
-@bp.route("/admin/transcripts/<int:transcript_id>/download")
+@bp.route("/admin/transcripts/<int:transcript_id>/download", methods=["POST"])
 @roles_required(Role.ADMIN)
 def download_official(transcript_id: int):
-    """The issued official transcript again: the bytes stored at issue, served only after
-    their SHA-256 matches the one recorded (whatever changed in the records since)."""
+    """The issued official transcript again, to send it again: the bytes stored at issue,
+    served only after their SHA-256 matches the one recorded (whatever changed in the
+    records since), with an audit event. A POST (a button): it records who sent what.
+    Refused, back on the transcripts page, when the transcript was revoked or the school
+    holds no intact copy."""
     transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
-    pdf = services.stored_copy(transcript)
+    pdf, problems = save_or_problems(
+        lambda: services.send_copy(transcript, by=current_user._get_current_object())
+    )
     if pdf is None:
-        flash(
-            f"{transcript.serial}: stored copy unavailable. The school holds no intact copy "
-            "of the file as issued; issue a new official transcript if one is needed.",
-            "error",
-        )
+        for messages in problems.values():
+            for message in messages:
+                flash(message, "error")
         return redirect(
             url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id)
         )

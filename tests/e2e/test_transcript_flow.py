@@ -1,7 +1,8 @@
 """A student downloads their unofficial transcript; an admin issues an official one to an
 employer (the form's errors first); anyone holding the serial checks on the public page that
 a copy is exactly the one issued, and that a copy changed by one byte is not; the student
-sees the release in "Who received my records". Real Chromium against the live server; the
+sees the release in "Who received my records". Downloading the copy again is a button (the
+download is recorded in the audit log). Real Chromium against the live server; the
 PDFs are read back with pypdf.
 
 Screenshots of the key pages go to /tmp/e2e-shots/transcript-*.png."""
@@ -18,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from school.audit import AuditEvent
 from school.auth.models import Role
 from school.cohorts.models import Assessment, Score
 from school.database import school_today
@@ -183,7 +185,7 @@ def test_student_downloads_admin_issues_and_anyone_verifies_a_transcript(
     assert count(app, Disclosure) == 1
     shot(page, "3a-after-issue")
     with page.expect_download() as download_info:
-        page.get_by_role("status").get_by_role("link", name=re.compile(r"^Download TR-")).click()
+        page.get_by_role("status").get_by_role("button", name=re.compile(r"^Download TR-")).click()
     download = download_info.value
     assert download.failure() is None
     official = tmp_path / download.suggested_filename
@@ -200,6 +202,14 @@ def test_student_downloads_admin_issues_and_anyone_verifies_a_transcript(
     assert download.suggested_filename == f"transcript-{STUDENT_NUMBER}-{serial}.pdf"
     assert f"{live_server}/verify/{serial}" in text.replace("\n", "")
     assert count(app, IssuedTranscript) == 1  # downloading issues nothing more
+    with app.app_context():  # ... and is recorded: who sent which copy again, to whom
+        sent = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "transcript.downloaded")
+        ).all()
+        assert [(e.details["serial"], e.details["recipient"]) for e in sent] == [
+            (serial, RECIPIENT)
+        ]
+    expect(page).to_have_url(re.compile(r"/transcripts\?issued=\d+$"))  # the page stays
 
     # Reloaded, the page lists what was issued.
     page.goto(transcripts_url)

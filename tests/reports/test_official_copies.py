@@ -1,9 +1,10 @@
-"""Official copies are stored byte for byte at issue: a re-download serves the stored bytes
-whatever changed in the student's records since, only while they still have the SHA-256
-recorded at issue; a transcript without a stored copy says so on the pages that list it
-(which never load the PDFs); issuing asks for confirmation first and writes nothing before
-it; every official transcript of the demo school downloads; `flask reports store-copies`
-stores the copies that can still be reproduced."""
+"""Official copies are stored byte for byte at issue: a re-download (a POST, audited) serves
+the stored bytes whatever changed in the student's records since, only while they still
+have the SHA-256 recorded at issue and the transcript is not revoked; a transcript without a
+stored copy says so on the pages that list it (which never load the PDFs); issuing asks for
+confirmation first and writes nothing before it; every valid official transcript of the demo
+school downloads; `flask reports store-copies` stores the copies that can still be
+reproduced."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from school.internships.models import LogStatus, Placement
 from school.reports import services
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import render_transcript, transcripts_data
+from school.templating import format_date
 from tests.conftest import Client, csrf_token_from, login
 from tests.factories import make_log
 from tests.reports.test_transcripts import _student, issue_through_pages
@@ -66,6 +68,13 @@ def _counts(app) -> tuple[int, int, int, int]:
         )
 
 
+def _download(client: Client, tid: int, eid: int):  # type: ignore[no-untyped-def]
+    """Press the transcript's "Download" button on its enrollment's transcripts page."""
+    return client.button(
+        f"/admin/transcripts/{tid}/download", page=f"/admin/enrollments/{eid}/transcripts"
+    )
+
+
 # --- stored bytes ------------------------------------------------------------------------------
 
 
@@ -103,7 +112,7 @@ def test_the_copy_downloads_byte_for_byte_after_a_new_score(client, login_as, ap
         db.session.commit()
     assert _rendered_again(app, tid) != pdf  # the records it shows did change
     login_as("admin")
-    response = client.get(f"/admin/transcripts/{tid}/download")
+    response = _download(client, tid, eid)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.get_data() == pdf
     assert response.headers["Cache-Control"] == "no-store"
@@ -118,7 +127,7 @@ def test_the_copy_downloads_byte_for_byte_after_a_confirmed_hour(client, login_a
         db.session.commit()
     assert _rendered_again(app, tid) != pdf
     login_as("admin")
-    response = client.get(f"/admin/transcripts/{tid}/download")
+    response = _download(client, tid, eid)
     assert response.status_code == 200 and response.get_data() == pdf
 
 
@@ -134,8 +143,9 @@ def test_a_tampered_copy_is_not_served_and_is_logged(client, login_as, app, capl
         db.session.commit()
         serial = db.session.get(IssuedTranscript, tid).serial
     login_as("admin")
+    before = _counts(app)
     with caplog.at_level(logging.ERROR, logger="school.reports.services"):
-        response = client.get(f"/admin/transcripts/{tid}/download")
+        response = _download(client, tid, eid)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/enrollments/{eid}/transcripts"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -143,6 +153,7 @@ def test_a_tampered_copy_is_not_served_and_is_logged(client, login_as, app, capl
     [record] = [r for r in caplog.records if r.name == "school.reports.services"]
     assert record.levelno == logging.ERROR and serial in record.getMessage()
     assert "fails its SHA-256 check" in record.getMessage()
+    assert _counts(app) == before  # nothing was sent: no audit event
 
 
 def test_the_verification_page_recognises_the_stored_bytes(client, login_as, app, make_client):
@@ -164,6 +175,82 @@ def test_the_verification_page_recognises_the_stored_bytes(client, login_as, app
         content_type="multipart/form-data",
     )
     assert "<strong>No.</strong>" in other.get_data(as_text=True)
+
+
+# --- sending a copy again ---------------------------------------------------------------------
+
+
+def _audit(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
+
+
+def test_a_download_is_a_button_that_records_who_sent_the_copy_again(client, login_as, app):
+    eid = _student(app)
+    tid, pdf = _issue(app, eid, "Mercy <HR>")
+    admin = login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    html = client.get(page).get_data(as_text=True)
+    form = re.search(
+        rf'<form method="post" action="/admin/transcripts/{tid}/download"[^>]*>(.*?)</form>',
+        html,
+        re.S,
+    )
+    assert form and 'name="csrf_token"' in form.group(1)
+    assert re.search(r'<button type="submit"[^>]*>Download<span', form.group(1))
+    assert f'href="/admin/transcripts/{tid}/download"' not in html  # no link to follow
+    before = _counts(app)
+    assert client.get(f"/admin/transcripts/{tid}/download").status_code == 405
+    forged = client.post(f"/admin/transcripts/{tid}/download")  # no CSRF token
+    assert forged.status_code == 400 and forged.mimetype != "application/pdf"
+    assert _counts(app) == before
+    for _ in range(2):  # each time it is sent again, an event
+        response = _download(client, tid, eid)
+        assert response.status_code == 200 and response.get_data() == pdf
+    events = _audit(app, "transcript.downloaded")
+    assert len(events) == 2
+    with app.app_context():
+        serial = db.session.get(IssuedTranscript, tid).serial
+    for event in events:
+        assert (event.subject_type, event.subject_id) == ("official_transcripts", str(tid))
+        assert event.actor_id == admin.id
+        assert event.details == {"serial": serial, "recipient": "Mercy <HR>"}
+    # Nothing else is written: no new transcript, copy or disclosure.
+    assert _counts(app)[:3] == before[:3]
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "Downloaded official transcript (to send again)" in log
+
+
+def test_a_revoked_copy_is_refused_and_offers_no_download(client, login_as, app):
+    eid = _student(app)
+    tid, _pdf = _issue(app, eid, "Wrong office")
+    kept, _ = _issue(app, eid, "Right office")
+    with app.app_context():
+        transcript = db.session.get(IssuedTranscript, tid)
+        services.revoke(transcript, "Sent to the wrong office", by=None)
+        db.session.commit()
+        serial = transcript.serial
+        revoked_on = format_date(transcript.revoked_at)
+    login_as("admin")
+    page = f"/admin/enrollments/{eid}/transcripts"
+    html = client.get(page).get_data(as_text=True)
+    row = re.search(r"<tr>(?:(?!</tr>).)*Wrong office(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "/download" not in row and "Revoked: not to be sent again" in row
+    assert f'action="/admin/transcripts/{kept}/download"' in html
+    # Even the notice of its issue (a page kept open) offers no download any more.
+    notice = client.get(f"{page}?issued={tid}").get_data(as_text=True)
+    assert f"/admin/transcripts/{tid}/download" not in notice and "revoked since" in notice
+    before = _counts(app)
+    response = _download(client, tid, eid)  # a page opened before it was revoked
+    assert response.status_code == 302 and response.headers["Location"] == page
+    assert response.mimetype != "application/pdf"
+    shown = client.get(page).get_data(as_text=True)
+    assert f"{serial} was revoked on {revoked_on} and must not be sent again." in shown
+    assert _counts(app) == before and _audit(app, "transcript.downloaded") == []
 
 
 # --- pages listing issued transcripts ----------------------------------------------------------
@@ -193,13 +280,13 @@ def test_the_admin_page_says_when_a_stored_copy_is_unavailable_and_never_loads_c
     assert three.count == one.count
     for statement in one.statements + three.statements:
         assert "official_transcript_copies.pdf" not in statement
-    assert f"/admin/transcripts/{first}/download" in html
+    assert f'<form method="post" action="/admin/transcripts/{first}/download"' in html
     assert f"/admin/transcripts/{lost}/download" not in html
     row = re.search(r"<tr>(?:(?!</tr>).)*Lost office(?:(?!</tr>).)*</tr>", html, re.S)
     assert row and "Stored copy unavailable" in row.group(0)
     assert html.count("Stored copy unavailable") == 1
-    # Its download says so too (an old link, a bookmark).
-    response = client.get(f"/admin/transcripts/{lost}/download")
+    # Its download says so too (a page opened before the upgrade).
+    response = _download(client, lost, eid)
     assert response.status_code == 302
     assert "stored copy unavailable" in client.get(response.headers["Location"]).get_data(True)
 
@@ -313,28 +400,38 @@ def test_the_confirmation_post_is_checked_again(client, login_as, app):
 def test_every_official_transcript_of_the_demo_school_downloads(app, make_app):
     """`flask demo` run in a shell and the site served at another address (as `make run`
     may be): the copies printed the CLI's verification address, and the site gives out
-    exactly those bytes, before and after the students' records move on."""
+    exactly those bytes, before and after the students' records move on; the copy the demo
+    revoked is refused."""
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        issued = {t.id: t.sha256 for t in db.session.scalars(select(IssuedTranscript))}
-    assert len(issued) == 3
+        transcripts = list(db.session.scalars(select(IssuedTranscript)))
+        valid = {t.id: t.sha256 for t in transcripts if t.revoked_at is None}
+        revoked = [t.id for t in transcripts if t.revoked_at is not None]
+    assert (len(valid), len(revoked)) == (2, 1)
     served = make_app(EXTERNAL_URL="http://127.0.0.1:8080")
     served.test_client_class = Client
     client = served.test_client()
     registrar = next(email for role, _name, email in DEMO_USERS if role.value == "admin")
     assert login(client, registrar, DEMO_PASSWORD).status_code == 302
-    for tid, sha256 in issued.items():
-        response = client.get(f"/admin/transcripts/{tid}/download")
+
+    def download(tid: int):  # type: ignore[no-untyped-def]
+        return client.button(f"/admin/transcripts/{tid}/download", page="/account")
+
+    for tid, sha256 in valid.items():
+        response = download(tid)
         assert response.status_code == 200, tid
         assert hashlib.sha256(response.get_data()).hexdigest() == sha256
     with app.app_context():  # a day later, the records have moved on: still the same copies
         db.session.execute(update(Score).values(points=Score.points * D("0.5")))
         db.session.commit()
-    for tid, sha256 in issued.items():
-        response = client.get(f"/admin/transcripts/{tid}/download")
+    for tid, sha256 in valid.items():
+        response = download(tid)
         assert response.status_code == 200, tid
         assert hashlib.sha256(response.get_data()).hexdigest() == sha256
+    (tid,) = revoked
+    response = download(tid)
+    assert response.status_code == 302 and response.mimetype != "application/pdf"
 
 
 # --- storing the copies of transcripts issued before copies were kept -------------------------

@@ -284,9 +284,11 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     )
     assert issued_page.status_code == 302 and "issued=" in issued_page.headers["Location"]
     listing = client.get(issued_page.headers["Location"]).get_data(as_text=True)
-    link = re.search(r'href="(/admin/transcripts/\d+/download)"', listing)
-    assert link and "Download TR-" in listing
-    response = client.get(link.group(1))
+    button = re.search(r'<form method="post" action="(/admin/transcripts/\d+/download)"', listing)
+    assert button and "Download TR-" in listing
+    download_url = button.group(1)
+    assert client.get(download_url).status_code == 405  # a button (it is audited), never a link
+    response = client.button(download_url, page=page)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
@@ -294,7 +296,7 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
         r'attachment; filename="transcript-S2026-0042-TR-[A-Z2-9-]{9}\.pdf"', disposition
     ), disposition
     pdf = response.get_data()
-    assert client.get(link.group(1)).get_data() == pdf  # the same bytes again
+    assert client.button(download_url, page=page).get_data() == pdf  # the same bytes again
     with app.app_context():
         issued = db.session.scalar(select(IssuedTranscript))
         assert issued.sha256 == hashlib.sha256(pdf).hexdigest() and issued.size == len(pdf)
@@ -324,6 +326,13 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     )
     assert "<strong>No.</strong>" in other.get_data(as_text=True)
     assert public.get("/verify/TR-ZZZZ-ZZZZ").status_code == 404
+    # The records it shows change: the copy as issued is still given out, byte for byte.
+    with app.app_context():
+        score = db.session.scalar(select(Score))
+        score.points = D("60")
+        db.session.commit()
+    again = client.button(download_url, page=page)
+    assert again.status_code == 200 and again.get_data() == pdf
     # Revoked: the page says so.
     with app.app_context():
         tid = db.session.scalar(select(IssuedTranscript.id))
@@ -342,13 +351,9 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     )
     revoked = public.get(f"/verify/{serial}").get_data(as_text=True)
     assert "Revoked" in revoked and "Issued to the wrong office" in revoked
-    # The records it shows change: the copy as issued is still given out, byte for byte.
-    with app.app_context():
-        score = db.session.scalar(select(Score))
-        score.points = D("60")
-        db.session.commit()
-    again = client.get(link.group(1))
-    assert again.status_code == 200 and again.get_data() == pdf
+    # A revoked copy is never sent again (tests/reports/test_official_copies.py).
+    refused = client.button(download_url, page=page)
+    assert refused.status_code == 302 and refused.mimetype != "application/pdf"
 
 
 def test_the_student_sees_their_disclosure_log_and_downloads_only_their_own(
