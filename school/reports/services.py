@@ -37,6 +37,35 @@ def new_serial() -> str:
     return f"TR-{chars[:4]}-{chars[4:]}"
 
 
+def new_issue_key() -> str:
+    """The single-use key of one confirmation page (random, 192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def serial_for(issue_key: str, enrollment_id: int) -> str:
+    """The serial of the transcript that the confirmation holding ``issue_key`` issues for
+    an enrollment: 40 bits of the key's SHA-256 (as unpredictable as :func:`new_serial`, the
+    key being random). Since serials are unique, the same confirmation sent twice, even at
+    the same moment, can write one transcript only: the second insert is refused."""
+    digest = hashlib.sha256(f"{issue_key}:{enrollment_id}".encode()).digest()
+    number = int.from_bytes(digest[:5], "big")
+    chars = "".join(SERIAL_ALPHABET[(number >> (5 * i)) & 31] for i in range(8))
+    return f"TR-{chars[:4]}-{chars[4:]}"
+
+
+def issued_under(issue_key: str, enrollment_id: int) -> IssuedTranscript | None:
+    """The transcript a confirmation (its ``issue_key``) already issued for an enrollment."""
+    return db.session.scalar(
+        select(IssuedTranscript).where(
+            IssuedTranscript.serial == serial_for(issue_key, enrollment_id),
+            IssuedTranscript.enrollment_id == enrollment_id,
+        )
+    )
+
+
+ALREADY_ISSUED = "This transcript was already issued ({serial}); it was not issued again."
+
+
 @dataclass(frozen=True)
 class Request:
     recipient: str
@@ -81,15 +110,28 @@ def page_count(pdf: bytes) -> int:
 
 
 def issue_official(
-    enrollments: Sequence[Enrollment], req: Request, *, by: User | None
+    enrollments: Sequence[Enrollment],
+    req: Request,
+    *,
+    by: User | None,
+    issue_key: str | None = None,
 ) -> list[Issued]:
     """Issue one official transcript per enrollment (a batch reads the database in a fixed
     number of statements): render with its serial and QR code, store the bytes as issued
     with their SHA-256 (so the same copy can be sent again, whatever changes later), write
-    the disclosure log. Nothing is written if any input is wrong."""
+    the disclosure log. Nothing is written if any input is wrong.
+
+    ``issue_key``, the single-use key of the confirmation page the admin pressed, makes the
+    serials (:func:`serial_for`): a confirmation already used is refused, and one sent twice
+    at the same moment fails the serial's unique key on the second insert (a conflict)."""
     request_problems(req).raise_if_any()
     if not enrollments:
         return []
+    if issue_key is not None:
+        for en in enrollments:
+            previous = issued_under(issue_key, en.id)
+            if previous is not None:
+                raise DomainError(ALREADY_ISSUED.format(serial=previous.serial))
     issued_at = utcnow()
     data = transcripts_data([en.id for en in enrollments], issued_at)
     clean = req.cleaned()
@@ -97,7 +139,7 @@ def issue_official(
     out = []
     for en in enrollments:
         transcript = IssuedTranscript(
-            serial=new_serial(),
+            serial=serial_for(issue_key, en.id) if issue_key is not None else new_serial(),
             enrollment_id=en.id,
             student_id=en.student_id,
             recipient=clean.recipient,

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -23,6 +24,7 @@ from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.cohorts.standings import current_enrollment
 from school.database import school_today
+from school.errors import DomainError
 from school.outcomes import rates
 from school.outcomes.views import report_args
 from school.reports import queries, services
@@ -39,7 +41,7 @@ from school.reports.policies import can_manage_transcript, can_read_own_transcri
 from school.reports.transcript import transcript_stem
 from school.security import no_referrer
 from school.web import (
-    commit_or_show,
+    apply_problems,
     download,
     form_status,
     save_or_flash,
@@ -106,15 +108,40 @@ def _official_page(enrollment: Enrollment, form: OfficialForm) -> tuple[str, int
     ), form_status(form)
 
 
+# The single-use keys of the confirmation pages this browser was shown (the last few: an
+# admin may have two or three open), kept in the signed session.
+ISSUE_KEYS = "official_issue_keys"
+KEPT_ISSUE_KEYS = 5
+
+
+def _offer_issue_key() -> str:
+    key = services.new_issue_key()
+    session[ISSUE_KEYS] = [*session.get(ISSUE_KEYS, []), key][-KEPT_ISSUE_KEYS:]
+    return key
+
+
+def _take_issue_key(key: str) -> bool:
+    """Whether ``key`` is one this browser was given and has not used; it is used now."""
+    keys = list(session.get(ISSUE_KEYS, []))
+    if not key or key not in keys:
+        return False
+    keys.remove(key)
+    session[ISSUE_KEYS] = keys
+    return True
+
+
 @bp.route("/admin/enrollments/<int:enrollment_id>/transcripts", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def official_transcripts(enrollment_id: int):
     """The official transcripts issued for an enrollment, and the form to issue one. The
     form does not issue: a valid request is shown on a confirmation page (student,
-    recipient, purpose, requested by) whose button posts to :func:`issue_official`; its
-    "Change" button posts the request back here, into the form."""
+    recipient, purpose, requested by) whose button posts to :func:`issue_official` with a
+    single-use issue key; its "Change" button posts the request back here, into the form
+    (and that key is dropped)."""
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = OfficialForm()
+    if "change" in request.form:
+        _take_issue_key(form.issue_key.data or "")
     req = _official_request(form)
     if req is None or "change" in request.form:
         return _official_page(enrollment, form)
@@ -123,6 +150,27 @@ def official_transcripts(enrollment_id: int):
         enrollment=enrollment,
         form=form,
         req=req,
+        issue_key=_offer_issue_key(),
+    )
+
+
+def _not_again(enrollment: Enrollment, previous: IssuedTranscript | None):
+    """A confirmation sent again (a double click, a re-sent POST): nothing is written; the
+    transcripts page says so and shows what the first press issued."""
+    if previous is not None:
+        flash(services.ALREADY_ISSUED.format(serial=previous.serial), "info")
+    else:
+        flash(
+            "This confirmation was already used (or has expired): nothing was issued. Check "
+            "the transcripts issued below before issuing another.",
+            "info",
+        )
+    return redirect(
+        url_for(
+            "reports.official_transcripts",
+            enrollment_id=enrollment.id,
+            issued=previous.id if previous is not None else None,
+        )
     )
 
 
@@ -130,18 +178,25 @@ def official_transcripts(enrollment_id: int):
 @roles_required(Role.ADMIN)
 def issue_official(enrollment_id: int):
     """Issue the official transcript confirmed on the confirmation page (written to the
-    student's disclosure log); the transcripts page then says so and offers the PDF."""
+    student's disclosure log); the transcripts page then says so and offers the PDF. The
+    page's issue key must be one this browser holds: it is used up here, so the same
+    confirmation sent again issues nothing (and, since the key makes the serial, neither
+    does a second press racing the first with the same session cookie)."""
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = OfficialForm()
+    key = form.issue_key.data or ""
+    fresh = _take_issue_key(key)
+    previous = services.issued_under(key, enrollment.id) if key else None
+    if not fresh or previous is not None:
+        return _not_again(enrollment, previous)
     req = _official_request(form)
     if req is not None:
-        _, issued_now = commit_or_show(
-            form,
+        issued_now, problems = save_or_problems(
             lambda: services.issue_official(
-                [enrollment], req, by=current_user._get_current_object()
-            ),
+                [enrollment], req, by=current_user._get_current_object(), issue_key=key
+            )
         )
-        if issued_now:  # None when refused: the form shows why
+        if issued_now:
             (issued,) = issued_now
             return redirect(
                 url_for(
@@ -150,6 +205,10 @@ def issue_official(enrollment_id: int):
                     issued=issued.transcript.id,
                 )
             )
+        previous = services.issued_under(key, enrollment.id)  # a second press, at once
+        if previous is not None:
+            return _not_again(enrollment, previous)
+        apply_problems(form, DomainError(problems))
     return _official_page(enrollment, form)
 
 

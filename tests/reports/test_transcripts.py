@@ -260,7 +260,7 @@ def issue_through_pages(client, enrollment_id: int, fields: dict[str, str]):
         assert 'type="hidden"' in tag, tag  # nothing left to type on this page
         name = re.search(r'name="(\w+)"', tag).group(1)
         hidden[name] = unescape(re.search(r'value="([^"]*)"', tag).group(1))
-    assert set(hidden) == {"csrf_token", "recipient", "purpose", "requested_by"}
+    assert set(hidden) == {"csrf_token", "recipient", "purpose", "requested_by", "issue_key"}
     return client.post(form.group(1), data=hidden)
 
 
