@@ -95,6 +95,14 @@ def _wire_domains(app: Flask) -> None:
 
     add_enrollment_card(app, ENROLLMENT_CARD)
 
+    # Sections other domains add to an enrollment's progress page.
+    from school.certifications.queries import STANDING_SECTION as EXAM_PREP_SECTION
+    from school.cohorts.standings import add_standing_section
+    from school.internships.queries import STANDING_SECTION as EXTERNSHIP_SECTION
+
+    add_standing_section(app, EXTERNSHIP_SECTION)
+    add_standing_section(app, EXAM_PREP_SECTION)
+
     # Columns other domains add to the cohort overview (exam readiness).
     from school.certifications.queries import READINESS_COLUMN
     from school.cohorts.standings import add_overview_column

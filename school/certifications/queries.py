@@ -30,7 +30,7 @@ from school.certifications.models import (
 )
 from school.certifications.readiness import ResultView, StepView, Verdict, readiness
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
-from school.cohorts.standings import ColumnCell, OverviewColumn
+from school.cohorts.standings import ColumnCell, OverviewColumn, StandingSection
 from school.extensions import db
 
 
@@ -182,6 +182,10 @@ def enrollment_progress(enrollment: Enrollment) -> Progress | None:
         db.session.scalars(select(StepResult).where(StepResult.enrollment_id == enrollment.id))
     )
     return Progress(plan, {r.step_id: r for r in results}, verdict_for(plan, results))
+
+
+# The exam-readiness section of an enrollment's progress page (registered in create_app).
+STANDING_SECTION = StandingSection("exam_prep", enrollment_progress)
 
 
 @dataclass(frozen=True)

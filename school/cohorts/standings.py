@@ -173,6 +173,29 @@ def enrollment_standing(enrollment_id: int) -> tuple[Enrollment, Standing] | Non
     )
 
 
+@dataclass(frozen=True)
+class StandingSection:
+    """A section another domain adds below an enrollment's standing on its progress page
+    (the externship, exam readiness) without this package importing it: ``load(enrollment)``
+    returns what the section shows (None: its empty state), under ``name`` in the template."""
+
+    name: str
+    load: Callable[[Enrollment], object]
+
+
+SECTIONS_KEY = "school.standing_sections"
+
+
+def add_standing_section(app: Flask, section: StandingSection) -> None:
+    app.extensions.setdefault(SECTIONS_KEY, []).append(section)
+
+
+def standing_sections(enrollment: Enrollment) -> dict[str, object]:
+    """What every registered section shows for the enrollment, by template name."""
+    sections: list[StandingSection] = current_app.extensions.get(SECTIONS_KEY, [])
+    return {section.name: section.load(enrollment) for section in sections}
+
+
 def current_standing(student_id: int) -> tuple[Enrollment, Standing] | None:
     """The student's latest enrollment (cohort, program and courses loaded) with its
     standing: their home page's. Five statements."""

@@ -568,7 +568,12 @@ def progress(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_view_progress)
     loaded = standings.enrollment_standing(enrollment.id)
     assert loaded is not None
-    return render_template("cohorts/progress.html", enrollment=loaded[0], standing=loaded[1])
+    return render_template(
+        "cohorts/progress.html",
+        enrollment=loaded[0],
+        standing=loaded[1],
+        **standings.standing_sections(loaded[0]),
+    )
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/invite-waiting", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from school.auth.models import Role, User
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.queries import EnrollmentCard
+from school.cohorts.standings import StandingSection
 from school.extensions import db
 from school.internships.models import (
     Agreement,
@@ -241,6 +242,18 @@ def enrollment_externship(enrollment: Enrollment) -> EnrollmentExternship:
     totals = Totals(Decimal(str(confirmed)), Decimal(str(pending)), placement.required_hours)
     return EnrollmentExternship(enrollment, placement, totals, bool(is_evaluated))
 
+
+def enrollment_placement(enrollment: Enrollment) -> tuple[Placement, Totals] | None:
+    """The enrollment's open placement, else its latest, with its hour totals (the externship
+    section of its progress page), or None before it is placed: one statement."""
+    externship = enrollment_externship(enrollment)
+    if externship.placement is None or externship.totals is None:
+        return None
+    return externship.placement, externship.totals
+
+
+# The externship section of an enrollment's progress page (registered in create_app).
+STANDING_SECTION = StandingSection("externship", enrollment_placement)
 
 # The externship card of an admin's enrollment page (registered in create_app).
 ENROLLMENT_CARD = EnrollmentCard("internships/_enrollment_card.html", enrollment_externship)

@@ -19,7 +19,7 @@ from school.internships.models import (
     PlacementStatus,
     Site,
 )
-from tests.conftest import login
+from tests.conftest import csrf_token_from, login
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_enrollment,
@@ -268,6 +268,31 @@ def test_student_dashboard_card_is_the_open_placement_with_its_own_hours(client,
     page = client.get("/").get_data(as_text=True)
     assert "Externship at Earlier Clinic" in page
     assert "<strong>8</strong> of 80 hours confirmed (10.00%); 72 to go." in page
+
+
+def test_progress_page_shows_the_placement_to_the_student_and_the_admin(client, app, login_as):
+    # The progress page (reached from the cohort overview and the enrollment page) said the
+    # placement "appears once the school places the student" for every placed student.
+    placement_id, _ = _student_with_placement(app, client)
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        make_log(placement=placement, day=dt.date(2027, 4, 13), status=LogStatus.CONFIRMED)
+        db.session.commit()
+        enrollment_id, site = placement.enrollment_id, placement.site.name
+        unplaced = make_enrollment(cohort=placement.enrollment.cohort)
+        db.session.commit()
+        unplaced_id = unplaced.id
+    for viewer in ("student", "admin"):
+        if viewer == "admin":
+            client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
+            login_as(Role.ADMIN)
+        page = client.get(f"/enrollments/{enrollment_id}/progress").get_data(as_text=True)
+        assert f"Externship at {site}" in page, viewer
+        assert "<strong>8</strong> of 160 hours confirmed (5.00%)" in page, viewer
+        assert "once the school places" not in page, viewer
+    page = client.get(f"/enrollments/{unplaced_id}/progress").get_data(as_text=True)
+    assert "appear here once the school places the student" in page
+    assert "Externship at" not in page
 
 
 def test_supervisor_page_query_count_does_not_grow(client, app, count_queries):
