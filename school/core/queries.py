@@ -179,4 +179,13 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
 
 
 def recent_audit_events(limit: int = 8) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
+    """The latest changes for an admin's home page: sign-ins and sign-outs left out, as on
+    the audit log by default."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.not_in(SIGN_IN_ACTIONS))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -171,6 +171,21 @@ def test_sign_ins_are_hidden_unless_asked_for_and_the_choice_survives_paging(
     ).get_data(as_text=True)
 
 
+def test_home_page_recent_activity_leaves_sign_ins_out(client, login_as, app):
+    # Every admin's sign-in was the newest entry of their own home page's "Recent activity".
+    admin = login_as("admin", name="Ada Admin")
+    with app.app_context():
+        record_event("widget.made", subject_type="widgets", subject_id=1)
+        record_event("auth.logout", subject_type="users", subject_id=admin.id)
+        record_event("auth.login_failed", details={"email": "x@example.com"})
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    activity = html.split("Recent activity", 1)[1].split("</section>", 1)[0]
+    assert activity.count("<li>") == 1 and "widget.made" in activity
+    for label in ("Signed in", "Signed out", "Failed sign-in"):
+        assert label not in activity
+
+
 def _school(app) -> dict[str, int]:
     """An enrollment, a placement with a log, and events naming each, plus events whose
     records are gone or of a kind without a name."""
