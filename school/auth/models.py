@@ -143,7 +143,11 @@ class LoginSession(db.Model):
     kept sign-in, else the session lifetime)."""
 
     __tablename__ = "login_sessions"
-    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_login_sessions_user_id", "user_id"),
+        # Each sign-in deletes the expired rows of every user (the purge reads this index).
+        Index("ix_login_sessions_expires_at", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
