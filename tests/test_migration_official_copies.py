@@ -25,6 +25,7 @@ from school.reports import services
 from school.reports.models import IssuedCopy, IssuedTranscript
 from school.reports.transcript import render_transcript, transcripts_data
 from tests.conftest import Mailbox, build_app
+from tests.test_migrations import script_directory
 from tests.factories import make_cohort, make_enrollment, make_program
 
 SCHEMA = "scratch_migration_0013"
@@ -190,7 +191,7 @@ def test_a_failing_renderer_leaves_the_rows_without_copies_and_the_upgrade_goes_
         upgrade()
         with db.engine.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0013"
+        assert version == script_directory().get_current_head()  # past 0013, to the head
         assert _copies() == {}
         assert not any(t.has_copy for t in db.session.scalars(select(IssuedTranscript)))
         db.session.remove()
