@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
 
-    from school.web import guard_inputs
+    from school.web.inputs import guard_inputs
 
     # Before any route is added: an id in a URL beyond what a row can have answers 404 (and
     # a NUL anywhere in a request, 400).
@@ -37,18 +37,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _configure_login(app)
     _configure_engine(app)
 
-    from school.security import init_security
+    from school.web.security import init_security
 
     init_security(app)
 
     _register_blueprints(app)
     _wire_domains(app)
 
-    from school.errors import init_error_pages
+    from school.web.commit import init_commit_path
+
+    init_commit_path(app)
+
+    from school.web.errors import init_error_pages
 
     init_error_pages(app)
 
-    from school.templating import init_templating
+    from school.web.templating import init_templating
 
     init_templating(app)
 

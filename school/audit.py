@@ -71,7 +71,7 @@ def record_event(
 
 def _who(actor: Any) -> dict[str, Any]:
     """When, by whom and from where, for an event recorded now."""
-    from school.security import client_ip, user_agent
+    from school.web.security import client_ip, user_agent
 
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()

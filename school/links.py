@@ -189,7 +189,7 @@ def open_link_page(
     page whose URL holds no secret; ``refused(exc)`` answers a link that cannot be used."""
     from flask import redirect, url_for
 
-    from school.security import no_referrer
+    from school.web.security import no_referrer
 
     no_referrer()
     try:

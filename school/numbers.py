@@ -6,7 +6,7 @@ value gets the field's message ("Enter hours between 0.25 and 24.") and never re
 arithmetic (Decimal's ``%`` raises on it) or the database (whose columns would refuse it).
 
 A range belongs to its domain: a service defines it, with the sentence that says what to
-enter, and checks it; the form's field (school.fields) checks the same range as the value is
+enter, and checks it; the form's field (school.web.fields) checks the same range as the value is
 read, so the message shows beside the field even when the form stops before the service runs.
 """
 

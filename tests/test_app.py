@@ -303,7 +303,7 @@ def test_one_trusted_proxy_gives_the_client_address_and_scheme(make_app, proxies
     from flask import request
 
     from school.auth.access import public
-    from school.security import client_ip
+    from school.web.security import client_ip
 
     app = make_app(TRUSTED_PROXIES=proxies)
 

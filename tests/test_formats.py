@@ -30,7 +30,7 @@ from school.cli import DEMO_PASSWORD, DEMO_USERS
 from school.cohorts.models import Cohort, Course, Program
 from school.extensions import db
 from school.reports.models import IssuedTranscript
-from school.templating import (
+from school.web.templating import (
     date_label,
     format_date,
     format_datetime,

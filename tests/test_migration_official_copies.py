@@ -25,8 +25,8 @@ from school.reports import services
 from school.reports.models import IssuedCopy, IssuedTranscript
 from school.reports.transcript import render_transcript, transcripts_data
 from tests.conftest import Mailbox, build_app
-from tests.test_migrations import script_directory
 from tests.factories import make_cohort, make_enrollment, make_program
+from tests.test_migrations import script_directory
 
 SCHEMA = "scratch_migration_0013"
 ISSUED_AT = dt.datetime(2027, 1, 5, 15, 4, 5, tzinfo=dt.UTC)

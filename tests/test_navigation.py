@@ -9,7 +9,7 @@ import pytest
 
 from school.auth.models import Role
 from school.extensions import db
-from school.navigation import NAV_ITEMS, nav_section
+from school.web.navigation import NAV_ITEMS, nav_section
 from tests.factories import make_cohort, make_program
 
 CURRENT = re.compile(r'<a href="([^"]*)" aria-current="page">([^<]*)</a>')

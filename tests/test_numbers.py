@@ -17,13 +17,13 @@ from werkzeug.routing import IntegerConverter
 from school.auth.models import Role
 from school.cohorts.models import EnrollmentStatus
 from school.extensions import db
-from school.fields import NumberField, VersionField, WholeNumberField
 from school.internships.models import HourLog, LogStatus
 from school.internships.services import LOG_HOURS
 from school.mail import OutboxMessage, queue_email
 from school.outcomes import services as outcomes
 from school.outcomes.models import Job
-from school.web import MAX_ID
+from school.web.fields import NumberField, VersionField, WholeNumberField
+from school.web.inputs import MAX_ID
 from tests.conftest import csrf_token_from, login
 from tests.factories import (
     DEFAULT_PASSWORD,

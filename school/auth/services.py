@@ -25,7 +25,7 @@ from school.database import utcnow
 from school.errors import DomainError, ProblemList, TooManyAttempts
 from school.extensions import db
 from school.mail import queue_email
-from school.security import external_url
+from school.web.security import external_url
 
 
 def normalize_email(email: str) -> str:

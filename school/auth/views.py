@@ -30,8 +30,10 @@ from school.auth.policies import can_manage_user
 from school.errors import DomainError, TooManyAttempts
 from school.extensions import db
 from school.pagination import parse_page
-from school.security import client_ip, no_referrer, user_agent
-from school.web import apply_problems, commit_or_conflict, commit_or_show, safe_next_url
+from school.web.commit import commit_or_conflict, commit_or_show
+from school.web.forms import apply_problems
+from school.web.inputs import safe_next_url
+from school.web.security import client_ip, no_referrer, user_agent
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

@@ -8,8 +8,8 @@ from wtforms.validators import Length, Optional
 
 from school.certifications import services
 from school.cohorts.forms import PlainDateField
-from school.fields import NumberField, NumberText, WholeNumberField
-from school.web import db_id
+from school.web.fields import NumberField, NumberText, WholeNumberField
+from school.web.inputs import db_id
 
 
 class CredentialForm(FlaskForm):

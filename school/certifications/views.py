@@ -47,14 +47,9 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.reports.letter import letter_refusal
-from school.web import (
-    commit_or_show,
-    db_id,
-    form_status,
-    safe_next_url,
-    save_or_problems,
-    validate_all,
-)
+from school.web.commit import commit_or_show, save_or_problems
+from school.web.forms import form_status, validate_all
+from school.web.inputs import db_id, safe_next_url
 
 bp = Blueprint("certifications", __name__, template_folder="templates")
 

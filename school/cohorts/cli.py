@@ -15,7 +15,7 @@ from school.cohorts import roster
 from school.cohorts.models import Cohort
 from school.extensions import db
 from school.mail import deliver_queued
-from school.web import CONFLICT, commit_or_conflict
+from school.web.commit import CONFLICT, commit_or_conflict
 
 
 @click.group("roster", help="Import and export cohort rosters (CSV).")

@@ -17,8 +17,8 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from school.cohorts import services
-from school.fields import NumberField, WholeNumberField
-from school.web import db_id
+from school.web.fields import NumberField, WholeNumberField
+from school.web.inputs import db_id
 
 NUMBER = "Enter a number."
 

@@ -27,7 +27,7 @@ from school.database import school_today, utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
 from school.numbers import NumberRange, whole
-from school.templating import format_date
+from school.web.templating import format_date
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 STUDENT_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")  # compared upper-case

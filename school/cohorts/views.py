@@ -47,18 +47,10 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web import (
-    CONFLICT,
-    MAX_ID,
-    RACED,
-    apply_problems,
-    commit_or_conflict,
-    commit_or_show,
-    db_id,
-    download,
-    save_or_problems,
-    validate_all,
-)
+from school.web.commit import CONFLICT, RACED, commit_or_conflict, commit_or_show, save_or_problems
+from school.web.download import download
+from school.web.forms import apply_problems, validate_all
+from school.web.inputs import MAX_ID, db_id
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 

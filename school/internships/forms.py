@@ -13,10 +13,10 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
-from school.fields import NumberField, NumberText, VersionField
 from school.internships import services
 from school.internships.models import RATINGS, Evaluation, SettingType
-from school.web import db_id
+from school.web.fields import NumberField, NumberText, VersionField
+from school.web.inputs import db_id
 
 
 class SiteForm(FlaskForm):

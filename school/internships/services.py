@@ -36,8 +36,8 @@ from school.internships.models import (
 from school.links import LinkInvalid, consume_link, issue_link, load_link
 from school.mail import queue_email
 from school.numbers import NumberRange
-from school.security import external_url
-from school.templating import format_date
+from school.web.security import external_url
+from school.web.templating import format_date
 
 # --- sites and agreements -----------------------------------------------------------------
 

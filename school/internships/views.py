@@ -52,8 +52,10 @@ from school.internships.policies import (
 )
 from school.links import LinkInvalid, load_link, open_link_page, require_opened
 from school.pagination import parse_page
-from school.security import client_ip, no_referrer, user_agent
-from school.web import apply_problems, commit_or_show, db_id, form_status, validate_all
+from school.web.commit import commit_or_show
+from school.web.forms import apply_problems, form_status, validate_all
+from school.web.inputs import db_id
+from school.web.security import client_ip, no_referrer, user_agent
 
 bp = Blueprint("internships", __name__, template_folder="templates")
 

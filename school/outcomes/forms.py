@@ -7,9 +7,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
-from school.fields import VersionField
 from school.outcomes.models import Classification, JobSetting, UnavailableReason
 from school.outcomes.services import ENTERED_SOURCES
+from school.web.fields import VersionField
 
 HOURS = [("full", "Full time"), ("part", "Part time")]
 

@@ -30,7 +30,7 @@ from school.outcomes.models import (
     Unavailability,
     UnavailableReason,
 )
-from school.security import external_url
+from school.web.security import external_url
 
 LINK_PURPOSE = "employment_verification"
 MAX_SALARY = Decimal("1000000")

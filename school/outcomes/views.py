@@ -33,15 +33,10 @@ from school.outcomes.forms import JobForm, UnavailableForm, VerifyJobForm, Versi
 from school.outcomes.models import Job
 from school.outcomes.policies import can_manage_job
 from school.pagination import parse_page
-from school.security import no_referrer
-from school.web import (
-    apply_problems,
-    commit_or_show,
-    download,
-    form_status,
-    save_or_flash,
-    validate_all,
-)
+from school.web.commit import commit_or_show, save_or_flash
+from school.web.download import download
+from school.web.forms import apply_problems, form_status, validate_all
+from school.web.security import no_referrer
 
 bp = Blueprint("outcomes", __name__, template_folder="templates")
 

@@ -22,7 +22,7 @@ from school.extensions import db
 from school.outcomes import rates
 from school.reports import services
 from school.reports.transcript import render_transcript, transcript_stem, transcripts_data
-from school.web import safe_stem
+from school.web.download import safe_stem
 
 
 @click.group("reports", help="Write reports to files.")

@@ -29,7 +29,7 @@ from school.cohorts.models import Enrollment
 from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement
 from school.reports.pdf import Frame, build, document_header, e, p, styles, table
-from school.templating import format_date
+from school.web.templating import format_date
 
 NO_HOURS = (
     "The experience letter attests only hours a supervisor confirmed, and none of this "

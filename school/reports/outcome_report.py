@@ -33,7 +33,7 @@ from school.reports.pdf import (
     styles,
     table,
 )
-from school.templating import date_label
+from school.web.templating import date_label
 
 WIDTH = 7.1 * inch  # letter less the margins
 BELOW = colors.HexColor("#b03a2e")

@@ -64,7 +64,7 @@ from school.reports.pdf import (
     styles,
     table,
 )
-from school.templating import format_date, format_percent, percent_of
+from school.web.templating import format_date, format_percent, percent_of
 
 PLACEMENT_STATES = {
     "none": "No placement",

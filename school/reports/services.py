@@ -23,8 +23,8 @@ from school.errors import DomainError, ProblemList
 from school.extensions import db
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
-from school.security import external_url
-from school.templating import format_date
+from school.web.security import external_url
+from school.web.templating import format_date
 
 SERIAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 RECORD = "Official progress transcript"

@@ -26,7 +26,7 @@ from school.extensions import db
 from school.internships.models import Evaluation, Placement
 from school.internships.queries import placement_totals
 from school.reports.pdf import MUTED, Frame, QRCode, build, document_header, e, p, styles, table
-from school.templating import format_date, format_datetime
+from school.web.templating import format_date, format_datetime
 
 
 @dataclass(frozen=True)

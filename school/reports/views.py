@@ -39,15 +39,10 @@ from school.reports.placement import (
 )
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.reports.transcript import transcript_stem
-from school.security import no_referrer
-from school.web import (
-    apply_problems,
-    download,
-    form_status,
-    save_or_flash,
-    save_or_problems,
-    validate_all,
-)
+from school.web.commit import save_or_flash, save_or_problems
+from school.web.download import download
+from school.web.forms import apply_problems, form_status, validate_all
+from school.web.security import no_referrer
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 

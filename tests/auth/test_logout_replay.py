@@ -18,7 +18,7 @@ from school.auth.models import LoginSession, Role, User
 from school.auth.sessions import load_signed_in_user, start_login_session
 from school.database import utcnow
 from school.extensions import db
-from school.web import CONFLICT
+from school.web.commit import CONFLICT
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 

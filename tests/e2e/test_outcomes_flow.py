@@ -28,7 +28,7 @@ from school.extensions import db
 from school.internships.models import SettingType
 from school.outcomes.models import Classification, Job, Source
 from school.outcomes.rates import reporting_year
-from school.templating import format_date
+from school.web.templating import format_date
 from tests.conftest import Mailbox
 from tests.e2e.helpers import DESKTOP, shots, sign_in, wait_for_mail
 from tests.factories import make_cohort, make_enrollment, make_program, make_user

@@ -21,7 +21,7 @@ from school.certifications import services
 from school.certifications.models import StepResult
 from school.database import school_today
 from school.extensions import db
-from school.templating import format_date
+from school.web.templating import format_date
 from tests.e2e.helpers import DESKTOP, grid_row, shots, sign_in, sign_out
 from tests.factories import make_cohort, make_enrollment, make_program, make_user
 

@@ -28,7 +28,7 @@ from school.internships.models import LogStatus, Placement
 from school.reports import services
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
 from school.reports.transcript import render_transcript, transcripts_data
-from school.templating import format_date
+from school.web.templating import format_date
 from tests.conftest import Client, csrf_token_from, login
 from tests.factories import make_log, make_user
 from tests.reports.test_transcripts import _student, issue_through_pages

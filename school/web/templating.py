@@ -21,7 +21,7 @@ from flask import Flask, current_app, request, url_for
 
 from school.audit import action_label
 from school.auth.models import Role
-from school.navigation import nav_items, nav_section
+from school.web.navigation import nav_items, nav_section
 
 
 def local(value: dt.datetime) -> dt.datetime:

@@ -11,7 +11,7 @@ from wtforms import DecimalField, HiddenField, IntegerField, StringField
 from wtforms.validators import StopValidation
 
 from school.numbers import NUMBER, WHOLE_NUMBER, NumberRange, read_decimal
-from school.web import db_id
+from school.web.inputs import db_id
 
 
 class _Bounded:
