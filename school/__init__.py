@@ -19,7 +19,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("SCHOOL_INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
-    load_config(app, config)
+    from school.outcomes.rates import thresholds_from
+
+    # Settings a domain reads, checked at start-up (config.py imports no domain).
+    load_config(app, config, checks=[("Outcome thresholds", thresholds_from)])
 
     from school.web.inputs import guard_inputs
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,8 +93,16 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
-    """Fill ``app.config``; raise :class:`ConfigError` when a required setting is missing."""
+# A domain's check of its own settings: (what it checks, a function that raises ValueError,
+# TypeError or ArithmeticError on a bad value). create_app passes them; config imports no domain.
+ConfigCheck = tuple[str, Callable[[Mapping[str, Any]], object]]
+
+
+def load_config(
+    app: Flask, overrides: dict[str, Any] | None, checks: Sequence[ConfigCheck] = ()
+) -> None:
+    """Fill ``app.config``; raise :class:`ConfigError` when a required setting is missing or
+    one of the domains' ``checks`` refuses a value."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
     for name in ("SECRET_KEY", "DATABASE_URL"):
@@ -150,12 +159,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             )
         elif env == "production" and parts.scheme != "https":
             missing.append("SCHOOL_EXTERNAL_URL must use https in production.")
-    try:
-        from school.outcomes.rates import thresholds_from
-
-        thresholds_from(app.config)
-    except (ValueError, TypeError, ArithmeticError, AssertionError) as exc:
-        missing.append(f"Outcome thresholds: {exc}")
+    for label, check in checks:
+        try:
+            check(app.config)
+        except (ValueError, TypeError, ArithmeticError, AssertionError) as exc:
+            missing.append(f"{label}: {exc}")
     month = app.config.get("REPORTING_YEAR_START_MONTH")
     if not isinstance(month, int) or not 1 <= month <= 12:
         missing.append(f"SCHOOL_REPORTING_YEAR_START_MONTH must be 1 to 12, not {month!r}.")

@@ -324,3 +324,13 @@ def test_one_trusted_proxy_gives_the_client_address_and_scheme(make_app, proxies
     assert ip == expected
     assert scheme == ("https" if proxies else "http")
     assert host == "localhost"  # the host is never taken from a header
+
+
+def test_a_bad_outcome_threshold_is_refused_with_the_other_settings(clean_env):
+    # The check belongs to outcomes; config.py runs it without importing the domain.
+    clean_env.setenv("SCHOOL_ENV", "development")
+    with pytest.raises(ConfigError) as refused:
+        create_app({"OUTCOME_THRESHOLDS": {"plcement": 75}, "REPORTING_YEAR_START_MONTH": 13})
+    message = str(refused.value)
+    assert "Outcome thresholds: OUTCOME_THRESHOLDS names unknown rates: plcement" in message
+    assert "SCHOOL_REPORTING_YEAR_START_MONTH must be 1 to 12" in message
