@@ -10,7 +10,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from school.database import UTCDateTime, bulk_insert, utcnow
+from school.bulk import bulk_insert
+from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
 

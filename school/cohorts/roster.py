@@ -23,11 +23,12 @@ from sqlalchemy.orm import joinedload
 from school.audit import record_event, record_events
 from school.auth.models import Role, User
 from school.auth.services import email_problem, normalize_email, send_invitation
+from school.bulk import bulk_insert
 from school.cohorts.models import Cohort, Enrollment, EnrollmentChange, EnrollmentStatus
 from school.cohorts.services import OPEN_STATUSES, STUDENT_NUMBER_RE
 from school.cohorts.standings import cohort_overview
 from school.csvfile import csv_text
-from school.database import bulk_insert, school_today, utcnow
+from school.database import school_today, utcnow
 from school.errors import DomainError
 from school.extensions import db
 
