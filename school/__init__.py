@@ -126,10 +126,12 @@ def _wire_domains(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     """The ``flask`` commands of each domain."""
     from school.auth.cli import users_cli
+    from school.backup_cli import backup_command, restore_command
     from school.certifications.cli import credentials_cli
-    from school.cli import backup_command, demo_command, outbox_cli, restore_command
+    from school.cli import demo_command
     from school.cohorts.cli import roster_cli
     from school.internships.cli import hours_cli
+    from school.mail_cli import outbox_cli
     from school.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)

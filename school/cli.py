@@ -1,13 +1,11 @@
-"""``flask demo`` (a small believable school) and ``flask outbox send``."""
+"""``flask demo``: a small believable school."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
 import click
 from alembic.runtime.migration import MigrationContext
@@ -59,7 +57,6 @@ from school.internships.services import (
     request_confirmations,
     submit_evaluation,
 )
-from school.mail import deliver_pending, mail_configured
 from school.outcomes import services as outcomes
 from school.outcomes.rates import Period, reporting_year
 from school.reports.services import Request as TranscriptRequest
@@ -849,59 +846,3 @@ def print_demo_logins() -> None:
         if email in present:
             click.echo(f"  {role.value:<11} {email:<38} {name}")
     click.echo("")
-
-
-@click.group("outbox", help="Outgoing email.")
-def outbox_cli() -> None:
-    pass
-
-
-@outbox_cli.command("send")
-@with_appcontext
-def outbox_send() -> None:
-    """Send (or retry) every unsent message."""
-    if not mail_configured():
-        raise click.ClickException(
-            "No MAIL_SERVER is configured; messages stay on the admin outbox page."
-        )
-    sent = deliver_pending()
-    click.echo(f"Sent {sent} message(s) via {current_app.config['MAIL_SERVER']}.")
-
-
-@click.command("backup", help="Copy the SQLite database to FILE while the app keeps serving.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
-def backup_command(file: Path) -> None:
-    from school.backup import BackupError, backup, sqlite_path
-
-    try:
-        database = sqlite_path(str(db.engine.url))
-        with click.progressbar(length=100, label="Backing up", file=sys.stderr) as bar:
-            done = [0]
-
-            def progress(copied: int, total: int) -> None:
-                now = copied * 100 // max(total, 1)
-                bar.update(now - done[0])
-                done[0] = now
-
-            summary = backup(database, file, progress)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Backup written and checked. {summary.line()}")
-
-
-@click.command("restore", help="Replace the SQLite database's content by the backup FILE.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Restore even into a database in use or not empty.")
-@with_appcontext
-def restore_command(file: Path, force: bool) -> None:
-    from school.backup import BackupError, restore, sqlite_path
-
-    try:
-        database = sqlite_path(str(db.engine.url))
-        db.engine.dispose()  # this process's own connections do not count as "in use"
-        summary = restore(file, database, force=force)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Restored and checked. {summary.line()}")
-    click.echo("Run `flask --app wsgi db upgrade` if the backup predates the current schema.")
