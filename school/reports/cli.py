@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar, cast
 
 import click
 from flask import current_app
@@ -22,7 +25,10 @@ from school.extensions import db
 from school.outcomes import rates
 from school.reports import services
 from school.reports.transcript import render_transcript, transcript_stem, transcripts_data
+from school.web.commit import save
 from school.web.download import safe_stem
+
+T = TypeVar("T")
 
 
 @click.group("reports", help="Write reports to files.")
@@ -129,6 +135,27 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _committed(action: Callable[[], T]) -> T:
+    """Run ``action`` and commit it through the one commit path; a refusal (a domain error
+    or a lost race) is raised again, as it was before save() existed."""
+    saved = save(action)
+    if not saved.ok:
+        assert saved.error is not None
+        raise saved.error
+    return cast(T, saved.result)
+
+
+def _issue_and_write_all(
+    chunk: list[Enrollment], req: services.Request, out: Path
+) -> list[services.Issued]:
+    """Issue the official copies of ``chunk``, each file written before the commit."""
+    issued = services.issue_official(chunk, req, by=None)
+    for item in issued:
+        stem = transcript_stem(item.transcript.enrollment, item.transcript.serial)
+        _write(out / f"{safe_stem(stem)}.pdf", item.pdf)
+    return issued
+
+
 def _official_request(
     official: bool, recipient: str | None, purpose: str | None, requested_by: str
 ) -> services.Request | None:
@@ -181,9 +208,13 @@ def transcript_command(
         _write(out, pdf)
         click.echo(f"Unofficial transcript of {student.name} written to {out}.", err=True)
         return
-    (issued,) = services.issue_official([enrollment], req, by=None)
-    _write(out, issued.pdf)  # written before the commit: a failed write issues nothing
-    db.session.commit()
+
+    def issue_and_write() -> services.Issued:
+        (issued,) = services.issue_official([enrollment], req, by=None)
+        _write(out, issued.pdf)  # written before the commit: a failed write issues nothing
+        return issued
+
+    issued = _committed(issue_and_write)
     click.echo(
         f"Official transcript {issued.transcript.serial} of {student.name} written to "
         f"{out} (SHA-256 {issued.transcript.sha256}).",
@@ -241,11 +272,7 @@ def transcripts_command(
                     pdf = render_transcript(data[en.id])
                     _write(out / f"{safe_stem(transcript_stem(en, 'unofficial'))}.pdf", pdf)
             else:
-                for item in services.issue_official(chunk, req, by=None):
-                    en = item.transcript.enrollment
-                    stem = transcript_stem(en, item.transcript.serial)
-                    _write(out / f"{safe_stem(stem)}.pdf", item.pdf)
-                db.session.commit()
+                _committed(partial(_issue_and_write_all, chunk, req, out))
             written += len(chunk)
             bar.update(len(chunk))
     click.echo(f"{written} transcript(s) of {code} written to {out}.", err=True)
@@ -258,8 +285,7 @@ def store_copies_command() -> None:
     before copies were kept) where re-rendering it as issued still gives the SHA-256 recorded
     at issue; the others stay "stored copy unavailable". Migration 0013 does this at the
     upgrade; run it again on an upgraded database (it stores only what is missing)."""
-    stored, unavailable = services.store_missing_copies()
-    db.session.commit()
+    stored, unavailable = _committed(services.store_missing_copies)
     click.echo(
         f"Official transcripts: {stored} copy(ies) stored byte for byte; {unavailable} "
         "without a stored copy (records changed since issue: 'stored copy unavailable')."

@@ -39,7 +39,7 @@ from school.reports.placement import (
 )
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
 from school.reports.transcript import transcript_stem
-from school.web.commit import save_or_flash, save_or_problems
+from school.web.commit import save
 from school.web.download import download
 from school.web.forms import apply_problems, form_status, validate_all
 from school.web.security import no_referrer
@@ -186,13 +186,13 @@ def issue_official(enrollment_id: int):
         return _not_again(enrollment, previous)
     req = _official_request(form)
     if req is not None:
-        issued_now, problems = save_or_problems(
+        saved = save(
             lambda: services.issue_official(
                 [enrollment], req, by=current_user._get_current_object(), issue_key=key
             )
         )
-        if issued_now:
-            (issued,) = issued_now
+        if saved.result:
+            (issued,) = saved.result
             return redirect(
                 url_for(
                     "reports.official_transcripts",
@@ -203,7 +203,7 @@ def issue_official(enrollment_id: int):
         previous = services.issued_under(key, enrollment.id)  # a second press, at once
         if previous is not None:
             return _not_again(enrollment, previous)
-        apply_problems(form, DomainError(problems))
+        apply_problems(form, DomainError(saved.problems))
     return _official_page(enrollment, form)
 
 
@@ -216,17 +216,15 @@ def download_official(transcript_id: int):
     Refused, back on the transcripts page, when the transcript was revoked or the school
     holds no intact copy."""
     transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
-    pdf, problems = save_or_problems(
-        lambda: services.send_copy(transcript, by=current_user._get_current_object())
+    saved = save(
+        lambda: services.send_copy(transcript, by=current_user._get_current_object()),
+        flash_problems=True,
     )
-    if pdf is None:
-        for messages in problems.values():
-            for message in messages:
-                flash(message, "error")
+    if saved.result is None:
         return redirect(
             url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id)
         )
-    return download(pdf, transcript_stem(transcript.enrollment, transcript.serial), "pdf")
+    return download(saved.result, transcript_stem(transcript.enrollment, transcript.serial), "pdf")
 
 
 @bp.route("/admin/transcripts/<int:transcript_id>/revoke", methods=["POST"])
@@ -235,11 +233,11 @@ def revoke(transcript_id: int):
     transcript = get_authorized(IssuedTranscript, transcript_id, can_manage_transcript)
     form = RevokeForm()
     if form.validate_on_submit():
-        save_or_flash(
+        save(
             lambda: services.revoke(
                 transcript, form.reason.data or "", by=current_user._get_current_object()
             ),
-            f"{transcript.serial} revoked.",
+            done=f"{transcript.serial} revoked.",
         )
     return redirect(url_for("reports.official_transcripts", enrollment_id=transcript.enrollment_id))
 
