@@ -9,13 +9,12 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from school.cohorts import roster
 from school.cohorts.models import Cohort
 from school.extensions import db
 from school.mail import deliver_queued
-from school.web.commit import CONFLICT, commit_or_conflict
+from school.web.commit import save
 
 
 @click.group("roster", help="Import and export cohort rosters (CSV).")
@@ -52,26 +51,26 @@ def import_command(code: str, invite: bool, file: Path) -> None:
                 bar.update(1)
             bar.label = f"{file.name}: {name}"
 
-        try:
+        def import_and_count() -> roster.ImportSummary:
             summary = roster.import_roster(
                 cohort=cohort, data=data, by=None, invite=invite, step=step
             )
-        except roster.RosterRejected as exc:
-            db.session.rollback()
+            bar.update(1)
+            bar.label = f"{file.name}: saving"
+            return summary
+
+        saved = save(import_and_count, keep=(roster.RosterRejected,))
+        if isinstance(saved.error, roster.RosterRejected):
             bar.label = f"{file.name}: refused"
             bar.update(len(roster.STEPS) + 1)
-            _print_problems(file.name, exc.lines)
+            _print_problems(file.name, saved.error.lines)
             raise SystemExit(1)
-        except IntegrityError:
-            db.session.rollback()
-            click.echo(f"error: {CONFLICT}", err=True)
+        if not saved.ok or saved.result is None:  # a lost race: nothing was written
+            for messages in saved.problems.values():
+                for message in messages:
+                    click.echo(f"error: {message}", err=True)
             raise SystemExit(1)
-        bar.update(1)
-        bar.label = f"{file.name}: saving"
-        conflict = commit_or_conflict()
-        if conflict:
-            click.echo(f"error: {conflict}", err=True)
-            raise SystemExit(1)
+        summary = saved.result
         bar.update(1)
     if invite:
         deliver_queued()

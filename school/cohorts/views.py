@@ -47,7 +47,7 @@ from school.database import school_today
 from school.errors import DomainError
 from school.extensions import db
 from school.pagination import parse_page
-from school.web.commit import CONFLICT, RACED, commit_or_conflict, commit_or_show, save_or_problems
+from school.web.commit import save
 from school.web.download import download
 from school.web.forms import apply_problems, validate_all
 from school.web.inputs import MAX_ID, db_id
@@ -97,10 +97,8 @@ def programs():
 def new_program():
     form = ProgramForm()
     if validate_all(form, lambda: services.program_problems(_program_data(form), current=None)):
-        ok, program = commit_or_show(
-            form, lambda: services.create_program(data=_program_data(form))
-        )
-        if ok:
+        saved = save(lambda: services.create_program(data=_program_data(form)), form=form)
+        if saved.ok and (program := saved.result) is not None:
             flash(f"Program {program.code} created. Now add its courses.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=program.id))
     return render_template("cohorts/program_form.html", form=form, program=None)
@@ -119,11 +117,12 @@ def edit_program(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = ProgramForm(obj=program)
     if validate_all(form, lambda: services.program_problems(_program_data(form), current=program)):
-        ok, _ = commit_or_show(
-            form, lambda: services.update_program(program=program, data=_program_data(form))
+        saved = save(
+            lambda: services.update_program(program=program, data=_program_data(form)),
+            form=form,
+            done="Program saved.",
         )
-        if ok:
-            flash("Program saved.", "success")
+        if saved.ok:
             return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/program_form.html", form=form, program=program)
 
@@ -136,10 +135,10 @@ def new_course(program_id: int):
     if validate_all(
         form, lambda: services.course_problems(program, _course_data(form), current=None)
     ):
-        ok, course = commit_or_show(
-            form, lambda: services.add_course(program=program, data=_course_data(form))
+        saved = save(
+            lambda: services.add_course(program=program, data=_course_data(form)), form=form
         )
-        if ok:
+        if saved.ok and (course := saved.result) is not None:
             flash(f"Course {course.code} added.", "success")
             return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/course_form.html", form=form, program=program, course=None)
@@ -153,11 +152,12 @@ def edit_course(course_id: int):
     if validate_all(
         form, lambda: services.course_problems(course.program, _course_data(form), current=course)
     ):
-        ok, _ = commit_or_show(
-            form, lambda: services.update_course(course=course, data=_course_data(form))
+        saved = save(
+            lambda: services.update_course(course=course, data=_course_data(form)),
+            form=form,
+            done="Course saved.",
         )
-        if ok:
-            flash("Course saved.", "success")
+        if saved.ok:
             return redirect(url_for("cohorts.program_detail", program_id=course.program_id))
     return render_template(
         "cohorts/course_form.html", form=form, program=course.program, course=course
@@ -171,14 +171,7 @@ def move_course(course_id: int, direction: str):
     program_id = course.program_id
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.move_course(course=course, direction=direction)
-    except DomainError as exc:
-        db.session.rollback()
-        for message in exc.problems.get("", []):
-            flash(message, "error")
-    else:
-        db.session.commit()
+    save(lambda: services.move_course(course=course, direction=direction), flash_problems=True)
     return redirect(url_for("cohorts.program_detail", program_id=program_id) + "#curriculum")
 
 
@@ -235,8 +228,8 @@ def cohorts():
 def new_cohort():
     form = _cohort_form()
     if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=None)):
-        ok, cohort = commit_or_show(form, lambda: services.create_cohort(data=_cohort_data(form)))
-        if ok:
+        saved = save(lambda: services.create_cohort(data=_cohort_data(form)), form=form)
+        if saved.ok and (cohort := saved.result) is not None:
             flash(f"Cohort {cohort.code} created.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort.id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=None)
@@ -263,11 +256,12 @@ def edit_cohort(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = _cohort_form(cohort)
     if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=cohort)):
-        ok, _ = commit_or_show(
-            form, lambda: services.update_cohort(cohort=cohort, data=_cohort_data(form))
+        saved = save(
+            lambda: services.update_cohort(cohort=cohort, data=_cohort_data(form)),
+            form=form,
+            done="Cohort saved.",
         )
-        if ok:
-            flash("Cohort saved.", "success")
+        if saved.ok:
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
 
@@ -283,8 +277,7 @@ def enroll(cohort_id: int):
     if request.method == "GET":
         form.start_date.data = max(cohort.start_date, school_today())
     if form.validate_on_submit():
-        ok, enrollment = commit_or_show(
-            form,
+        saved = save(
             lambda: services.enroll_student(
                 cohort=cohort,
                 email=form.email.data or "",
@@ -293,8 +286,9 @@ def enroll(cohort_id: int):
                 by=current_user._get_current_object(),
                 student_number=form.student_number.data or "",
             ),
+            form=form,
         )
-        if ok:
+        if saved.ok and (enrollment := saved.result) is not None:
             flash(f"{enrollment.student.name} is enrolled in {cohort.code}.", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/enroll.html", form=form, cohort=cohort)
@@ -347,7 +341,7 @@ def change_status(enrollment_id: int):
     unmet: list[str] = []
     if form.validate_on_submit():
         raw = form.to_status.data
-        _, problems = save_or_problems(
+        problems = save(
             lambda: services.change_enrollment_status(
                 enrollment=enrollment,
                 to_status=EnrollmentStatus(raw) if raw in set(EnrollmentStatus) else None,
@@ -356,7 +350,7 @@ def change_status(enrollment_id: int):
                 last_attendance_date=form.last_attendance_date.data,
                 by=current_user._get_current_object(),
             )
-        )
+        ).problems
         if not problems:
             flash("Status changed.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
@@ -373,16 +367,16 @@ def reentry(enrollment_id: int):
     form = _reentry_form()
     if form.validate_on_submit():
         cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
-        ok, new = commit_or_show(
-            form,
+        saved = save(
             lambda: services.reenter_student(
                 earlier=earlier,
                 cohort=cohort,
                 start_date=form.start_date.data,
                 by=current_user._get_current_object(),
             ),
+            form=form,
         )
-        if ok:
+        if saved.ok and (new := saved.result) is not None:
             flash(f"Re-entry recorded in {new.cohort.code}.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=new.id))
     return _enrollment_page(earlier, _status_form(earlier), form)
@@ -463,11 +457,11 @@ def assessments(cohort_id: int, course_id: int):
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         rows = _assessment_rows(request.form)
-        _, errors = save_or_problems(
+        errors = save(
             lambda: grades.save_assessments(
                 cohort=cohort, course=course, rows=rows, by=current_user._get_current_object()
             )
-        )
+        ).problems
         if not errors:
             flash(f"Assessments of {course.code} saved.", "success")
             return redirect(
@@ -523,7 +517,7 @@ def grades_grid(cohort_id: int, course_id: int):
                 abort(400)
             if value.strip() != was.strip():
                 typed[key] = value  # edited here: shown again if the grid comes back
-        changed, errors = save_or_problems(
+        saved = save(
             lambda: grades.save_grades(
                 cohort=cohort,
                 course=course,
@@ -532,6 +526,7 @@ def grades_grid(cohort_id: int, course_id: int):
                 by=current_user._get_current_object(),
             )
         )
+        changed, errors = saved.result, saved.problems
         if not errors:
             flash(
                 f"{changed} change{'s' if changed != 1 else ''} saved in {course.code}."
@@ -574,15 +569,16 @@ def invite_waiting(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = ConfirmForm()
     if form.validate_on_submit():
-        sent = services.invite_waiting_students(
-            cohort=cohort, by=current_user._get_current_object()
+        saved = save(
+            lambda: services.invite_waiting_students(
+                cohort=cohort, by=current_user._get_current_object()
+            ),
+            flash_problems=True,
         )
-        conflict = commit_or_conflict()
-        if conflict:
-            flash(conflict, "error")
-        elif sent:
+        sent = saved.result
+        if saved.ok and sent:
             flash(f"Invitations sent to {sent} student{'s' if sent != 1 else ''}.", "success")
-        else:
+        elif saved.ok:
             flash("Every student has a password or a live invitation; nothing sent.", "info")
     return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id) + "#students")
 
@@ -599,29 +595,26 @@ def import_roster(cohort_id: int):
     chosen = ""  # the name of a file sent back: the browser cannot keep it in the field
     if form.validate_on_submit():
         chosen = form.file.data.filename or ""
-        try:
-            summary = roster.import_roster(
+        saved = save(
+            lambda: roster.import_roster(
                 cohort=cohort,
                 data=form.file.data.read(),
                 by=current_user._get_current_object(),
                 invite=bool(form.invite.data),
-            )
-        except roster.RosterRejected as exc:
-            db.session.rollback()
-            problems = exc.lines
+            ),
+            keep=(roster.RosterRejected,),
+        )
+        if saved.ok and (summary := saved.result) is not None:
+            flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
+            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+        if isinstance(saved.error, roster.RosterRejected):
+            problems = saved.error.lines
             form.file.errors = [
                 f"Nothing was imported: {len(problems)} problem"
                 f"{'s' if len(problems) != 1 else ''} in the file (listed below)."
             ]
-        except RACED:
-            db.session.rollback()
-            form.file.errors = [CONFLICT]
-        else:
-            conflict = commit_or_conflict()
-            if conflict is None:
-                flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
-                return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
-            form.file.errors = [conflict]
+        else:  # a lost race (or another refusal): shown on the file field
+            form.file.errors = [m for messages in saved.problems.values() for m in messages]
     status = 400 if form.errors else 200
     return render_template(
         "cohorts/roster_import.html",
