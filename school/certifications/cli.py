@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from school.certifications.catalog import seed_catalog
-from school.extensions import db
+from school.web.commit import save
 
 
 @click.group("credentials", help="The credential catalog.")
@@ -18,6 +18,8 @@ def credentials_cli() -> None:
 @with_appcontext
 def seed_command() -> None:
     """Add AAPC and AHIMA credentials missing from the catalog; edits are kept."""
-    added = seed_catalog()
-    db.session.commit()
+    saved = save(seed_catalog)
+    if not saved.ok:
+        raise click.ClickException("; ".join(m for ms in saved.problems.values() for m in ms))
+    added = saved.result or 0
     click.echo(f"{added} credential{'s' if added != 1 else ''} added to the catalog.")

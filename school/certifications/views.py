@@ -45,9 +45,8 @@ from school.cohorts.policies import (
 )
 from school.database import school_today
 from school.errors import DomainError
-from school.extensions import db
 from school.reports.letter import letter_refusal
-from school.web.commit import commit_or_show, save_or_problems
+from school.web.commit import Saved, save
 from school.web.forms import form_status, validate_all
 from school.web.inputs import db_id, safe_next_url
 
@@ -79,10 +78,10 @@ def edit_credential(credential_id: int):
     credential = get_authorized(Credential, credential_id, can_manage_credential)
     form = CredentialForm(obj=credential)
     if validate_all(form, lambda: services.credential_problems(credential, _credential_data(form))):
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.update_credential(credential=credential, data=_credential_data(form)),
-        )
+            form=form,
+        ).ok
         if ok:
             flash(f"{credential.code} saved.", "success")
             return redirect(url_for("certifications.credentials"))
@@ -113,9 +112,10 @@ def my_attempts():
     form = _attempt_form()
     me = current_user._get_current_object()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form, lambda: services.record_attempt(student=me, data=_attempt_data(form), by=me)
-        )
+        ok = save(
+            lambda: services.record_attempt(student=me, data=_attempt_data(form), by=me),
+            form=form,
+        ).ok
         if ok:
             flash("Attempt reported; the school will verify it.", "success")
             return redirect(url_for("certifications.my_attempts"))
@@ -136,14 +136,14 @@ def student_attempts(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = _attempt_form()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.record_attempt(
                 student=enrollment.student,
                 data=_attempt_data(form),
                 by=current_user._get_current_object(),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Attempt recorded.", "success")
             return redirect(url_for("certifications.student_attempts", enrollment_id=enrollment_id))
@@ -163,15 +163,22 @@ def verify_attempt(attempt_id: int):
     form = ConfirmForm()
     back = request_back()
     if form.validate_on_submit():
-        try:
-            services.verify_attempt(attempt=attempt, by=current_user._get_current_object())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "info")
-        else:
-            db.session.commit()
+        saved = save(
+            lambda: services.verify_attempt(attempt=attempt, by=current_user._get_current_object())
+        )
+        if saved.ok:
             flash(f"{attempt.credential.code} attempt verified.", "success")
+        else:  # the service's refusal as a note; a lost race as an error
+            flash("; ".join(_messages(saved)), _refusal_category(saved))
     return redirect(back)
+
+
+def _messages(saved: Saved[None]) -> list[str]:
+    return [m for ms in saved.problems.values() for m in ms]
+
+
+def _refusal_category(saved: Saved[None]) -> str:
+    return "info" if isinstance(saved.error, DomainError) else "error"
 
 
 def request_back() -> str:
@@ -212,15 +219,15 @@ def plan(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = StepForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.add_step(
                 program=program,
                 kind=form.kind.data or "",
                 title=form.title.data or "",
                 required=bool(form.required.data),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Step added.", "success")
             return redirect(url_for("certifications.plan", program_id=program_id))
@@ -234,14 +241,14 @@ def plan_rule(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = RuleForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.set_rule(
                 program=program,
                 mock_count=form.mock_count.data,
                 threshold=form.mock_threshold.data,
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Readiness rule saved.", "success")
             return redirect(url_for("certifications.plan", program_id=program_id))
@@ -271,8 +278,7 @@ def record_progress(enrollment_id: int):
         )
         if step is None:
             abort(404)
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.record_step(
                 enrollment=enrollment,
                 step=step,
@@ -280,7 +286,8 @@ def record_progress(enrollment_id: int):
                 score=form.score.data or "",
                 by=current_user._get_current_object(),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash(f"{step.title} recorded for {enrollment.student.name}.", "success")
             return redirect(url_for("certifications.record_progress", enrollment_id=enrollment_id))
@@ -326,8 +333,7 @@ def credentials_held(enrollment_id: int):
     form = AwardForm()
     form.credential_id.choices = [("", "Choose…"), *queries.credential_choices()]
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.award_credential(
                 student=enrollment.student,
                 credential_id=form.credential_id.data,
@@ -336,7 +342,8 @@ def credentials_held(enrollment_id: int):
                 apprentice=bool(form.apprentice.data),
                 by=current_user._get_current_object(),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Credential recorded.", "success")
             return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
@@ -350,7 +357,7 @@ def add_ceu(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = CeuForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(form, lambda: _add_ceu(enrollment.student, form))
+        ok = save(lambda: _add_ceu(enrollment.student, form), form=form).ok
         if ok:
             flash("CEUs recorded.", "success")
             return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
@@ -375,16 +382,15 @@ def apprentice_removed(award_id: int):
     form = RemoveApprenticeForm()
     enrollment_id = request.form.get("enrollment_id", type=db_id)  # None unless an id
     if form.validate_on_submit():
-        try:
-            services.remove_apprentice(
+        saved = save(
+            lambda: services.remove_apprentice(
                 award=award, removed_on=form.removed_on.data, by=current_user._get_current_object()
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(" ".join(m for ms in exc.problems.values() for m in ms), "error")
-        else:
-            db.session.commit()
+        )
+        if saved.ok:
             flash(f"{award.credential.code} apprentice designation removed.", "success")
+        else:
+            flash(" ".join(_messages(saved)), "error")
     if enrollment_id:
         return redirect(url_for("certifications.credentials_held", enrollment_id=enrollment_id))
     return redirect(url_for("certifications.ceus_behind"))
@@ -396,7 +402,7 @@ def my_ceus():
     form = CeuForm()
     me = current_user._get_current_object()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(form, lambda: _add_ceu(me, form))
+        ok = save(lambda: _add_ceu(me, form), form=form).ok
         if ok:
             flash("CEUs recorded.", "success")
             return redirect(url_for("certifications.my_attempts") + "#ceus")
@@ -442,7 +448,7 @@ def step_grid(cohort_id: int, step_id: int):
                 day = None
             entries[eid] = (day, request.form.get(f"score-{eid}", ""))
         if not errors:
-            saved, errors = save_or_problems(
+            outcome = save(
                 lambda: services.record_step_grid(
                     cohort_id=cohort.id,
                     step=step,
@@ -450,6 +456,7 @@ def step_grid(cohort_id: int, step_id: int):
                     by=current_user._get_current_object(),
                 )
             )
+            saved, errors = outcome.result, outcome.problems
             if not errors:
                 flash(
                     f"{step.title}: {saved} result{'s' if saved != 1 else ''} recorded.", "success"

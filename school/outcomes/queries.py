@@ -1,5 +1,5 @@
-"""Reads for graduate outcomes: the graduates list (with the follow-up list of unknowns) and
-one graduate's record."""
+"""Reads for graduate outcomes: the programs the pages filter by, the graduates list (with the
+follow-up list of unknowns) and one graduate's record."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, 
 from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
-from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.extensions import db
 from school.outcomes.models import Classification, Job, Unavailability
 from school.pagination import Page, contains_pattern, paginate
@@ -23,6 +23,16 @@ STATUSES = {
     "unavailable": "Unavailable for employment",
     "unknown": "Unknown (follow up)",
 }
+
+
+def program_by_code(code: str) -> Program | None:
+    """The program whose code is ``code`` (as typed in a filter), or None (one statement)."""
+    return db.session.scalars(select(Program).where(Program.code == code)).one_or_none()
+
+
+def programs() -> list[Program]:
+    """Every program, by code: the choices of the program filter (one statement)."""
+    return list(db.session.scalars(select(Program).order_by(Program.code)))
 
 
 def employment_facts() -> dict[str, ColumnElement[bool]]:

@@ -25,17 +25,15 @@ from school.cohorts.models import Enrollment, EnrollmentStatus, Program
 from school.cohorts.policies import can_manage_enrollment
 from school.csvfile import csv_text
 from school.database import school_today
-from school.errors import DomainError
-from school.extensions import db
 from school.links import LinkInvalid, open_link_page, require_opened
 from school.outcomes import queries, rates, services
 from school.outcomes.forms import JobForm, UnavailableForm, VerifyJobForm, VersionForm
 from school.outcomes.models import Job
 from school.outcomes.policies import can_manage_job
 from school.pagination import parse_page
-from school.web.commit import commit_or_show, save_or_flash
+from school.web.commit import save
 from school.web.download import download
-from school.web.forms import apply_problems, form_status, validate_all
+from school.web.forms import form_status, validate_all
 from school.web.security import no_referrer
 
 bp = Blueprint("outcomes", __name__, template_folder="templates")
@@ -74,7 +72,7 @@ def report_args() -> tuple[rates.Period | None, Program | None, dict[str, str]]:
     program = None
     code = request.args.get("program", "").strip()
     if code:
-        program = db.session.query(Program).filter(Program.code == code).one_or_none()
+        program = queries.program_by_code(code)
         if program is None:
             errors["program"] = f"There is no program with code {code[:20]}."
     period = rates.Period(start, end) if start and end and not errors else None
@@ -107,7 +105,7 @@ def outcome_rates():
         errors=errors,
         args=request.args,
         program=program,
-        programs=db.session.query(Program).order_by(Program.code).all(),
+        programs=queries.programs(),
         last_year=rates.reporting_year(school_today(), month=month),
         this_year=rates.reporting_year(school_today(), month=month, completed=False),
         labels=rates.LABELS,
@@ -174,7 +172,7 @@ def graduates():
     program_id = None
     code = args.get("program", "").strip()
     if code:
-        program = db.session.query(Program).filter(Program.code == code).one_or_none()
+        program = queries.program_by_code(code)
         if program is None:
             errors["program"] = f"There is no program with code {code[:20]}."
         else:
@@ -205,7 +203,7 @@ def graduates():
         status=status,
         statuses=queries.STATUSES,
         counts=counts,
-        programs=db.session.query(Program).order_by(Program.code).all(),
+        programs=queries.programs(),
         args=args,
         errors=errors,
     ), (400 if errors else 200)
@@ -259,12 +257,12 @@ def add_job(enrollment_id: int):
     enrollment = _graduate(enrollment_id)
     form = JobForm()
     if validate_all(form, lambda: services.job_problems(_job_data(form))):
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.add_job(
                 enrollment=enrollment, data=_job_data(form), by=current_user._get_current_object()
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Job recorded.", "success")
             return redirect(url_for("outcomes.graduate", enrollment_id=enrollment.id))
@@ -285,15 +283,15 @@ def edit_job(job_id: int):
         if job.source not in services.ENTERED_SOURCES:
             form.source.data = None  # the employer verified it; an edit needs a new source
     if validate_all(form, lambda: services.job_problems(_job_data(form))):
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.edit_job(
                 job=job,
                 data=_job_data(form),
                 version=form.version.data,
                 by=current_user._get_current_object(),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Job saved.", "success")
             return redirect(url_for("outcomes.graduate", enrollment_id=job.enrollment_id))
@@ -307,7 +305,7 @@ def _job_action(job_id: int, action, done: str):  # type: ignore[no-untyped-def]
     enrollment_id = job.enrollment_id
     form = VersionForm()
     if form.validate_on_submit():
-        save_or_flash(lambda: action(job, form.version.data), done)
+        save(lambda: action(job, form.version.data), done=done)
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment_id))
 
 
@@ -341,8 +339,7 @@ def mark_unavailable(enrollment_id: int):
     enrollment = _graduate(enrollment_id)
     form = UnavailableForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        ok = save(
             lambda: services.mark_unavailable(
                 enrollment=enrollment,
                 reason=form.reason.data or "",
@@ -350,7 +347,8 @@ def mark_unavailable(enrollment_id: int):
                 note=form.note.data or "",
                 by=current_user._get_current_object(),
             ),
-        )
+            form=form,
+        ).ok
         if ok:
             flash("Recorded as unavailable for employment.", "success")
             return redirect(url_for("outcomes.graduate", enrollment_id=enrollment.id))
@@ -363,11 +361,11 @@ def clear_unavailable(enrollment_id: int):
     enrollment = _graduate(enrollment_id)
     form = VersionForm()
     if form.validate_on_submit():
-        save_or_flash(
+        save(
             lambda: services.clear_unavailable(
                 enrollment=enrollment, by=current_user._get_current_object()
             ),
-            "The unavailable-for-employment record was removed.",
+            done="The unavailable-for-employment record was removed.",
         )
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment.id))
 
@@ -403,24 +401,22 @@ def verify_job(link_id: int):
         form.start_date.data = job.start_date
         form.hours.data = "full" if job.full_time else "part"
     if form.validate_on_submit():
-        try:
-            services.verify_by_link(
+        saved = save(
+            lambda: services.verify_by_link(
                 link_id=link.id,
                 job_title=form.job_title.data or "",
                 start_date=form.start_date.data,
                 hours=form.hours.data or "",
                 signature=form.signature.data or "",
                 note=form.note.data or "",
-            )
-        except LinkInvalid as exc:
-            db.session.rollback()
-            return _link_refused(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            keep=(LinkInvalid,),
+        )
+        if saved.ok:
             return render_template("outcomes/verify_done.html", job=job)
+        if isinstance(saved.error, LinkInvalid):
+            return _link_refused(saved.error)
     return render_template(
         "outcomes/verify_job.html", form=form, job=job, student=job.enrollment.student
     ), form_status(form)
