@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from school.extensions import db
 from school.internships import services
 from school.mail import deliver_queued
+from school.web.commit import save
 
 
 @click.group("hours", help="Externship hour logs.")
@@ -19,8 +19,10 @@ def hours_cli() -> None:
 @with_appcontext
 def request_confirmation_command() -> None:
     """Email each supervisor one single-use link for the pending logs of their sites."""
-    sent = services.request_confirmations(by=None)
-    db.session.commit()
+    saved = save(lambda: services.request_confirmations(by=None))
+    if not saved.ok:
+        raise click.ClickException(" ".join(m for ms in saved.problems.values() for m in ms))
+    sent = saved.result or 0
     delivered = deliver_queued()
     click.echo(
         f"{sent} supervisor{'s' if sent != 1 else ''} emailed"

@@ -22,7 +22,6 @@ from school.auth.models import Role
 from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.database import school_today, utcnow
-from school.errors import DomainError
 from school.extensions import db
 from school.internships import queries, services
 from school.internships.forms import (
@@ -52,8 +51,8 @@ from school.internships.policies import (
 )
 from school.links import LinkInvalid, load_link, open_link_page, require_opened
 from school.pagination import parse_page
-from school.web.commit import commit_or_show
-from school.web.forms import apply_problems, form_status, validate_all
+from school.web.commit import save
+from school.web.forms import form_status, validate_all
 from school.web.inputs import db_id
 from school.web.security import client_ip, no_referrer, user_agent
 
@@ -99,8 +98,9 @@ def sites():
 def new_site():
     form = SiteForm()
     if validate_all(form, lambda: services.site_problems(_site_data(form), current=None)):
-        ok, site = commit_or_show(form, lambda: services.create_site(data=_site_data(form)))
-        if ok:
+        saved = save(lambda: services.create_site(data=_site_data(form)), form=form)
+        if saved.ok:
+            site = saved.result
             flash(f"{site.name} added. Record its affiliation agreement next.", "success")
             return redirect(url_for("internships.site_detail", site_id=site.id))
     return render_template("internships/site_form.html", form=form, site=None)
@@ -131,9 +131,12 @@ def edit_site(site_id: int):
     if not form.is_submitted():
         form.setting_type.data = site.setting_type.value
     if validate_all(form, lambda: services.site_problems(_site_data(form), current=site)):
-        ok, _ = commit_or_show(form, lambda: services.update_site(site=site, data=_site_data(form)))
-        if ok:
-            flash("Site saved.", "success")
+        saved = save(
+            lambda: services.update_site(site=site, data=_site_data(form)),
+            form=form,
+            done="Site saved.",
+        )
+        if saved.ok:
             return redirect(url_for("internships.site_detail", site_id=site_id))
     return render_template("internships/site_form.html", form=form, site=site)
 
@@ -144,17 +147,17 @@ def add_agreement(site_id: int):
     site = get_authorized(Site, site_id, can_manage_site)
     form = AgreementForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        saved = save(
             lambda: services.add_agreement(
                 site=site,
                 signed_on=form.signed_on.data,
                 expires_on=form.expires_on.data,
                 note=(form.note.data or "").strip(),
             ),
+            form=form,
+            done="Agreement recorded.",
         )
-        if ok:
-            flash("Agreement recorded.", "success")
+        if saved.ok:
             return redirect(url_for("internships.site_detail", site_id=site_id))
     return _site_page(site, agreement_form=form), 400
 
@@ -165,16 +168,17 @@ def add_supervisor(site_id: int):
     site = get_authorized(Site, site_id, can_manage_site)
     form = SupervisorForm()
     if form.validate_on_submit():
-        ok, user = commit_or_show(
-            form,
+        saved = save(
             lambda: services.add_supervisor(
                 site=site,
                 email=form.email.data or "",
                 name=form.name.data or "",
                 by=current_user._get_current_object(),
             ),
+            form=form,
         )
-        if ok:
+        if saved.ok:
+            user = saved.result
             flash(f"{user.name} supervises at {site.name}.", "success")
             return redirect(url_for("internships.site_detail", site_id=site_id) + "#supervisors")
     return _site_page(site, supervisor_form=form), 400
@@ -193,8 +197,7 @@ def new_placement(enrollment_id: int):
     if not form.is_submitted():
         form.required_hours.data = enrollment.cohort.program.externship_hours or None
     if form.validate_on_submit():
-        ok, placement = commit_or_show(
-            form,
+        saved = save(
             lambda: services.create_placement(
                 enrollment=enrollment,
                 data=services.PlacementData(
@@ -206,8 +209,10 @@ def new_placement(enrollment_id: int):
                 ),
                 by=current_user._get_current_object(),
             ),
+            form=form,
         )
-        if ok:
+        if saved.ok:
+            placement = saved.result
             flash(f"{enrollment.student.name} is placed at {placement.site.name}.", "success")
             return redirect(url_for("internships.placement_detail", placement_id=placement.id))
     return render_template("internships/placement_form.html", form=form, enrollment=enrollment)
@@ -238,14 +243,14 @@ def end_placement(placement_id: int):
     placement = get_authorized(Placement, placement_id, can_manage_placement)
     form = EndPlacementForm()
     if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form,
+        saved = save(
             lambda: services.end_placement(
                 placement=placement, ended_on=form.ended_on.data, reason=form.reason.data or ""
             ),
+            form=form,
+            done="The placement was ended early.",
         )
-        if ok:
-            flash("The placement was ended early.", "success")
+        if saved.ok:
             return redirect(url_for("internships.placement_detail", placement_id=placement_id))
     return _placement_page(placement, form), 400
 
@@ -272,16 +277,16 @@ def externship():
         if validate_all(
             form, lambda: services.log_problems(placement, _log_data(form), current=None)[0]
         ):
-            ok, _ = commit_or_show(
-                form,
+            saved = save(
                 lambda: services.add_log(
                     placement=placement,
                     data=_log_data(form),
                     by=current_user._get_current_object(),
                 ),
+                form=form,
+                done="Hours logged; your supervisor will confirm them.",
             )
-            if ok:
-                flash("Hours logged; your supervisor will confirm them.", "success")
+            if saved.ok:
                 return redirect(url_for("internships.externship"))
     elif placement is None and request.method == "POST":
         abort(404)
@@ -309,14 +314,14 @@ def edit_log(log_id: int):
     if log.status in services.EDITABLE and validate_all(
         form, lambda: services.log_problems(log.placement, _log_data(form), current=log)[0]
     ):
-        ok, _ = commit_or_show(
-            form,
+        saved = save(
             lambda: services.edit_log(
                 log=log, data=_log_data(form), by=current_user._get_current_object()
             ),
+            form=form,
+            done="Log changed and sent to your supervisor again.",
         )
-        if ok:
-            flash("Log changed and sent to your supervisor again.", "success")
+        if saved.ok:
             return redirect(url_for("internships.externship"))
     return render_template(
         "internships/log_form.html", form=form, log=log, editable=services.EDITABLE
@@ -329,14 +334,10 @@ def withdraw_log(log_id: int):
     log = get_authorized(HourLog, log_id, can_edit_log)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_log(log=log, by=current_user._get_current_object())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash("Log withdrawn.", "success")
+        save(
+            lambda: services.withdraw_log(log=log, by=current_user._get_current_object()),
+            done="Log withdrawn.",
+        )
     return redirect(url_for("internships.externship"))
 
 
@@ -361,8 +362,8 @@ def supervisor_hours():
         ids = queries.decidable_logs(current_user.id, chosen)
         if len(ids) != len(chosen):
             abort(404)  # a log of another site, as if it did not exist
-        try:
-            outcome = services.decide_logs(
+        saved = save(
+            lambda: services.decide_logs(
                 log_ids=ids,
                 decision=form.decision.data or "",
                 note=form.note.data or "",
@@ -370,12 +371,11 @@ def supervisor_hours():
                 via=DecisionChannel.PORTAL,
                 ip=client_ip(),
                 user_agent=user_agent(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if saved.ok:
+            outcome = saved.result
             if outcome.decided:
                 n = len(outcome.decided)
                 done = DONE_WORDS.get(form.decision.data or "", "decided")
@@ -409,8 +409,7 @@ def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-unt
     if evaluation is not None and not form.is_submitted():
         form.fill_from(evaluation)
     if form.validate_on_submit():
-        ok, saved = commit_or_show(
-            form,
+        result = save(
             lambda: services.save_evaluation(
                 placement=placement,
                 by=current_user._get_current_object(),
@@ -418,7 +417,9 @@ def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-unt
                 version=form.version.data,
                 before_hours_complete=bool(form.before_hours_complete.data),
             ),
+            form=form,
         )
+        ok, saved = result.ok, result.result
         if ok and saved == services.EvaluationSaved.SENT:
             name = placement.enrollment.student.name
             flash(f"Evaluation of {name} sent. Thank you.", "success")
@@ -502,26 +503,24 @@ def confirm_batch(link_id: int):
             )
             for log in logs
         }
-        try:
-            outcome = services.decide_by_link(
+        saved = save(
+            lambda: services.decide_by_link(
                 link_id=link.id,
                 signature=form.signature.data or "",
                 decisions=decisions,
                 ip=client_ip(),
                 user_agent=user_agent(),
-            )
-        except LinkInvalid as exc:
-            db.session.rollback()
-            return _link_refused(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.problems
-            apply_problems(form, exc)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            keep=(LinkInvalid,),
+        )
+        if isinstance(saved.error, LinkInvalid):
+            return _link_refused(saved.error)
+        if saved.ok:
             return render_template(
-                "internships/link_done.html", count=len(outcome.decided), supervisor=link.user
+                "internships/link_done.html", count=len(saved.result.decided), supervisor=link.user
             )
+        errors = saved.problems
     return render_template(
         "internships/confirm_batch.html", link=link, logs=logs, form=form, errors=errors
     ), (400 if errors else 200)
@@ -532,14 +531,18 @@ def confirm_batch(link_id: int):
 def request_confirmation():
     form = DecisionForm()
     if form.validate_on_submit():
-        sent = services.request_confirmations(by=current_user._get_current_object())
-        db.session.commit()
-        flash(
-            f"{sent} supervisor{'s' if sent != 1 else ''} emailed a confirmation link."
-            if sent
-            else "No hour log is waiting for a supervisor.",
-            "success" if sent else "info",
+        saved = save(
+            lambda: services.request_confirmations(by=current_user._get_current_object()),
+            flash_problems=True,
         )
+        sent = saved.result or 0
+        if saved.ok:
+            flash(
+                f"{sent} supervisor{'s' if sent != 1 else ''} emailed a confirmation link."
+                if sent
+                else "No hour log is waiting for a supervisor.",
+                "success" if sent else "info",
+            )
     return redirect(url_for("internships.sites"))
 
 
