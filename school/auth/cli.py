@@ -9,9 +9,8 @@ from flask.cli import with_appcontext
 
 from school.auth import services
 from school.auth.models import Role
-from school.errors import DomainError
-from school.extensions import db
 from school.mail import deliver_queued
+from school.web.commit import save
 
 role_option = click.option(
     "--role",
@@ -38,15 +37,15 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = services.create_user(
+    saved = save(
+        lambda: services.create_user(
             email=email, name=name or email.split("@")[0], role=Role(role), password=password
         )
-    except DomainError as exc:
-        db.session.rollback()
-        _report(exc)
+    )
+    user = saved.result
+    if not saved.ok or user is None:
+        _report(saved.problems)
         raise SystemExit(1)
-    db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
 
@@ -57,19 +56,19 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
 @with_appcontext
 def invite_user_command(email: str, name: str, role: str) -> None:
     """Invite someone by email: they choose their password from the emailed link."""
-    try:
-        user = services.invite_user(email=email, name=name, role=Role(role), invited_by=None)
-    except DomainError as exc:
-        db.session.rollback()
-        _report(exc)
+    saved = save(
+        lambda: services.invite_user(email=email, name=name, role=Role(role), invited_by=None)
+    )
+    user = saved.result
+    if not saved.ok or user is None:
+        _report(saved.problems)
         raise SystemExit(1)
-    db.session.commit()
     sent = deliver_queued()
     where = "sent" if sent else "queued (see the Outbox page or run `flask outbox send`)"
     click.echo(f"Invited {user.role.value} {user.email} (id {user.id}); email {where}.")
 
 
-def _report(exc: DomainError) -> None:
-    for field, messages in exc.problems.items():
+def _report(problems: dict[str, list[str]]) -> None:
+    for field, messages in problems.items():
         for message in messages:
             click.echo(f"error: {field + ': ' if field else ''}{message}", err=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -28,9 +30,8 @@ from school.auth.forms import (
 from school.auth.models import Role, TokenPurpose, User
 from school.auth.policies import can_manage_user
 from school.errors import DomainError, TooManyAttempts
-from school.extensions import db
 from school.pagination import parse_page
-from school.web.commit import commit_or_conflict, commit_or_show
+from school.web.commit import commit_early, save
 from school.web.forms import apply_problems
 from school.web.inputs import safe_next_url
 from school.web.security import client_ip, no_referrer, user_agent
@@ -38,14 +39,19 @@ from school.web.security import client_ip, no_referrer, user_agent
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _start_session(user: User, *, remember: bool = False) -> None:
-    """Sign this browser in as ``user``: a new server-side sign-in whose secret the session
-    and remember cookies carry (school.auth.sessions). The caller commits."""
-    # A new session for a new identity: nothing from before sign-in carries over.
-    session.clear()
+def _record_session(user: User, *, remember: bool = False) -> None:
+    """Record a new server-side sign-in of ``user`` (school.auth.sessions); the caller saves
+    it with the rest of the request, then calls :func:`_start_session`."""
     sessions.start_login_session(
         user=user, remember=remember, ip=client_ip(), user_agent=user_agent()
     )
+
+
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """Sign this browser in as ``user``, once its recorded sign-in is saved: the session and
+    remember cookies carry the sign-in's secret."""
+    # A new session for a new identity: nothing from before sign-in carries over.
+    session.clear()
     login_user(user, remember=remember)
     if not remember:
         session["_remember"] = "clear"  # drop a remember cookie an earlier user left here
@@ -67,13 +73,11 @@ def _end_session() -> None:
     logout_user()
 
 
-def _signed_out(done: str):  # type: ignore[no-untyped-def]
-    """Commit a sign-out the caller has recorded and clear this browser's session (in that
-    order: the flash goes into the cleared session). If the database refuses the commit,
-    nothing ended: the browser stays signed in and is told so."""
-    conflict = commit_or_conflict()
-    if conflict:
-        flash(conflict, "error")
+def _signed_out(action: Callable[[], object], done: str):  # type: ignore[no-untyped-def]
+    """Save a sign-out (``action``) and clear this browser's session (in that order: the
+    flash goes into the cleared session). If the database refuses it, nothing ended: the
+    browser stays signed in and is told so."""
+    if not save(action, flash_problems=True).ok:
         return redirect(url_for("auth.account"))
     _end_session()
     flash(done, "success")
@@ -91,23 +95,25 @@ def login():
     if form.validate_on_submit():
         try:
             attempt = services.start_login(email=form.email.data, ip=client_ip())
-            db.session.commit()  # the attempt counts before the slow password check
+            commit_early("sign-in throttle")  # the attempt counts before the slow check
             user = services.finish_login(attempt, password=form.password.data)
         except TooManyAttempts as exc:
-            db.session.commit()  # keep the counted failure and its audit row
+            commit_early("sign-in throttle")  # keep the counted failure and its audit row
             retry_minutes = _minutes(exc)
             status = 429
             form.form_errors = [
                 f"Too many failed sign-in attempts. {_wait_message(exc)} Or reset your password."
             ]
         except DomainError as exc:
-            db.session.commit()
+            commit_early("sign-in throttle")  # keep the counted failure and its audit row
             apply_problems(form, exc)
         else:
-            _start_session(user, remember=bool(form.remember.data))
-            db.session.commit()
-            flash(f"Welcome, {user.name}.", "success")
-            return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
+            remember = bool(form.remember.data)
+            if save(lambda: _record_session(user, remember=remember), form=form).ok:
+                _start_session(user, remember=remember)
+                flash(f"Welcome, {user.name}.", "success")
+                next_url = safe_next_url(request.args.get("next"))
+                return redirect(next_url or url_for("core.dashboard"))
     response = current_app.make_response((render_template("auth/login.html", form=form), status))
     if retry_minutes:
         response.headers["Retry-After"] = str(retry_minutes * 60)
@@ -121,8 +127,8 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     # This browser's sign-in ends on the server: its cookies, kept or copied, are worthless.
-    sessions.end_login_session(user=current_user._get_current_object())
-    return _signed_out("You are signed out.")
+    user = current_user._get_current_object()
+    return _signed_out(lambda: sessions.end_login_session(user=user), "You are signed out.")
 
 
 @bp.route("/account")
@@ -141,8 +147,10 @@ def logout_everywhere():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    services.logout_everywhere(user=current_user)
-    return _signed_out("You are signed out on every device.")
+    user = current_user._get_current_object()
+    return _signed_out(
+        lambda: services.logout_everywhere(user=user), "You are signed out on every device."
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -152,14 +160,14 @@ def change_password():
     status, retry_after = 200, None
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        current = form.current.data or ""
-        try:
-            current_ok = False
-            if current:
-                attempt = services.start_password_check(user=user, ip=client_ip())
-                db.session.commit()  # counted before the slow check, which holds no lock
-                current_ok = services.finish_password_check(attempt, current=current)
-                db.session.commit()  # kept even if the new password is refused below
+        # This browser signs in afresh with the new version (others have ended); a device
+        # that was kept signed in stays so, with a fresh cookie.
+        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        remember = cookie in request.cookies
+
+        def change() -> None:
+            current = form.current.data or ""
+            current_ok = _current_password_ok(user, current)
             services.change_password(
                 user=user,
                 current=current,
@@ -167,23 +175,30 @@ def change_password():
                 password=form.password.data or "",
                 confirm=form.confirm.data or "",
             )
-        except TooManyAttempts as exc:
-            db.session.rollback()
-            status, retry_after = 429, exc.retry_after
-            form.current.errors = [_wait_message(exc)]
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            # This browser signs in afresh with the new version (others have ended); a
-            # device that was kept signed in stays so, with a fresh cookie.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            _start_session(user, remember=remembered in request.cookies)
-            db.session.commit()
+            _record_session(user, remember=remember)
+
+        saved = save(change, form=form, keep=(TooManyAttempts,))
+        if isinstance(saved.error, TooManyAttempts):
+            status, retry_after = 429, saved.error.retry_after
+            form.current.errors = [_wait_message(saved.error)]
+        elif saved.ok:
+            _start_session(user, remember=remember)
             flash("Your password is changed. You were signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return render_template("auth/change_password.html", form=form), status, headers
+
+
+def _current_password_ok(user: User, current: str) -> bool:
+    """Check a signed-in user's current password, counted like a sign-in attempt (or
+    :class:`TooManyAttempts`)."""
+    if not current:
+        return False
+    attempt = services.start_password_check(user=user, ip=client_ip())
+    commit_early("sign-in throttle")  # counted before the slow check, which holds no lock
+    current_ok = services.finish_password_check(attempt, current=current)
+    commit_early("sign-in throttle")  # kept even if the new password is refused
+    return current_ok
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -191,9 +206,9 @@ def change_password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data, ip=client_ip())
-        db.session.commit()
-        return render_template("auth/forgot_sent.html", email=form.email.data)
+        email = form.email.data
+        if save(lambda: services.request_password_reset(email=email, ip=client_ip()), form=form).ok:
+            return render_template("auth/forgot_sent.html", email=email)
     return render_template("auth/forgot.html", form=form)
 
 
@@ -229,21 +244,21 @@ def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # t
         return _link_refused(exc)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+
+        def set_password() -> User:
             user = action(
                 token_id=link_id,
                 password=form.password.data or "",
                 confirm=form.confirm.data or "",
             )
-        except services.TokenInvalid as exc:
-            db.session.rollback()
-            return _link_refused(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_problems(form, exc)
-        else:
-            _start_session(user)  # also forgets opened links and whoever was signed in here
-            db.session.commit()
+            _record_session(user)
+            return user
+
+        saved = save(set_password, form=form, keep=(services.TokenInvalid,))
+        if isinstance(saved.error, services.TokenInvalid):
+            return _link_refused(saved.error)
+        if saved.ok and saved.result is not None:
+            _start_session(saved.result)  # also forgets opened links and whoever was here
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("core.dashboard"))
     return render_template(template, form=form, user=record.user)
@@ -314,16 +329,17 @@ def invite():
     if request.method == "GET" and request.args.get("role") in {r.value for r in Role}:
         form.role.data = request.args["role"]
     if form.validate_on_submit():
-        ok, user = commit_or_show(
-            form,
+        saved = save(
             lambda: services.invite_user(
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
                 invited_by=current_user._get_current_object(),
             ),
+            form=form,
         )
-        if ok:
+        user = saved.result
+        if saved.ok and user is not None:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
     return render_template("auth/invite.html", form=form)
@@ -343,15 +359,8 @@ def _admin_action(user_id: int, action, done: str):  # type: ignore[no-untyped-d
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(user=user, by=current_user._get_current_object())
-    except DomainError as exc:
-        db.session.rollback()
-        for message in exc.problems.get("", []):
-            flash(message, "error")
-    else:
-        db.session.commit()
-        flash(done.format(email=user.email), "success")
+    by = current_user._get_current_object()
+    save(lambda: action(user=user, by=by), done=done.format(email=user.email))
     return redirect(url_for("auth.user_detail", user_id=user_id))
 
 
