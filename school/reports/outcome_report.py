@@ -18,6 +18,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from school.config import DEFAULTS
+from school.formats import format_date
 from school.outcomes import rates
 from school.reports.pdf import (
     ACCENT,
@@ -33,7 +34,6 @@ from school.reports.pdf import (
     styles,
     table,
 )
-from school.web.templating import date_label
 
 WIDTH = 7.1 * inch  # letter less the margins
 BELOW = colors.HexColor("#b03a2e")
@@ -78,7 +78,7 @@ def _scope(report: rates.Report) -> str:
 
 def _period(report: rates.Report, date_format: str) -> str:
     start, end = report.period.start, report.period.end
-    return f"{date_label(start, date_format)} – {date_label(end, date_format)}"
+    return f"{format_date(start, date_format)} – {format_date(end, date_format)}"
 
 
 def _header(
@@ -93,13 +93,13 @@ def _header(
     # A period that has not ended is counted as of a day (``Report.as_of``).
     as_of = report.as_of
     unfinished = (
-        f" The period has not ended: counted as of <b>{e(date_label(as_of, date_format))}</b>."
+        f" The period has not ended: counted as of <b>{e(format_date(as_of, date_format))}</b>."
         if as_of
         else ""
     )
     intro = p(
-        f"Period <b>{e(date_label(report.period.start, date_format))}</b> to "
-        f"<b>{e(date_label(report.period.end, date_format))}</b> (both days included)."
+        f"Period <b>{e(format_date(report.period.start, date_format))}</b> to "
+        f"<b>{e(format_date(report.period.end, date_format))}</b> (both days included)."
         f"{unfinished} A rate "
         "is marked <b>below</b> when it falls under its threshold; with a denominator of 0 "
         "there is no rate (—).",

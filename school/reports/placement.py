@@ -44,6 +44,7 @@ from school.certifications.queries import pass_figures
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.csvfile import csv_text
 from school.extensions import db
+from school.formats import format_percent, percent_of
 from school.internships.models import RATINGS, Evaluation, Placement, PlacementStatus, SettingType
 from school.internships.queries import placement_totals
 from school.outcomes.models import Classification, Job
@@ -64,7 +65,7 @@ from school.reports.pdf import (
     styles,
     table,
 )
-from school.web.templating import format_date, format_percent, percent_of
+from school.web.templating import format_date
 
 PLACEMENT_STATES = {
     "none": "No placement",
@@ -115,7 +116,7 @@ class ExamLine:
     sat: int
     passed: int
     passed_first: int
-    pass_rate: Decimal | None  # percent, two decimals (templating.percent_of)
+    pass_rate: Decimal | None  # percent, two decimals (formats.percent_of)
     first_attempt_rate: Decimal | None
 
 

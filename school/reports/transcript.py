@@ -1,6 +1,7 @@
 """Progress transcripts: one query for a whole batch of enrollments builds frozen
 :class:`TranscriptData`; :func:`render_transcript` turns one into PDF bytes without touching
-the database (DESIGN.md §3 rule 5)."""
+the database or the app's configuration: the data carries the school's date pattern
+(DESIGN.md §3 rule 5)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from school import formats
 from school.certifications.models import Attempt, AwardedCredential, StepKind, StepResult
 from school.certifications.queries import number_attempts, plans_of, verdict_for
 from school.cohorts.grading import ResultState
 from school.cohorts.models import Enrollment, EnrollmentStatus
 from school.cohorts.standings import standings_for, with_program
+from school.config import DEFAULTS
 from school.extensions import db
 from school.internships.models import Evaluation, Placement
 from school.internships.queries import placement_totals
@@ -114,6 +117,7 @@ class TranscriptData:
     issued_at: dt.datetime
     issued_label: str  # issued_at in the school's time zone, as printed
     official: Official | None = None
+    date_format: str = DEFAULTS["DATE_FORMAT"]  # the school's, for the dates the renderer writes
 
     def with_official(self, official: Official) -> TranscriptData:
         return replace(self, official=official)
@@ -281,6 +285,7 @@ def transcripts_data(
             school=config["SCHOOL_NAME"],
             school_address=config.get("SCHOOL_ADDRESS") or "",
             logo=logo,
+            date_format=config["DATE_FORMAT"],
             student=student.name,
             student_number=student.student_number or "—",
             email=student.email,
@@ -352,12 +357,14 @@ def _student(data: TranscriptData) -> Flowable:
     def pair(label: str, value: str) -> list[Flowable]:
         return [p(e(label), s.head), p(value, s.cell)]
 
-    status = f"{e(data.status)} since {e(format_date(data.status_date))}"
+    start = formats.format_date(data.start_date, data.date_format)
+    since = formats.format_date(data.status_date, data.date_format)
+    status = f"{e(data.status)} since {e(since)}"
     rows = [
         pair("Student", f"<b>{e(data.student)}</b>")
         + pair("Student number", e(data.student_number)),
         pair("Program", e(data.program)) + pair("Cohort", e(data.cohort)),
-        pair("Start date", e(format_date(data.start_date))) + pair("Status", status),
+        pair("Start date", e(start)) + pair("Status", status),
     ]
     t = Table(rows, colWidths=[0.95 * inch, 2.6 * inch, 1.05 * inch, 2.5 * inch])
     t.setStyle(
@@ -452,7 +459,7 @@ def _exam_prep(data: TranscriptData) -> list[Flowable]:
                 p(e(st.title), s.cell),
                 st.kind,
                 "Yes" if st.required else "Optional",
-                format_date(st.done_on) if st.done_on else "—",
+                formats.format_date(st.done_on, data.date_format) if st.done_on else "—",
                 "" if st.score is None else f"{_num(st.score)}%",
             ]
         )
@@ -477,7 +484,7 @@ def _certification(data: TranscriptData) -> list[Flowable]:
                 [
                     a.credential,
                     str(a.number),
-                    format_date(a.exam_date),
+                    formats.format_date(a.exam_date, data.date_format),
                     a.version,
                     _num(a.score),
                     p(result, s.cell),
@@ -494,7 +501,7 @@ def _certification(data: TranscriptData) -> list[Flowable]:
             rows.append(
                 [
                     p(f"<b>{e(c.code)}</b> {e(c.name)}", s.cell),
-                    p(e(format_date(c.awarded_on)), s.cell),
+                    p(e(formats.format_date(c.awarded_on, data.date_format)), s.cell),
                     p(e(c.member_id), s.cell),
                     p(e(c.apprentice), s.cell),
                 ]

@@ -12,91 +12,54 @@ with ``number``. Machine formats stay ISO: CSV files, ``<input type=date>`` valu
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 
+from school import formats
 from school.audit import action_label
 from school.auth.models import Role
+from school.formats import format_number, format_percent, format_share, percent_of
 from school.web.navigation import nav_items, nav_section
+
+__all__ = ["format_number", "format_percent", "format_share", "percent_of"]  # pure, re-used
+
+
+def _pattern() -> str:
+    return str(current_app.config["DATE_FORMAT"])
+
+
+def _zone() -> str:
+    return str(current_app.config["TIMEZONE"])
 
 
 def local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return formats.local(value, _zone())
 
 
-def date_label(value: dt.date, pattern: str) -> str:
-    """``value`` written with ``pattern`` (the school's ``DATE_FORMAT``): the one place a
-    date becomes text, for pages and for the pure PDF renderers that are handed the pattern."""
-    return value.strftime(pattern)
+# ``value`` written with a pattern: the pure school.formats.format_date, by its older name.
+date_label = formats.format_date
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
     """A date (or a moment, on its day in the school's zone) as the school writes it."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = local(value).date()
-    return date_label(value, current_app.config["DATE_FORMAT"])
+    return formats.format_moment_date(value, _pattern(), _zone())
 
 
 def format_time(value: dt.datetime | None) -> str:
     """The time of a moment in the school's zone: ``3:04 PM EST``."""
-    if value is None:
-        return ""
-    return local(value).strftime("%-I:%M %p %Z")
+    return formats.format_time(value, _zone())
 
 
 def format_datetime(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{format_date(value)} {format_time(value)}"
+    return formats.format_datetime(value, _pattern(), _zone())
 
 
 def format_period(period: Any) -> str:
     """A range of days (anything with ``start`` and ``end`` dates): ``Jul 1, 2025 – Jun 30,
     2026``."""
     return f"{format_date(period.start)} – {format_date(period.end)}"
-
-
-HUNDREDTH = Decimal("0.01")
-
-
-def percent_of(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
-    """``part`` as a percentage of ``whole``, rounded half up to 2 decimals; None when
-    ``whole`` is 0 (no share to show)."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(HUNDREDTH, ROUND_HALF_UP)
-
-
-def format_percent(value: Decimal | int | None) -> str:
-    """A computed percentage with exactly two decimals, half up: ``88.89%``, ``100.00%``;
-    ``—`` when there is none. Pure (the PDF renderers use it too)."""
-    if value is None:
-        return "—"
-    number = Decimal(value)
-    if not number.is_finite() or abs(number) >= 10**15:  # never a computed share
-        return f"{format_number(number)}%"
-    rounded = number.quantize(HUNDREDTH, ROUND_HALF_UP)
-    return f"{rounded.copy_abs() if rounded.is_zero() else rounded}%"
-
-
-def format_share(part: Decimal | int, whole: Decimal | int) -> str:
-    """``part`` of ``whole`` as a percentage: ``{{ confirmed|share(required) }}``."""
-    return format_percent(percent_of(part, whole))
-
-
-def format_number(value: Decimal | int | float | None) -> str:
-    """A quantity without trailing zeros: 10.00 -> "10", 3.50 -> "3.5"."""
-    if value is None:
-        return ""
-    number = Decimal(value)
-    text = f"{number.normalize():f}"
-    return text
 
 
 def url_with(**changes: Any) -> str:
