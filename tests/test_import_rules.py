@@ -38,7 +38,9 @@ WIRING = {"__init__", "cli", "demo", "models", "mail_cli", "backup_cli"}
 
 def _imports(path: Path) -> Iterator[str]:
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom) and node.module == "school":
+            yield from (f"school.{alias.name}" for alias in node.names)  # a module of school
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.module
         elif isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import User
@@ -32,6 +32,7 @@ from school.certifications.readiness import ResultView, StepView, Verdict, readi
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.standings import ColumnCell, OverviewColumn, StandingSection
 from school.extensions import db
+from school.internships.models import HourLog, LogStatus, Placement
 
 
 @dataclass(frozen=True)
@@ -348,3 +349,27 @@ def alumni_behind(today: dt.date) -> list[BehindRow]:
             if cycle.behind(today):
                 rows.append(BehindRow(students[sid], cycle, cycle.expected(today)))
     return sorted(rows, key=lambda r: (r.cycle.earned - r.expected, r.student.name))
+
+
+# --- the experience letter's precondition (the letter itself is drawn by reports/) ---------
+
+NO_HOURS = (
+    "The experience letter attests only hours a supervisor confirmed, and none of this "
+    "student’s externship hours are confirmed yet."
+)
+
+
+def _confirmed_hours(student_id: int) -> Select[tuple[Decimal]]:
+    return (
+        select(func.coalesce(func.sum(HourLog.hours), 0))
+        .join(Placement, Placement.id == HourLog.placement_id)
+        .join(Enrollment, Enrollment.id == Placement.enrollment_id)
+        .where(Enrollment.student_id == student_id, HourLog.status == LogStatus.CONFIRMED)
+    )
+
+
+def letter_refusal(student_id: int) -> str | None:
+    """Why the student's experience letter cannot be drafted (:data:`NO_HOURS`), or None
+    when it can: one statement, for the page that links to the letter."""
+    hours = Decimal(str(db.session.scalar(_confirmed_hours(student_id)) or 0))
+    return NO_HOURS if hours <= 0 else None

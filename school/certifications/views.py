@@ -45,7 +45,6 @@ from school.cohorts.policies import (
 )
 from school.database import school_today
 from school.errors import DomainError
-from school.reports.letter import letter_refusal
 from school.web.commit import Saved, save
 from school.web.forms import form_status, validate_all
 from school.web.inputs import db_id, safe_next_url
@@ -321,7 +320,7 @@ def _credentials_page(enrollment: Enrollment, **forms: object):  # type: ignore[
         award_form=award_form,
         ceu_form=forms.get("ceu_form") or CeuForm(),
         remove_form=RemoveApprenticeForm(),
-        letter_refused=letter_refusal(enrollment.student_id),
+        letter_refused=queries.letter_refusal(enrollment.student_id),
         today=school_today(),
     ), status
 

@@ -20,21 +20,17 @@ from pathlib import Path
 from flask import current_app
 from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, Spacer
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from school.auth.models import User
 from school.certifications.models import AwardedCredential
+from school.certifications.queries import NO_HOURS  # noqa: F401  (the letter refuses with it)
 from school.cohorts.models import Enrollment
 from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement
 from school.reports.pdf import Frame, build, document_header, e, p, styles, table
 from school.web.templating import format_date
-
-NO_HOURS = (
-    "The experience letter attests only hours a supervisor confirmed, and none of this "
-    "student’s externship hours are confirmed yet."
-)
 
 
 @dataclass(frozen=True)
@@ -74,22 +70,6 @@ def letter_stem(data: LetterData) -> str:
     the student number and the credential."""
     number = data.student_number or f"student-{data.student_id}"
     return f"experience-letter-{number}-{data.credential}"
-
-
-def _confirmed_hours(student_id: int) -> Select[tuple[Decimal]]:
-    return (
-        select(func.coalesce(func.sum(HourLog.hours), 0))
-        .join(Placement, Placement.id == HourLog.placement_id)
-        .join(Enrollment, Enrollment.id == Placement.enrollment_id)
-        .where(Enrollment.student_id == student_id, HourLog.status == LogStatus.CONFIRMED)
-    )
-
-
-def letter_refusal(student_id: int) -> str | None:
-    """Why the student's experience letter cannot be drafted (:data:`NO_HOURS`), or None
-    when it can: one statement, for the page that links to the letter."""
-    hours = Decimal(str(db.session.scalar(_confirmed_hours(student_id)) or 0))
-    return NO_HOURS if hours <= 0 else None
 
 
 def letter_data(award: AwardedCredential, today: dt.date, *, duties: int = 5) -> LetterData:
