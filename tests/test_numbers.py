@@ -41,7 +41,8 @@ HOURS_MESSAGE = "Enter hours between 0.25 and 24."
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
     monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
-    monkeypatch.setattr("school.internships.views.school_today", lambda: TODAY)
+    for views in ("sites", "placements", "hours", "supervisor"):
+        monkeypatch.setattr(f"school.internships.views.{views}.school_today", lambda: TODAY)
     monkeypatch.setattr("school.outcomes.services.school_today", lambda: TODAY)
 
 
