@@ -86,7 +86,7 @@ def test_list_filters_by_program_and_status(client, login_as, app, monkeypatch):
     login_as("admin")
     today = dt.date(2026, 11, 27)
     monkeypatch.setattr("school.cohorts.queries.school_today", lambda: today)
-    monkeypatch.setattr("school.cohorts.views.school_today", lambda: today)
+    monkeypatch.setattr("school.cohorts.views.cohorts.school_today", lambda: today)
     with app.app_context():
         diploma, prep = make_program(code="MBC-DIP"), make_program(code="CPC-PREP")
         make_cohort(program=diploma, code="MBC-2025-01", start=dt.date(2025, 1, 6), weeks=40)
