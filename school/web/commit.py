@@ -160,26 +160,3 @@ def _check_saved(response: Response) -> Response:
 
 def init_commit_path(app: Flask) -> None:
     app.after_request(_check_saved)
-
-
-# --- the former helpers, kept only while issue 15 moves their callers to save() -------------
-# TODO(issue 15): delete once no view or command calls them.
-
-
-def commit_or_conflict() -> str | None:
-    saved = save(lambda: None)
-    return None if saved.ok else CONFLICT
-
-
-def save_or_problems(action: Callable[[], T]) -> tuple[T | None, dict[str, list[str]]]:
-    saved = save(action)
-    return saved.result, saved.problems
-
-
-def commit_or_show(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
-    saved = save(action, form=form)
-    return saved.ok, saved.result
-
-
-def save_or_flash(action: Callable[[], object], done: str) -> bool:
-    return save(action, done=done).ok

@@ -9,8 +9,6 @@ another connection commit the same email between the invitation's check and its 
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-import school
 from school.audit import AuditEvent
 from school.auth import services, sessions
 from school.auth.models import AuthToken, LoginSession, LoginThrottle, Role, User
@@ -330,19 +327,3 @@ def test_users_create_refused_at_flush_reports_conflict_and_writes_nothing(app, 
     assert result.exit_code == 1
     assert f"error: {CONFLICT}" in result.output
     assert _count(app, User) == 0
-
-
-# --- no other commit path ----------------------------------------------------------------------
-
-AUTH = Path(school.__file__).parent / "auth"
-HAND_WRITTEN = re.compile(
-    r"db\.session\.(commit|rollback)\(|commit_or_conflict|commit_or_show|save_or_problems"
-    r"|save_or_flash"
-)
-
-
-@pytest.mark.parametrize("module", ["views.py", "cli.py"])
-def test_auth_pages_and_commands_commit_only_through_save(module):
-    """The lead widens this to every school/*/views.py as the other domains move."""
-    source = (AUTH / module).read_text()
-    assert not HAND_WRITTEN.findall(source)

@@ -305,7 +305,7 @@ def test_loading_the_signed_in_user_is_one_statement(app, make_client, count_que
 def test_a_sign_out_the_database_refuses_ends_nothing_and_says_so(
     app, make_client, monkeypatch, url
 ):
-    """Signing out commits through the request's one commit path (web.commit_or_conflict):
+    """Signing out commits through the request's one commit path (web.commit.save):
     a commit refused as a lost race is rolled back and shown, never a 500, and the browser
     and its sign-in stay as they were."""
     email, user_id = _user(app)
