@@ -20,6 +20,7 @@ from school.demo.data import (
 )
 from school.demo.load import load_demo
 from school.extensions import db
+from school.web.commit import save
 
 # The demo's logins and names, which the tests read from here.
 __all__ = [
@@ -70,8 +71,9 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException(
             f"The database already has {existing} users. The demo needs an empty database."
         )
-    load_demo()
-    db.session.commit()
+    saved = save(load_demo)
+    if not saved.ok:
+        raise click.ClickException("; ".join(m for ms in saved.problems.values() for m in ms))
     click.echo("Demo school loaded.")
     print_demo_logins()
 
