@@ -456,7 +456,9 @@ def _graded_enrollment_with_placement(app, *, phone="(555) 010-2030"):
 def test_enrollment_page_shows_the_open_placement_grades_and_phone_with_links(
     client, login_as, app, monkeypatch
 ):
-    monkeypatch.setattr("school.cohorts.views.enrollments.school_today", lambda: dt.date(2027, 4, 15))
+    monkeypatch.setattr(
+        "school.cohorts.views.enrollments.school_today", lambda: dt.date(2027, 4, 15)
+    )
     login_as("admin")
     enrollment_id, cohort_id, placement_id = _graded_enrollment_with_placement(app)
     page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)
