@@ -34,12 +34,12 @@ preload_app = True
 
 
 def post_fork(server, worker):  # gunicorn calls it with both
-    from school.extensions import db
-
     app = server.app.wsgi()
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose(close=False)
+    db = getattr(app, "extensions", {}).get("sqlalchemy")  # None for a bare WSGI callable
+    if db is not None:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
 
 
 # Request lines to standard output, errors to standard error (the service manager keeps
