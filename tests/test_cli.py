@@ -24,6 +24,7 @@ from school.cohorts.standings import cohort_overview
 from school.database import school_today
 from school.extensions import db
 from school.internships.models import (
+    Agreement,
     Evaluation,
     HourLog,
     LogStatus,
@@ -127,6 +128,14 @@ def test_demo_loads_once_and_its_logins_work(app, client):
     assert _users(app) == len(DEMO_USERS) + len(DEMO_ROSTER_NAMES) + len(DEMO_PAST_NAMES)
 
     with app.app_context():
+        # Every load numbers alike: the earlier agreements follow their sites' ids (a set of
+        # sites was iterated in memory order, swapping ids between loads).
+        earlier = db.session.scalars(
+            select(Agreement.site_id)
+            .where(Agreement.note == "Earlier agreement (since renewed)")
+            .order_by(Agreement.id)
+        ).all()
+        assert len(earlier) >= 2 and earlier == sorted(earlier)
         programs = {p.code: p for p in db.session.scalars(select(Program))}
         assert set(programs) == {"MBC-DIP", "CPC-PREP"}
         diploma = [c.title for c in programs["MBC-DIP"].courses]

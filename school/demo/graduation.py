@@ -63,7 +63,9 @@ def graduate(enrollments: list[Enrollment], sites: dict[str, Site]) -> None:
 
 def _earlier_agreements(cohort: Cohort, sites: dict[str, Site], first_day: dt.date) -> None:
     """The agreement, before the current one, of each site that took the past cohort."""
-    for site in {sites[name] for name, _late in DEMO_PAST_EXTERNSHIPS.values()}:
+    # In the order of the sites' ids, so that every load numbers the agreements alike.
+    taken = {sites[name] for name, _late in DEMO_PAST_EXTERNSHIPS.values()}
+    for site in sorted(taken, key=lambda site: site.id):
         if agreement_in_force(site, first_day) is None:
             add_agreement(
                 site=site,
