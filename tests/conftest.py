@@ -5,6 +5,7 @@ that sends CSRF tokens the way a browser does; query counting."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import shutil
@@ -238,6 +239,17 @@ class Client(FlaskClient):
     def button(self, url: str, *, page: str, **kwargs: Any):  # type: ignore[no-untyped-def]
         """Press a POST button found on ``page``."""
         return self.submit(url, {}, page=page, **kwargs)
+
+
+@pytest.fixture
+def set_today(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.date], None]:
+    """Pins the school's today (school.database.school_today, the app's one clock) for the
+    test: `set_today(dt.date(2027, 5, 10))`. Timestamps (utcnow) keep running."""
+
+    def pin(day: dt.date) -> None:
+        monkeypatch.setattr("school.database._date_in", lambda time_zone: day)
+
+    return pin
 
 
 @pytest.fixture

@@ -39,11 +39,8 @@ HOURS_MESSAGE = "Enter hours between 0.25 and 24."
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
-    for views in ("sites", "placements", "hours", "supervisor"):
-        monkeypatch.setattr(f"school.internships.views.{views}.school_today", lambda: TODAY)
-    monkeypatch.setattr("school.outcomes.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _error(page: str, field: str) -> str:

@@ -21,8 +21,8 @@ TODAY = dt.date(2027, 8, 1)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _credential(code: str) -> Credential:

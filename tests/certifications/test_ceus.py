@@ -51,8 +51,8 @@ def test_the_current_cycle_rolls_over_and_behind_means_below_a_steady_pace():
     assert late.behind(TODAY) and late.expected(TODAY) == D("28.5")
 
 
-def test_award_rules_and_the_apprentice_removal(app, monkeypatch):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: TODAY)
+def test_award_rules_and_the_apprentice_removal(app, set_today):
+    set_today(TODAY)
     with app.app_context():
         seed_catalog()
         admin = make_user(role=Role.ADMIN, password=None)
@@ -86,9 +86,8 @@ def test_award_rules_and_the_apprentice_removal(app, monkeypatch):
         )
 
 
-def test_admin_records_credentials_and_ceus_and_the_behind_list(client, login_as, app, monkeypatch):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: TODAY)
-    monkeypatch.setattr("school.certifications.views.school_today", lambda: TODAY)
+def test_admin_records_credentials_and_ceus_and_the_behind_list(client, login_as, app, set_today):
+    set_today(TODAY)
     login_as("admin")
     with app.app_context():
         seed_catalog()

@@ -31,9 +31,8 @@ RACES = [
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: TODAY)
-    monkeypatch.setattr("school.certifications.views.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _losing(monkeypatch, name: str, error: Exception) -> None:

@@ -88,8 +88,8 @@ def _plan(app, *, instructor=None):
         return cohort.id, steps
 
 
-def test_recording_a_step_is_checked(app, monkeypatch):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: dt.date(2027, 5, 10))
+def test_recording_a_step_is_checked(app, set_today):
+    set_today(dt.date(2027, 5, 10))
     cohort_id, (task, mock1, _mock2) = _plan(app)
     with app.app_context():
         enrollment = make_enrollment(cohort=db.session.get(Cohort, cohort_id))
@@ -131,9 +131,9 @@ def test_recording_a_step_is_checked(app, monkeypatch):
 
 
 def test_instructor_records_two_mocks_and_the_student_sees_ready(
-    client, app, make_client, monkeypatch
+    client, app, make_client, set_today
 ):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: dt.date(2027, 5, 10))
+    set_today(dt.date(2027, 5, 10))
     with app.app_context():
         teacher = make_user(role=Role.INSTRUCTOR)
         db.session.commit()
@@ -232,8 +232,8 @@ def test_admin_builds_the_plan_with_errors_at_the_fields(client, login_as, app):
         )
 
 
-def test_a_step_for_the_whole_cohort_in_one_form(client, app, monkeypatch, make_client):
-    monkeypatch.setattr("school.certifications.services.school_today", lambda: dt.date(2027, 5, 10))
+def test_a_step_for_the_whole_cohort_in_one_form(client, app, set_today, make_client):
+    set_today(dt.date(2027, 5, 10))
     with app.app_context():
         teacher = make_user(role=Role.INSTRUCTOR)
         outsider = make_user(role=Role.INSTRUCTOR)

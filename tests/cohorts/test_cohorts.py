@@ -82,11 +82,10 @@ def test_end_must_come_after_start(client, login_as, app):
     assert "The last day must come after the first day." in html
 
 
-def test_list_filters_by_program_and_status(client, login_as, app, monkeypatch):
+def test_list_filters_by_program_and_status(client, login_as, app, set_today):
     login_as("admin")
     today = dt.date(2026, 11, 27)
-    monkeypatch.setattr("school.cohorts.queries.school_today", lambda: today)
-    monkeypatch.setattr("school.cohorts.views.cohorts.school_today", lambda: today)
+    set_today(today)
     with app.app_context():
         diploma, prep = make_program(code="MBC-DIP"), make_program(code="CPC-PREP")
         make_cohort(program=diploma, code="MBC-2025-01", start=dt.date(2025, 1, 6), weeks=40)

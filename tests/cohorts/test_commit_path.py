@@ -138,8 +138,10 @@ def test_a_roster_import_that_lost_a_race_shows_the_conflict_on_the_file_field(
 
 
 @pytest.mark.parametrize("error", RACES)
-def test_the_roster_command_that_lost_a_race_prints_the_conflict(app, monkeypatch, tmp_path, error):
-    monkeypatch.setattr("school.cohorts.roster.school_today", lambda: dt.date(2026, 9, 1))
+def test_the_roster_command_that_lost_a_race_prints_the_conflict(
+    app, monkeypatch, set_today, tmp_path, error
+):
+    set_today(dt.date(2026, 9, 1))
     with app.app_context():
         make_cohort(code="MBC-2026-01", start=dt.date(2026, 9, 14))
         db.session.commit()

@@ -34,9 +34,9 @@ TODAY = dt.date(2027, 6, 1)
 
 
 @pytest.fixture(autouse=True)
-def school_today(monkeypatch):
+def school_today(set_today):
     """These tests record changes up to TODAY; changes cannot be dated in the future."""
-    monkeypatch.setattr("school.cohorts.services.school_today", lambda: TODAY)
+    set_today(TODAY)
 
 
 def _cohort(app, code="MBC-2026-01"):
@@ -454,11 +454,9 @@ def _graded_enrollment_with_placement(app, *, phone="(555) 010-2030"):
 
 
 def test_enrollment_page_shows_the_open_placement_grades_and_phone_with_links(
-    client, login_as, app, monkeypatch
+    client, login_as, app, set_today
 ):
-    monkeypatch.setattr(
-        "school.cohorts.views.enrollments.school_today", lambda: dt.date(2027, 4, 15)
-    )
+    set_today(dt.date(2027, 4, 15))
     login_as("admin")
     enrollment_id, cohort_id, placement_id = _graded_enrollment_with_placement(app)
     page = client.get(f"/admin/enrollments/{enrollment_id}").get_data(as_text=True)

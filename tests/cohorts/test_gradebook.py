@@ -31,8 +31,8 @@ TODAY = dt.date(2027, 6, 1)
 
 
 @pytest.fixture(autouse=True)
-def school_today(monkeypatch):
-    monkeypatch.setattr("school.cohorts.services.school_today", lambda: TODAY)
+def school_today(set_today):
+    set_today(TODAY)
 
 
 def _setup(app, *, students=2, instructor=None, courses=3):

@@ -28,8 +28,8 @@ CLEAN = (
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.cohorts.roster.school_today", lambda: dt.date(2026, 9, 1))
+def today(set_today):
+    set_today(dt.date(2026, 9, 1))
 
 
 @pytest.fixture

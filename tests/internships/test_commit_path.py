@@ -47,8 +47,8 @@ RACES = [
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _race(monkeypatch, name: str, error: Exception) -> None:
@@ -115,7 +115,7 @@ def test_a_supervisor_decision_that_lost_a_race_shows_the_conflict_beside_the_fo
 
 @pytest.mark.parametrize("error", RACES)
 def test_a_link_decision_that_lost_a_race_shows_the_conflict_on_the_link_page(
-    client, app, mailbox, monkeypatch, error
+    client, app, mailbox, monkeypatch, set_today, error
 ):
     logs = _two_logs(app)
     assert _request(app) == 1
@@ -134,7 +134,7 @@ def test_a_link_decision_that_lost_a_race_shows_the_conflict_on_the_link_page(
         assert _hour_events() == 0
     # The link still works once the race is over.
     monkeypatch.undo()
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
+    set_today(TODAY)
     response = client.submit(
         batch_url, {f"decision-{i}": "confirm" for i in logs} | {"signature": "Grace Liu"}
     )

@@ -31,10 +31,8 @@ SENT = RATED | {"would_hire": "yes", "comments": "Careful coder"}
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
-    for views in ("sites", "placements", "hours", "supervisor"):
-        monkeypatch.setattr(f"school.internships.views.{views}.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _placement(app, *, confirmed: int = 85, required: int = 160) -> tuple[int, str]:

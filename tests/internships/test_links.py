@@ -20,8 +20,8 @@ TODAY = dt.date(2027, 4, 15)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _two_logs(app, boss_email="boss@site.example.com"):

@@ -33,10 +33,8 @@ TODAY = dt.date(2027, 4, 15)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
-    for views in ("sites", "placements", "hours", "supervisor"):
-        monkeypatch.setattr(f"school.internships.views.{views}.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def test_admin_adds_a_site_with_agreement_and_supervisor_then_places_a_student(

@@ -29,8 +29,8 @@ TODAY = dt.date(2027, 4, 15)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.internships.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _problems(call) -> dict[str, list[str]]:

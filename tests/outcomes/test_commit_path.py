@@ -25,8 +25,8 @@ RACES = [
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.outcomes.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _events() -> int:

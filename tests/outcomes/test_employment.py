@@ -23,8 +23,8 @@ TODAY = dt.date(2026, 11, 27)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("school.outcomes.services.school_today", lambda: TODAY)
+def today(set_today):
+    set_today(TODAY)
 
 
 def _graduate(app, *, name="Ann Lee", graduated=dt.date(2026, 3, 1), cohort=None) -> int:
