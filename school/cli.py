@@ -10,28 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from school.auth.models import Role, User
-from school.demo.data import (
-    DEMO_IMPORTED_LOGINS,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    DEMO_PAST_NAMES,
-    DEMO_ROSTER_NAMES,
-    DEMO_USERS,
-)
+from school.demo.data import DEMO_LOGINS, DEMO_PASSWORD
 from school.demo.load import load_demo
 from school.extensions import db
 from school.web.commit import save
-
-# The demo's logins and names, which the tests read from here.
-__all__ = [
-    "DEMO_IMPORTED_LOGINS",
-    "DEMO_LOGINS",
-    "DEMO_PASSWORD",
-    "DEMO_PAST_NAMES",
-    "DEMO_ROSTER_NAMES",
-    "DEMO_USERS",
-    "demo_command",
-]
 
 
 def schema_problem() -> str | None:

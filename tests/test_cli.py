@@ -10,7 +10,11 @@ from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.certifications.models import Attempt, AwardedCredential, Credential
 from school.certifications.queries import cohort_readiness
-from school.cli import (
+from school.cohorts.grading import ResultState
+from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
+from school.cohorts.standings import cohort_overview
+from school.database import school_today
+from school.demo.data import (
     DEMO_IMPORTED_LOGINS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -18,10 +22,6 @@ from school.cli import (
     DEMO_ROSTER_NAMES,
     DEMO_USERS,
 )
-from school.cohorts.grading import ResultState
-from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
-from school.cohorts.standings import cohort_overview
-from school.database import school_today
 from school.extensions import db
 from school.internships.models import (
     Agreement,

@@ -29,7 +29,7 @@ from werkzeug.routing import IntegerConverter, MapAdapter, Rule
 
 from school.auth.models import Role, User
 from school.auth.services import request_password_reset, send_invitation
-from school.cli import DEMO_PASSWORD, DEMO_USERS
+from school.demo.data import DEMO_PASSWORD, DEMO_USERS
 from school.extensions import db
 from school.internships.services import request_confirmations
 from school.mail import OutboxMessage

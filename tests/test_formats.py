@@ -26,8 +26,8 @@ from werkzeug.routing import RequestRedirect
 
 from school.auth.models import User
 from school.certifications.models import Credential
-from school.cli import DEMO_PASSWORD, DEMO_USERS
 from school.cohorts.models import Cohort, Course, Program
+from school.demo.data import DEMO_PASSWORD, DEMO_USERS
 from school.extensions import db
 from school.reports.models import IssuedTranscript
 from school.web.templating import (

@@ -30,8 +30,8 @@ from werkzeug.routing import RequestRedirect
 
 from school.auth.models import Role, User
 from school.certifications.models import AwardedCredential
-from school.cli import DEMO_LOGINS, DEMO_PASSWORD
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.demo.data import DEMO_LOGINS, DEMO_PASSWORD
 from school.extensions import db
 from school.internships.models import Evaluation, HourLog, LogStatus, Placement, PlacementStatus
 from school.mail import OutboxMessage

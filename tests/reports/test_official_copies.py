@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select, update
 from school.audit import AuditEvent
 from school.auth.models import Role
 from school.auth.passwords import hash_password
-from school.cli import DEMO_PASSWORD, DEMO_USERS
 from school.cohorts.models import Assessment, Course, Enrollment, Score
+from school.demo.data import DEMO_PASSWORD, DEMO_USERS
 from school.extensions import db
 from school.internships.models import LogStatus, Placement
 from school.reports import services
