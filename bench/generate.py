@@ -176,10 +176,11 @@ def generate(
 
     from school.audit import AuditEvent  # noqa: F401  (all tables known)
     from school.auth.models import Role, User
+    from school.bulk import bulk_insert
     from school.certifications.catalog import seed_catalog
     from school.certifications.models import Attempt, Credential
     from school.cohorts.models import Cohort, Course, Enrollment, EnrollmentChange, Program
-    from school.database import bulk_insert, utcnow
+    from school.database import utcnow
     from school.extensions import db
     from school.outcomes.models import Job, Unavailability
 
@@ -525,8 +526,8 @@ def _audit_events(rng: random.Random, now: dt.datetime) -> int:
     from sqlalchemy import select
 
     from school.audit import AuditEvent
+    from school.bulk import bulk_insert
     from school.cohorts.models import Enrollment
-    from school.database import bulk_insert
     from school.extensions import db
     from school.internships.models import Placement
 
@@ -567,8 +568,8 @@ def _grades(rng, cohort_rows, enrollments, target, today, clock) -> None:  # typ
     for each of its students, until about ``target`` scores."""
     from sqlalchemy import select
 
+    from school.bulk import bulk_insert
     from school.cohorts.models import Assessment, Course, Score
-    from school.database import bulk_insert
     from school.extensions import db
 
     courses: dict[int, list[int]] = {}
@@ -632,8 +633,8 @@ def _externships(rng, cohort_rows, enrollments, sites, target_logs, today, now, 
     from sqlalchemy import insert, select
 
     from school.auth.models import Role, User
+    from school.bulk import bulk_insert
     from school.cohorts.models import Program
-    from school.database import bulk_insert
     from school.extensions import db
     from school.internships.models import (
         Agreement,

@@ -91,8 +91,8 @@ def _wire_domains(app: Flask) -> None:
     the other: graduation checks, enrollment cards, cohort overview columns and account
     sections."""
     # Graduation requirements from other domains (the cohorts package never imports them).
-    from school.cohorts.grades import add_graduation_check
-    from school.internships.services import externship_requirement
+    from school.cohorts.gradebook import add_graduation_check
+    from school.internships.queries import externship_requirement
 
     add_graduation_check(app, externship_requirement)
 

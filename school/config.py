@@ -103,6 +103,34 @@ def load_config(
 ) -> None:
     """Fill ``app.config``; raise :class:`ConfigError` when a required setting is missing or
     one of the domains' ``checks`` refuses a value."""
+    _read_sources(app, overrides)
+    env = app.config["ENV"]
+    if env not in ("development", "production", "testing"):
+        raise ConfigError(f"SCHOOL_ENV must be development, production or testing, not {env!r}")
+    relaxed = env in ("development", "testing")
+    missing = _secret_key(app, env)
+    if not relaxed:
+        missing += _production_requirements(app)
+    else:
+        _default_external_url(app, env)
+    missing += _external_url_problems(app, env)
+    missing += _setting_problems(app, checks)
+    if missing:
+        raise ConfigError(
+            "Cannot start with this configuration:\n- "
+            + "\n- ".join(missing)
+            + "\n(For a local try-out, run with SCHOOL_ENV=development.)"
+        )
+    _database_settings(app)
+    secure = not relaxed
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = secure
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _read_sources(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """The defaults, then ``instance/config.py``, then the environment, then ``overrides``."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
     for name in ("SECRET_KEY", "DATABASE_URL"):
@@ -114,51 +142,66 @@ def load_config(
     if app.config.get("TESTING"):
         app.config["ENV"] = "testing"
 
-    env = app.config["ENV"]
-    if env not in ("development", "production", "testing"):
-        raise ConfigError(f"SCHOOL_ENV must be development, production or testing, not {env!r}")
-    relaxed = env in ("development", "testing")
+
+def _secret_key(app: Flask, env: str) -> list[str]:
+    """A missing ``SECRET_KEY`` is a problem in production; development and tests make one."""
+    if app.config.get("SECRET_KEY"):
+        return []
+    if env == "production":
+        return [
+            "SECRET_KEY is not set: set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        ]
+    if env == "testing":
+        app.config["SECRET_KEY"] = "testing-only-secret"  # noqa: S105 (tests only)
+    else:
+        app.config["SECRET_KEY"] = _development_secret(app)
+    return []
+
+
+def _production_requirements(app: Flask) -> list[str]:
+    """What production cannot run without: the site's address and a mail server."""
     missing = []
-    if not app.config.get("SECRET_KEY"):
-        if not relaxed:
-            missing.append(
-                "SECRET_KEY is not set: set it to a long random value "
-                "(python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
-        elif env == "testing":
-            app.config["SECRET_KEY"] = "testing-only-secret"  # noqa: S105 (tests only)
-        else:
-            app.config["SECRET_KEY"] = _development_secret(app)
-    if not relaxed:
-        # Links in emails are built from EXTERNAL_URL, never from the request's Host header
-        # (which a client chooses, and would then receive other people's reset links).
-        if not app.config.get("EXTERNAL_URL"):
-            missing.append(
-                "SCHOOL_EXTERNAL_URL is not set: the address users reach the site at, "
-                "e.g. https://records.example.edu (used for links in emails)."
-            )
-        if not app.config.get("MAIL_SERVER"):
-            missing.append(
-                "SCHOOL_MAIL_SERVER is not set: invitations and password resets are sent by email."
-            )
-    if relaxed and not app.config.get("EXTERNAL_URL"):
-        # Development and tests build links on the address this server is told to serve
-        # (`make run` passes HOST and PORT), never on the request's Host header: the same
-        # code path as production, so a forged Host cannot redirect a reset link anywhere.
-        host = app.config.get("HOST") or "127.0.0.1"
-        port = app.config.get("PORT") or 5000
-        app.config["EXTERNAL_URL"] = (
-            "http://localhost" if env == "testing" else f"http://{host}:{port}"
+    # Links in emails are built from EXTERNAL_URL, never from the request's Host header
+    # (which a client chooses, and would then receive other people's reset links).
+    if not app.config.get("EXTERNAL_URL"):
+        missing.append(
+            "SCHOOL_EXTERNAL_URL is not set: the address users reach the site at, "
+            "e.g. https://records.example.edu (used for links in emails)."
         )
+    if not app.config.get("MAIL_SERVER"):
+        missing.append(
+            "SCHOOL_MAIL_SERVER is not set: invitations and password resets are sent by email."
+        )
+    return missing
+
+
+def _default_external_url(app: Flask, env: str) -> None:
+    """Development and tests build links on the address this server is told to serve
+    (`make run` passes HOST and PORT), never on the request's Host header: the same code
+    path as production, so a forged Host cannot redirect a reset link anywhere."""
+    if app.config.get("EXTERNAL_URL"):
+        return
+    host = app.config.get("HOST") or "127.0.0.1"
+    port = app.config.get("PORT") or 5000
+    app.config["EXTERNAL_URL"] = "http://localhost" if env == "testing" else f"http://{host}:{port}"
+
+
+def _external_url_problems(app: Flask, env: str) -> list[str]:
     external = app.config.get("EXTERNAL_URL")
-    if external:
-        parts = urlsplit(external)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            missing.append(
-                f"SCHOOL_EXTERNAL_URL must be like https://records.example.edu, not {external!r}."
-            )
-        elif env == "production" and parts.scheme != "https":
-            missing.append("SCHOOL_EXTERNAL_URL must use https in production.")
+    if not external:
+        return []
+    parts = urlsplit(external)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        return [f"SCHOOL_EXTERNAL_URL must be like https://records.example.edu, not {external!r}."]
+    if env == "production" and parts.scheme != "https":
+        return ["SCHOOL_EXTERNAL_URL must use https in production."]
+    return []
+
+
+def _setting_problems(app: Flask, checks: Sequence[ConfigCheck]) -> list[str]:
+    """The domains' checks of their own settings, then the reporting year's first month."""
+    missing = []
     for label, check in checks:
         try:
             check(app.config)
@@ -167,13 +210,10 @@ def load_config(
     month = app.config.get("REPORTING_YEAR_START_MONTH")
     if not isinstance(month, int) or not 1 <= month <= 12:
         missing.append(f"SCHOOL_REPORTING_YEAR_START_MONTH must be 1 to 12, not {month!r}.")
-    if missing:
-        raise ConfigError(
-            "Cannot start with this configuration:\n- "
-            + "\n- ".join(missing)
-            + "\n(For a local try-out, run with SCHOOL_ENV=development.)"
-        )
+    return missing
 
+
+def _database_settings(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -188,12 +228,6 @@ def load_config(
             options.setdefault("connect_args", {}).setdefault(
                 "options", "-c jit=off -c random_page_cost=1.1"
             )
-
-    secure = not relaxed
-    if app.config.get("SESSION_COOKIE_SECURE") is None:
-        app.config["SESSION_COOKIE_SECURE"] = secure
-    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
-        app.config["REMEMBER_COOKIE_SECURE"] = secure
 
 
 def database_uri(app: Flask) -> str:

@@ -147,14 +147,7 @@ def _deliver(ids: list[int]) -> int:
 
 def _deliver_in(session: Session, ids: list[int]) -> int:
     cfg = current_app.config
-    messages = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.id.in_(ids),
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.refused_at.is_(None),
-        )
-    ).all()
-    session.commit()  # end the read transaction before a slow network call
+    messages = _unsent(session, ids)
     if not messages:
         return 0
     not_started = {m.id for m in messages}
@@ -171,23 +164,7 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
         for message in messages:
-            # Claim it first: of two senders (a request and `flask outbox send`), only the
-            # one whose guarded update succeeds goes on to send.
-            now = utcnow()
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id,
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.refused_at.is_(None),
-                    or_(
-                        OutboxMessage.claimed_at.is_(None),
-                        OutboxMessage.claimed_at < now - CLAIM_LEASE,
-                    ),
-                )
-                .values(attempts=OutboxMessage.attempts + 1, claimed_at=now)
-            ).rowcount
-            session.commit()
+            claimed = _claim(session, message.id)
             not_started.discard(message.id)
             if not claimed:
                 continue
@@ -200,12 +177,7 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
                 _record_failure(session, {message.id}, str(exc), refused=code >= 500)
                 in_flight.discard(message.id)
                 continue
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id)
-                .values(sent_at=utcnow(), last_error=None, claimed_at=None)
-            )
-            session.commit()
+            _mark_sent(session, message.id)
             in_flight.discard(message.id)
             sent += 1
     except (smtplib.SMTPException, OSError) as exc:
@@ -217,6 +189,50 @@ def _deliver_in(session: Session, ids: list[int]) -> int:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.quit()
     return sent
+
+
+def _unsent(session: Session, ids: list[int]) -> list[OutboxMessage]:
+    """The messages of ``ids`` not yet sent nor refused; the read transaction ends here,
+    before a slow network call."""
+    messages = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.refused_at.is_(None),
+        )
+    ).all()
+    session.commit()  # end the read transaction before a slow network call
+    return list(messages)
+
+
+def _claim(session: Session, message_id: int) -> bool:
+    """Claim a message before sending it: of two senders (a request and `flask outbox send`),
+    only the one whose guarded update succeeds goes on to send."""
+    now = utcnow()
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.refused_at.is_(None),
+            or_(
+                OutboxMessage.claimed_at.is_(None),
+                OutboxMessage.claimed_at < now - CLAIM_LEASE,
+            ),
+        )
+        .values(attempts=OutboxMessage.attempts + 1, claimed_at=now)
+    ).rowcount
+    session.commit()
+    return bool(claimed)
+
+
+def _mark_sent(session: Session, message_id: int) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=utcnow(), last_error=None, claimed_at=None)
+    )
+    session.commit()
 
 
 def _smtp_code(exc: smtplib.SMTPException) -> int:

@@ -206,3 +206,149 @@ def make_log(
     db.session.add(log)
     db.session.flush()
     return log
+
+
+# --- certifications and outcomes ---------------------------------------------------------------
+# Rows the tests set up directly (exam attempts, awards, CEUs, readiness step results, graduate
+# jobs and unavailability); a test of the rules themselves goes through the services instead.
+
+from school.certifications.models import (  # noqa: E402
+    Attempt,
+    AttemptResult,
+    AwardedCredential,
+    CeuEntry,
+    Credential,
+    StepResult,
+)
+from school.outcomes.models import (  # noqa: E402
+    Classification,
+    Job,
+    JobSetting,
+    Source,
+    Unavailability,
+    UnavailableReason,
+)
+
+
+def make_attempt(
+    *,
+    student: User,
+    credential: Credential,
+    exam_date: dt.date = dt.date(2026, 1, 10),
+    result: AttemptResult = AttemptResult.PASSED,
+    verified: bool = True,
+    score: Decimal | None = None,
+) -> Attempt:
+    """A sitting of ``credential``'s exam: verified (an admin's entry), or with
+    ``verified=False`` reported by the student and waiting."""
+    attempt = Attempt(
+        student_id=student.id,
+        credential_id=credential.id,
+        exam_date=exam_date,
+        score=score,
+        result=result,
+        verified_at=utcnow() if verified else None,
+        reported_by_student=not verified,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def make_award(
+    *,
+    student: User,
+    credential: Credential,
+    awarded_on: dt.date = dt.date(2026, 7, 1),
+    member_id: str = "01234567",
+    apprentice: bool = False,
+) -> AwardedCredential:
+    award = AwardedCredential(
+        student_id=student.id,
+        credential_id=credential.id,
+        awarded_on=awarded_on,
+        member_id=member_id,
+        apprentice=apprentice,
+    )
+    db.session.add(award)
+    db.session.flush()
+    return award
+
+
+def make_ceu(
+    *,
+    student: User,
+    earned_on: dt.date,
+    hours: Decimal = Decimal("1.0"),
+    provider: str = "AAPC",
+    category: str = "Coding",
+) -> CeuEntry:
+    entry = CeuEntry(
+        student_id=student.id,
+        earned_on=earned_on,
+        hours=hours,
+        provider=provider,
+        category=category,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def make_step_result(
+    *,
+    enrollment: Enrollment,
+    step_id: int,
+    completed_on: dt.date,
+    score: Decimal | None = None,
+) -> StepResult:
+    """A readiness step done (a task: no score; a mock exam: its score)."""
+    result = StepResult(
+        enrollment_id=enrollment.id, step_id=step_id, completed_on=completed_on, score=score
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def make_job(
+    *,
+    enrollment_id: int,
+    start_date: dt.date,
+    classification: Classification = Classification.IN_FIELD,
+    employer: str = "Mercy General",
+    job_title: str = "Coder",
+    setting: JobSetting | SettingType = SettingType.HOSPITAL,
+    source: Source = Source.DOCUMENTS,
+) -> Job:
+    """A graduate's full-time job, as recorded from documents."""
+    job = Job(
+        enrollment_id=enrollment_id,
+        employer=employer,
+        job_title=job_title,
+        setting=setting,
+        start_date=start_date,
+        classification=classification,
+        full_time=True,
+        source=source,
+        version=1,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def make_unavailability(
+    *,
+    enrollment_id: int,
+    documented_on: dt.date,
+    reason: UnavailableReason | str = UnavailableReason.HEALTH,
+    note: str = "Letter",
+) -> Unavailability:
+    """A graduate documented as unavailable for employment."""
+    row = Unavailability(
+        enrollment_id=enrollment_id, reason=reason, documented_on=documented_on, note=note
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

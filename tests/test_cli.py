@@ -10,7 +10,7 @@ from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.certifications.models import Attempt, AwardedCredential, Credential
 from school.certifications.queries import cohort_readiness
-from school.cohorts.grading import ResultState
+from school.cohorts.grade_arithmetic import ResultState
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.cohorts.standings import cohort_overview
 from school.database import school_today

@@ -7,8 +7,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from school.auth import services
 from school.auth.models import Role
+from school.auth.services import accounts, invitations
 from school.mail import deliver_queued
 from school.web.commit import save
 
@@ -38,7 +38,7 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     saved = save(
-        lambda: services.create_user(
+        lambda: accounts.create_user(
             email=email, name=name or email.split("@")[0], role=Role(role), password=password
         )
     )
@@ -57,7 +57,7 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
 def invite_user_command(email: str, name: str, role: str) -> None:
     """Invite someone by email: they choose their password from the emailed link."""
     saved = save(
-        lambda: services.invite_user(email=email, name=name, role=Role(role), invited_by=None)
+        lambda: invitations.invite_user(email=email, name=name, role=Role(role), invited_by=None)
     )
     user = saved.result
     if not saved.ok or user is None:

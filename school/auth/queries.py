@@ -152,6 +152,13 @@ def user_sections(user: User) -> list[tuple[str, Mapping[str, Any]]]:
     ]
 
 
+def email_taken(email: str) -> bool:
+    """Whether an account already has this (normalized) address."""
+    return bool(
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == email))
+    )
+
+
 def count_users_by_role() -> dict[Role, int]:
     rows = db.session.execute(
         select(User.role, func.count()).where(User.active).group_by(User.role)

@@ -20,7 +20,7 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from school.auth.models import LoginSession, User
 from school.database import utcnow
@@ -83,6 +83,27 @@ def end_all_login_sessions(*, user: User) -> None:
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
+# The statements every signed-in request runs, built once (with bound parameters) rather than
+# per request: SQLAlchemy then only looks up their compiled form. Same SQL as written inline.
+_SIGNED_IN_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.active,
+        User.session_version == bindparam("version"),
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.expires_at > bindparam("now"),
+    )
+)
+_ALL_SESSIONS = (
+    select(func.count())
+    .select_from(LoginSession)
+    .where(LoginSession.user_id == bindparam("user_id"), LoginSession.expires_at > bindparam("now"))
+)
+_OTHER_SESSIONS = _ALL_SESSIONS.where(LoginSession.token_hash != bindparam("token_hash"))
+
+
 def parse_identity(identity: str) -> tuple[int, int, str] | None:
     """(user id, session version, secret) of a Flask-Login identity, or None if malformed."""
     parts = identity.split(":")
@@ -105,15 +126,8 @@ def load_signed_in_user(identity: str) -> User | None:
     if max(abs(user_id), abs(version)) >= 2**63:
         return None  # no such row, and the database drivers refuse such numbers
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.active,
-            User.session_version == version,
-            LoginSession.token_hash == _digest(secret),
-            LoginSession.expires_at > utcnow(),
-        )
+        _SIGNED_IN_USER,
+        {"user_id": user_id, "version": version, "token_hash": _digest(secret), "now": utcnow()},
     )
     if user is not None:
         user.login_secret = secret
@@ -122,11 +136,8 @@ def load_signed_in_user(identity: str) -> User | None:
 
 def count_other_sessions(*, user: User) -> int:
     """How many live sign-ins ``user`` has besides the one this request runs under."""
-    query = (
-        select(func.count())
-        .select_from(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.expires_at > utcnow())
-    )
+    now = utcnow()
     if user.login_secret:
-        query = query.where(LoginSession.token_hash != _digest(user.login_secret))
-    return db.session.scalar(query) or 0
+        params = {"user_id": user.id, "now": now, "token_hash": _digest(user.login_secret)}
+        return db.session.scalar(_OTHER_SESSIONS, params) or 0
+    return db.session.scalar(_ALL_SESSIONS, {"user_id": user.id, "now": now}) or 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -17,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from school.auth import queries, services, sessions
+from school.auth import queries, sessions
 from school.auth.access import get_authorized, login_required, public, roles_required
 from school.auth.forms import (
     ChangePasswordForm,
@@ -29,12 +30,14 @@ from school.auth.forms import (
 )
 from school.auth.models import Role, TokenPurpose, User
 from school.auth.policies import can_manage_user
+from school.auth.services import accounts, invitations, password_changes, signin, tokens
 from school.errors import DomainError, TooManyAttempts
+from school.links.tokens import LinkInvalid, TokenInvalid, open_link_page, require_opened
 from school.pagination import parse_page
 from school.web.commit import commit_early, save
 from school.web.forms import apply_problems
 from school.web.inputs import safe_next_url
-from school.web.security import client_ip, no_referrer, user_agent
+from school.web.security import client_ip, user_agent
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -94,9 +97,9 @@ def login():
     retry_minutes = None
     if form.validate_on_submit():
         try:
-            attempt = services.start_login(email=form.email.data, ip=client_ip())
+            attempt = signin.start_login(email=form.email.data, ip=client_ip())
             commit_early("sign-in throttle")  # the attempt counts before the slow check
-            user = services.finish_login(attempt, password=form.password.data)
+            user = signin.finish_login(attempt, password=form.password.data)
         except TooManyAttempts as exc:
             commit_early("sign-in throttle")  # keep the counted failure and its audit row
             retry_minutes = _minutes(exc)
@@ -149,7 +152,7 @@ def logout_everywhere():
         abort(400)
     user = current_user._get_current_object()
     return _signed_out(
-        lambda: services.logout_everywhere(user=user), "You are signed out on every device."
+        lambda: signin.logout_everywhere(user=user), "You are signed out on every device."
     )
 
 
@@ -168,7 +171,7 @@ def change_password():
         def change() -> None:
             current = form.current.data or ""
             current_ok = _current_password_ok(user, current)
-            services.change_password(
+            password_changes.change_password(
                 user=user,
                 current=current,
                 current_ok=current_ok,
@@ -194,9 +197,9 @@ def _current_password_ok(user: User, current: str) -> bool:
     :class:`TooManyAttempts`)."""
     if not current:
         return False
-    attempt = services.start_password_check(user=user, ip=client_ip())
+    attempt = signin.start_password_check(user=user, ip=client_ip())
     commit_early("sign-in throttle")  # counted before the slow check, which holds no lock
-    current_ok = services.finish_password_check(attempt, current=current)
+    current_ok = signin.finish_password_check(attempt, current=current)
     commit_early("sign-in throttle")  # kept even if the new password is refused
     return current_ok
 
@@ -207,40 +210,54 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data
-        if save(lambda: services.request_password_reset(email=email, ip=client_ip()), form=form).ok:
+        if save(
+            lambda: password_changes.request_password_reset(email=email, ip=client_ip()), form=form
+        ).ok:
             return render_template("auth/forgot_sent.html", email=email)
     return render_template("auth/forgot.html", form=form)
 
 
-LINKS_KEY = "opened_links"  # [token id, purpose] of links opened in this browser
-
-
-def _open_link(purpose: TokenPurpose, token: str, form_endpoint: str):  # type: ignore[no-untyped-def]
-    """An emailed link: check it, remember in the (signed) session that this browser holds
-    it, and move to a page whose URL holds no secret (out of history and Referer headers).
-    Each link gets its own form page, so two links open in two tabs never mix."""
-    no_referrer()
-    try:
-        record = services.check_token(token, purpose)
-    except services.TokenInvalid as exc:
-        return _link_refused(exc)
-    # A list, oldest first (the session serializer would sort a dict's keys); the last five.
-    opened = [pair for pair in session.get(LINKS_KEY, []) if pair[0] != record.id]
-    session[LINKS_KEY] = [*opened, [record.id, purpose.value]][-5:]
-    return redirect(url_for(form_endpoint, link_id=record.id))
-
-
-def _link_refused(exc: services.TokenInvalid):  # type: ignore[no-untyped-def]
+def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
     return render_template("auth/link_invalid.html", reason=exc.reason, message=str(exc)), 410
 
 
-def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # type: ignore[no-untyped-def]
-    """The set-password form of one emailed link opened in this browser."""
+@dataclass(frozen=True)
+class _LinkPages:
+    """The two pages of one kind of emailed account link: the link itself, and the form it
+    moves to (at a URL without the secret)."""
+
+    purpose: TokenPurpose
+    form_endpoint: str
+    template: str
+
+
+INVITATION = _LinkPages(
+    TokenPurpose.INVITATION, "auth.invitation_password", "auth/accept_invitation.html"
+)
+PASSWORD_RESET = _LinkPages(
+    TokenPurpose.PASSWORD_RESET, "auth.new_password", "auth/reset_password.html"
+)
+
+
+def _open_link(pages: _LinkPages, token: str):  # type: ignore[no-untyped-def]
+    """An emailed link: check it, remember in the (signed) session that this browser holds
+    it, and move to a page whose URL holds no secret (out of history and Referer headers).
+    Each link gets its own form page, so two links open in two tabs never mix."""
+    return open_link_page(
+        lambda secret: tokens.check_token(secret, pages.purpose),
+        token,
+        pages.form_endpoint,
+        _link_refused,
+    )
+
+
+def _link_form(pages: _LinkPages, link_id: int, action):  # type: ignore[no-untyped-def]
+    """The set-password form of one emailed link opened in this browser; ``action`` sets
+    the password and uses the link up."""
     try:
-        if [link_id, purpose.value] not in session.get(LINKS_KEY, []):
-            raise services.TokenInvalid("missing")
-        record = services.load_token(link_id, purpose)
-    except services.TokenInvalid as exc:
+        require_opened(link_id, pages.purpose, TokenInvalid)
+        record = tokens.load_token(link_id, pages.purpose)
+    except TokenInvalid as exc:
         return _link_refused(exc)
     form = SetPasswordForm()
     if form.validate_on_submit():
@@ -254,42 +271,38 @@ def _link_form(purpose: TokenPurpose, link_id: int, template: str, action):  # t
             _record_session(user)
             return user
 
-        saved = save(set_password, form=form, keep=(services.TokenInvalid,))
-        if isinstance(saved.error, services.TokenInvalid):
+        saved = save(set_password, form=form, keep=(TokenInvalid,))
+        if isinstance(saved.error, TokenInvalid):
             return _link_refused(saved.error)
         if saved.ok and saved.result is not None:
             _start_session(saved.result)  # also forgets opened links and whoever was here
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("core.dashboard"))
-    return render_template(template, form=form, user=record.user)
+    return render_template(pages.template, form=form, user=record.user)
 
 
 @bp.route("/invitation/<token>")
 @public
 def accept_invitation(token: str):
-    return _open_link(TokenPurpose.INVITATION, token, "auth.invitation_password")
+    return _open_link(INVITATION, token)
 
 
 @bp.route("/welcome/<int:link_id>", methods=["GET", "POST"])
 @public
 def invitation_password(link_id: int):
-    return _link_form(
-        TokenPurpose.INVITATION, link_id, "auth/accept_invitation.html", services.accept_invitation
-    )
+    return _link_form(INVITATION, link_id, invitations.accept_invitation)
 
 
 @bp.route("/password/reset/<token>")
 @public
 def reset_password(token: str):
-    return _open_link(TokenPurpose.PASSWORD_RESET, token, "auth.new_password")
+    return _open_link(PASSWORD_RESET, token)
 
 
 @bp.route("/password/new/<int:link_id>", methods=["GET", "POST"])
 @public
 def new_password(link_id: int):
-    return _link_form(
-        TokenPurpose.PASSWORD_RESET, link_id, "auth/reset_password.html", services.reset_password
-    )
+    return _link_form(PASSWORD_RESET, link_id, password_changes.reset_password)
 
 
 # --- administration ---------------------------------------------------------------------
@@ -330,7 +343,7 @@ def invite():
         form.role.data = request.args["role"]
     if form.validate_on_submit():
         saved = save(
-            lambda: services.invite_user(
+            lambda: invitations.invite_user(
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
@@ -368,19 +381,19 @@ def _admin_action(user_id: int, action, done: str):  # type: ignore[no-untyped-d
 @roles_required(Role.ADMIN)
 def deactivate(user_id: int):
     return _admin_action(
-        user_id, services.deactivate_user, "{email} is deactivated and signed out everywhere."
+        user_id, accounts.deactivate_user, "{email} is deactivated and signed out everywhere."
     )
 
 
 @bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def reactivate(user_id: int):
-    return _admin_action(user_id, services.reactivate_user, "{email} can sign in again.")
+    return _admin_action(user_id, accounts.reactivate_user, "{email} can sign in again.")
 
 
 @bp.route("/admin/users/<int:user_id>/resend-invitation", methods=["POST"])
 @roles_required(Role.ADMIN)
 def resend_invitation(user_id: int):
     return _admin_action(
-        user_id, services.resend_invitation, "A new invitation was sent to {email}."
+        user_id, invitations.resend_invitation, "A new invitation was sent to {email}."
     )

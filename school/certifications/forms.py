@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from school.certifications import services
+from school.certifications.services import awards, credential_settings, exam_attempts, milestones
 from school.cohorts.forms import PlainDateField
 from school.web.fields import NumberField, NumberText, WholeNumberField
 from school.web.inputs import db_id
@@ -15,17 +15,19 @@ from school.web.inputs import db_id
 class CredentialForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=160)])
     exam_questions = WholeNumberField(
-        "Exam questions", validators=[Optional()], bounds=services.EXAM_QUESTIONS
+        "Exam questions", validators=[Optional()], bounds=credential_settings.EXAM_QUESTIONS
     )
     exam_minutes = WholeNumberField(
-        "Exam minutes", validators=[Optional()], bounds=services.EXAM_MINUTES
+        "Exam minutes", validators=[Optional()], bounds=credential_settings.EXAM_MINUTES
     )
-    pass_mark = NumberField("Pass mark", validators=[Optional()], bounds=services.ATTEMPT_SCORE)
+    pass_mark = NumberField(
+        "Pass mark", validators=[Optional()], bounds=exam_attempts.ATTEMPT_SCORE
+    )
     ceus_required = NumberField(
-        "CEUs per cycle", validators=[Optional()], bounds=services.CEUS_REQUIRED
+        "CEUs per cycle", validators=[Optional()], bounds=credential_settings.CEUS_REQUIRED
     )
     cycle_years = WholeNumberField(
-        "Cycle length (years)", validators=[Optional()], bounds=services.CYCLE_YEARS
+        "Cycle length (years)", validators=[Optional()], bounds=credential_settings.CYCLE_YEARS
     )
     has_apprentice = BooleanField("Has an apprentice designation (e.g. CPC-A)")
     active = BooleanField("Offered (shown when recording attempts)")
@@ -38,7 +40,9 @@ class AttemptForm(FlaskForm):
     score = StringField(
         "Score (if reported)",
         validators=[
-            NumberText(services.ATTEMPT_SCORE, not_a_number=services.ATTEMPT_SCORE_NUMBER),
+            NumberText(
+                exam_attempts.ATTEMPT_SCORE, not_a_number=exam_attempts.ATTEMPT_SCORE_NUMBER
+            ),
             Length(max=10),
         ],
     )
@@ -65,10 +69,10 @@ class StepForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     mock_count = WholeNumberField(
-        "Last mock exams that must pass", validators=[Optional()], bounds=services.MOCK_COUNT
+        "Last mock exams that must pass", validators=[Optional()], bounds=milestones.MOCK_COUNT
     )
     mock_threshold = NumberField(
-        "Threshold (%)", validators=[Optional()], bounds=services.MOCK_THRESHOLD
+        "Threshold (%)", validators=[Optional()], bounds=milestones.MOCK_THRESHOLD
     )
 
 
@@ -90,6 +94,6 @@ class RemoveApprenticeForm(FlaskForm):
 
 class CeuForm(FlaskForm):
     earned_on = PlainDateField("Date", validators=[Optional()])
-    hours = NumberField("CEUs", validators=[Optional()], bounds=services.CEU_HOURS)
+    hours = NumberField("CEUs", validators=[Optional()], bounds=awards.CEU_HOURS)
     provider = StringField("Provider", validators=[Length(max=160)])
     category = StringField("Category", validators=[Length(max=80)])

@@ -10,8 +10,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from school.cohorts import roster
 from school.cohorts.models import Cohort
+from school.cohorts.roster import export as roster_export
+from school.cohorts.roster import importing as roster_import
+from school.cohorts.roster import parsing as roster_parsing
 from school.extensions import db
 from school.mail import deliver_queued
 from school.web.commit import save
@@ -43,26 +45,26 @@ def import_command(code: str, invite: bool, file: Path) -> None:
     data = file.read_bytes()
     # Steps: the three of the import, then the commit.
     with click.progressbar(
-        length=len(roster.STEPS) + 1, label=f"Importing {file.name}", file=sys.stderr
+        length=len(roster_import.STEPS) + 1, label=f"Importing {file.name}", file=sys.stderr
     ) as bar:
 
         def step(name: str) -> None:
-            if name != roster.STEPS[0]:
+            if name != roster_import.STEPS[0]:
                 bar.update(1)
             bar.label = f"{file.name}: {name}"
 
-        def import_and_count() -> roster.ImportSummary:
-            summary = roster.import_roster(
+        def import_and_count() -> roster_import.ImportSummary:
+            summary = roster_import.import_roster(
                 cohort=cohort, data=data, by=None, invite=invite, step=step
             )
             bar.update(1)
             bar.label = f"{file.name}: saving"
             return summary
 
-        saved = save(import_and_count, keep=(roster.RosterRejected,))
-        if isinstance(saved.error, roster.RosterRejected):
+        saved = save(import_and_count, keep=(roster_parsing.RosterRejected,))
+        if isinstance(saved.error, roster_parsing.RosterRejected):
             bar.label = f"{file.name}: refused"
-            bar.update(len(roster.STEPS) + 1)
+            bar.update(len(roster_import.STEPS) + 1)
             _print_problems(file.name, saved.error.lines)
             raise SystemExit(1)
         if not saved.ok or saved.result is None:  # a lost race: nothing was written
@@ -78,7 +80,7 @@ def import_command(code: str, invite: bool, file: Path) -> None:
     click.echo(f"{cohort.code}: {summary.describe()} ({seconds:.2f} s)")
 
 
-def _print_problems(name: str, problems: list[roster.LineProblem]) -> None:
+def _print_problems(name: str, problems: list[roster_parsing.LineProblem]) -> None:
     click.echo("", err=True)
     for problem in problems:
         click.echo(f"{name}: {problem}", err=True)
@@ -99,7 +101,7 @@ def _print_problems(name: str, problems: list[roster.LineProblem]) -> None:
 def export_command(code: str, grades: bool, out: Path | None) -> None:
     """Write a cohort's roster (or its grades) as CSV (RFC 4180, formulas neutralised)."""
     cohort = _cohort(code)
-    text = roster.grades_csv(cohort) if grades else roster.roster_csv(cohort)
+    text = roster_export.grades_csv(cohort) if grades else roster_export.roster_csv(cohort)
     if out is None:
         sys.stdout.write(text)
     else:

@@ -16,11 +16,17 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from school.cohorts import services
+from school.cohorts.services import programs as program_rules
+from school.numbers import NumberRange
 from school.web.fields import NumberField, WholeNumberField
 from school.web.inputs import db_id
 
 NUMBER = "Enter a number."
+
+
+def _number_field(label: str, default: Decimal, bounds: NumberRange) -> NumberField:
+    """A required decimal field read with ``bounds`` (the range the services check)."""
+    return NumberField(label, default=default, validators=[InputRequired(NUMBER)], bounds=bounds)
 
 
 class ProgramForm(FlaskForm):
@@ -30,60 +36,32 @@ class ProgramForm(FlaskForm):
         "Target credential", validators=[InputRequired("Enter a credential."), Length(max=20)]
     )
     clock_hours = WholeNumberField(
-        "Clock hours", validators=[InputRequired(NUMBER)], bounds=services.CLOCK_HOURS
+        "Clock hours", validators=[InputRequired(NUMBER)], bounds=program_rules.CLOCK_HOURS
     )
     externship_hours = WholeNumberField(
         "Required externship hours",
         default=0,
         validators=[InputRequired(NUMBER)],
-        bounds=services.EXTERNSHIP_HOURS,
+        bounds=program_rules.EXTERNSHIP_HOURS,
     )
-    daily_hour_cap = NumberField(
-        "Most externship hours in one day",
-        default=Decimal("10"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.DAILY_HOUR_CAP,
+    daily_hour_cap = _number_field(
+        "Most externship hours in one day", Decimal("10"), program_rules.DAILY_HOUR_CAP
     )
-    pass_mark = NumberField(
-        "Course pass mark (%)",
-        default=Decimal("70"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.PASS_MARK,
-    )
-    scale_a = NumberField(
-        "A from (%)",
-        default=Decimal("90"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.SCALE_FROM,
-    )
-    scale_b = NumberField(
-        "B from (%)",
-        default=Decimal("80"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.SCALE_FROM,
-    )
-    scale_c = NumberField(
-        "C from (%)",
-        default=Decimal("70"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.SCALE_FROM,
-    )
-    scale_d = NumberField(
-        "D from (%)",
-        default=Decimal("60"),
-        validators=[InputRequired(NUMBER)],
-        bounds=services.SCALE_FROM,
-    )
+    pass_mark = _number_field("Course pass mark (%)", Decimal("70"), program_rules.PASS_MARK)
+    scale_a = _number_field("A from (%)", Decimal("90"), program_rules.SCALE_FROM)
+    scale_b = _number_field("B from (%)", Decimal("80"), program_rules.SCALE_FROM)
+    scale_c = _number_field("C from (%)", Decimal("70"), program_rules.SCALE_FROM)
+    scale_d = _number_field("D from (%)", Decimal("60"), program_rules.SCALE_FROM)
 
 
 class CourseForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter a code."), Length(max=20)])
     title = StringField("Title", validators=[InputRequired("Enter a title."), Length(max=160)])
     credit_hours = NumberField(
-        "Credit hours", validators=[InputRequired(NUMBER)], bounds=services.CREDIT_HOURS
+        "Credit hours", validators=[InputRequired(NUMBER)], bounds=program_rules.CREDIT_HOURS
     )
     clock_hours = WholeNumberField(
-        "Clock hours", validators=[InputRequired(NUMBER)], bounds=services.COURSE_CLOCK_HOURS
+        "Clock hours", validators=[InputRequired(NUMBER)], bounds=program_rules.COURSE_CLOCK_HOURS
     )
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import Role, User
-from school.cohorts.grading import Standing
+from school.cohorts.grade_arithmetic import Standing
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -197,6 +198,92 @@ def count_waiting_students(cohort_id: int) -> int:
         )
         or 0
     )
+
+
+def graduates_of(program_id: int) -> int:
+    """Graduated enrollments of a program: their results follow its scale and curriculum, so
+    these stay as they were once someone has graduated."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Cohort.program_id == program_id, Enrollment.status == EnrollmentStatus.GRADUATED)
+        )
+        or 0
+    )
+
+
+# --- a roster import's lookups (chunked: one statement per CHUNK values) ----------------------
+
+T = TypeVar("T")
+CHUNK = 5000  # values per IN list: below SQLite (32,766) and PostgreSQL (65,535) limits
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def users_by_student_number(numbers: Sequence[str]) -> dict[str, User]:
+    """student number → account, for the accounts holding one of ``numbers``."""
+    found: dict[str, User] = {}
+    for chunk in _chunks(numbers):
+        for u in db.session.scalars(select(User).where(User.student_number.in_(chunk))):
+            found[u.student_number] = u  # type: ignore[index]
+    return found
+
+
+def users_by_email(emails: Sequence[str]) -> dict[str, User]:
+    """email → account, for the accounts with one of ``emails``."""
+    found: dict[str, User] = {}
+    for chunk in _chunks(emails):
+        for u in db.session.scalars(select(User).where(User.email.in_(chunk))):
+            found[u.email] = u
+    return found
+
+
+def user_ids_by_email(emails: Sequence[str]) -> dict[str, int]:
+    """email → account id (the ids only, not the accounts)."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(emails):
+        ids.update(
+            (email, uid)
+            for uid, email in db.session.execute(
+                select(User.id, User.email).where(User.email.in_(chunk))
+            )
+        )
+    return ids
+
+
+def latest_enrollments(user_ids: Sequence[int]) -> dict[int, Enrollment]:
+    """student id → their latest enrollment (by start date), for those who have one."""
+    latest: dict[int, Enrollment] = {}
+    for chunk in _chunks(user_ids):
+        for e in db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.student_id.in_(chunk))
+            .order_by(Enrollment.start_date, Enrollment.id)
+        ):
+            latest[e.student_id] = e  # the last one wins: the latest
+    return latest
+
+
+def open_enrollment_ids(cohort_id: int, student_ids: Sequence[int]) -> dict[int, int]:
+    """student id → id of their active enrollment in the cohort."""
+    enrollment_of: dict[int, int] = {}
+    for chunk in _chunks(student_ids):
+        enrollment_of.update(
+            (sid, eid)
+            for eid, sid in db.session.execute(
+                select(Enrollment.id, Enrollment.student_id).where(
+                    Enrollment.cohort_id == cohort_id,
+                    Enrollment.status == EnrollmentStatus.ACTIVE,
+                    Enrollment.student_id.in_(chunk),
+                )
+            )
+        )
+    return enrollment_of
 
 
 # --- an admin's enrollment page ---------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Reads for grades: course results, standings (GPA, credits), the gradebook grid and the
-cohort overview. A fixed number of statements whatever the number of students; the
-arithmetic is :mod:`school.cohorts.grading` (exact decimals in Python, never SQL floats)."""
+"""Reads for grades: course results, standings (GPA, credits) and the cohort overview. A
+fixed number of statements whatever the number of students; the arithmetic is
+:mod:`school.cohorts.grade_arithmetic` (exact decimals in Python, never SQL floats). The
+gradebook grid is read by :mod:`school.cohorts.gradebook.grid`."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import joinedload
 
-from school.auth.models import User
-from school.cohorts.grading import (
-    CourseResult,
+from school.cohorts.grade_arithmetic import (
     Item,
     Scale,
     Standing,
@@ -28,7 +27,6 @@ from school.cohorts.grading import (
 from school.cohorts.models import (
     Assessment,
     Cohort,
-    Course,
     CourseMark,
     Enrollment,
     EnrollmentStatus,
@@ -62,22 +60,28 @@ def cohort_assessments(cohort_id: int) -> dict[int, list[Assessment]]:
     return by_course
 
 
-def _standings(
-    enrollments: Sequence[Enrollment], which: ColumnElement[bool]
-) -> dict[int, Standing]:
-    """Standings of ``enrollments`` (cohort and program loaded); ``which`` selects the same
-    enrollments in SQL so that scores load without a long IN list. Three statements."""
-    if not enrollments:
-        return {}
-    cohort_ids = {e.cohort_id for e in enrollments}
-    assessments: dict[tuple[int, int], list[Assessment]] = defaultdict(list)
+# An assessment as the standings loop reads it: (id, weight, maximum).
+PlainItem = tuple[int, Decimal, Decimal]
+
+
+def _course_items(cohort_ids: set[int]) -> dict[tuple[int, int], list[PlainItem]]:
+    """(id, weight, maximum) of each assessment by (cohort id, course id), in order, as plain
+    values read once per cohort's course (one statement)."""
+    plain: dict[tuple[int, int], list[PlainItem]] = defaultdict(list)
     for a in db.session.scalars(
         select(Assessment)
         .where(Assessment.cohort_id.in_(cohort_ids))
         .order_by(Assessment.sequence, Assessment.id)
     ):
-        assessments[(a.cohort_id, a.course_id)].append(a)
-    ids = select(Enrollment.id).where(which)
+        plain[(a.cohort_id, a.course_id)].append((a.id, a.weight, a.max_points))
+    return plain
+
+
+def _points_and_marks(
+    ids: Select[tuple[int]],
+) -> tuple[dict[tuple[int, int], Decimal], dict[tuple[int, int], str]]:
+    """Points by (enrollment id, assessment id) and special results by (enrollment id,
+    course id) of the enrollments ``ids`` selects (two statements)."""
     points: dict[tuple[int, int], Decimal] = {
         (eid, aid): p
         for aid, eid, p in db.session.execute(
@@ -94,12 +98,21 @@ def _standings(
             )
         )
     }
-    # Plain values read once per program and per cohort's course: the loop below runs for
-    # every student × course × assessment, where ORM attribute reads would dominate.
+    return points, marks
+
+
+def _standings(
+    enrollments: Sequence[Enrollment], which: ColumnElement[bool]
+) -> dict[int, Standing]:
+    """Standings of ``enrollments`` (cohort and program loaded); ``which`` selects the same
+    enrollments in SQL so that scores load without a long IN list. Three statements."""
+    if not enrollments:
+        return {}
+    plain = _course_items({e.cohort_id for e in enrollments})
+    points, marks = _points_and_marks(select(Enrollment.id).where(which))
+    # Plain values read once per program: the loop below runs for every student × course ×
+    # assessment, where ORM attribute reads would dominate.
     programs: dict[int, tuple[Scale, list[tuple[int, str, str, Decimal]]]] = {}
-    plain: dict[tuple[int, int], list[tuple[int, Decimal, Decimal]]] = {
-        key: [(a.id, a.weight, a.max_points) for a in items] for key, items in assessments.items()
-    }
     out: dict[int, Standing] = {}
     for e in enrollments:
         program = e.cohort.program
@@ -330,119 +343,6 @@ def cohort_overview(
         columns=columns,
         tiles=tiles,
     )
-
-
-@dataclass(frozen=True)
-class GridRow:
-    enrollment: Enrollment
-    points: dict[int, Decimal]  # assessment id → points
-    mark: str | None
-    result: CourseResult
-    locked: bool  # graduated: the record is closed
-
-
-@dataclass(frozen=True)
-class Grid:
-    cohort: Cohort
-    course: Course
-    assessments: list[Assessment]
-    rows: list[GridRow]
-
-    @property
-    def weight_total(self) -> Decimal:
-        return sum((a.weight for a in self.assessments), Decimal(0))
-
-
-def gradebook_grid(cohort: Cohort, course: Course) -> Grid:
-    """Every enrollment of ``cohort`` (by last name) with its points on each assessment of
-    ``course``, its special result and its course result. Four statements."""
-    assessments = list(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.cohort_id == cohort.id, Assessment.course_id == course.id)
-            .order_by(Assessment.sequence, Assessment.id)
-        )
-    )
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(Enrollment.student)
-            .where(Enrollment.cohort_id == cohort.id)
-            .options(joinedload(Enrollment.student))
-            .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
-        )
-    )
-    ids = select(Enrollment.id).where(Enrollment.cohort_id == cohort.id)
-    points: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    if assessments:
-        for aid, eid, p in db.session.execute(
-            select(Score.assessment_id, Score.enrollment_id, Score.points).where(
-                Score.assessment_id.in_([a.id for a in assessments])
-            )
-        ):
-            points[eid][aid] = p
-    marks = {
-        eid: r.value
-        for eid, r in db.session.execute(
-            select(CourseMark.enrollment_id, CourseMark.result).where(
-                CourseMark.course_id == course.id, CourseMark.enrollment_id.in_(ids)
-            )
-        )
-    }
-    scale = program_scale(cohort.program)
-    rows = []
-    for e in enrollments:
-        mine = points.get(e.id, {})
-        result = course_result(
-            course_id=course.id,
-            code=course.code,
-            title=course.title,
-            credit_hours=course.credit_hours,
-            scale=scale,
-            items=[Item(a.weight, a.max_points, mine.get(a.id)) for a in assessments],
-            special=marks.get(e.id),
-        )
-        rows.append(
-            GridRow(e, mine, marks.get(e.id), result, e.status == EnrollmentStatus.GRADUATED)
-        )
-    return Grid(cohort, course, assessments, rows)
-
-
-@dataclass(frozen=True)
-class CourseProgress:
-    course: Course
-    assessments: int
-    weight_total: Decimal
-    scores: int
-
-
-def gradebook_courses(cohort: Cohort) -> list[CourseProgress]:
-    """The cohort's courses with how far their gradebooks are set up (two statements)."""
-    counts = {
-        cid: (n, w)
-        for cid, n, w in db.session.execute(
-            select(Assessment.course_id, func.count(Assessment.id), func.sum(Assessment.weight))
-            .where(Assessment.cohort_id == cohort.id)
-            .group_by(Assessment.course_id)
-        )
-    }
-    scores = dict(
-        db.session.execute(
-            select(Assessment.course_id, func.count())
-            .join(Score, Score.assessment_id == Assessment.id)
-            .where(Assessment.cohort_id == cohort.id)
-            .group_by(Assessment.course_id)
-        ).all()
-    )
-    return [
-        CourseProgress(
-            course=c,
-            assessments=counts.get(c.id, (0, 0))[0],
-            weight_total=Decimal(counts.get(c.id, (0, 0))[1] or 0),
-            scores=scores.get(c.id, 0),
-        )
-        for c in cohort.program.courses
-    ]
 
 
 def instructor_cohorts(user_id: int, today: dt.date) -> list[Cohort]:

@@ -143,24 +143,24 @@ def _hour_logs(ids: set[int]) -> dict[int, Named]:
     }
 
 
-def _attempts(ids: set[int]) -> dict[int, Named]:
+def _student_credentials(model: Any, label: str, ids: set[int]) -> dict[int, Named]:
+    """Rows of ``model`` (an exam attempt or an awarded credential: a student's record of a
+    credential) named by the student, with the credential's code."""
     rows = db.session.execute(
-        select(Attempt.id, Credential.code, User.name)
-        .join(Credential, Attempt.credential_id == Credential.id)
-        .join(User, Attempt.student_id == User.id)
-        .where(Attempt.id.in_(ids))
+        select(model.id, Credential.code, User.name)
+        .join(Credential, model.credential_id == Credential.id)
+        .join(User, model.student_id == User.id)
+        .where(model.id.in_(ids))
     )
-    return {i: Named("Exam attempt", name, code=code) for i, code, name in rows}
+    return {i: Named(label, name, code=code) for i, code, name in rows}
+
+
+def _attempts(ids: set[int]) -> dict[int, Named]:
+    return _student_credentials(Attempt, "Exam attempt", ids)
 
 
 def _awards(ids: set[int]) -> dict[int, Named]:
-    rows = db.session.execute(
-        select(AwardedCredential.id, Credential.code, User.name)
-        .join(Credential, AwardedCredential.credential_id == Credential.id)
-        .join(User, AwardedCredential.student_id == User.id)
-        .where(AwardedCredential.id.in_(ids))
-    )
-    return {i: Named("Credential", name, code=code) for i, code, name in rows}
+    return _student_credentials(AwardedCredential, "Credential", ids)
 
 
 def _transcripts(ids: set[int]) -> dict[int, Named]:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from school.auth.models import Role, User
-from school.cohorts.grades import AssessmentInput, Cell, save_assessments, save_grades
+from school.cohorts.gradebook import AssessmentInput, Cell, save_assessments, save_grades
 from school.cohorts.models import Assessment, Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.roster import import_roster
 from school.cohorts.services import (

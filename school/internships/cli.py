@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from school.internships import services
+from school.internships.services import links as link_services
 from school.mail import deliver_queued
 from school.web.commit import save
 
@@ -19,7 +19,7 @@ def hours_cli() -> None:
 @with_appcontext
 def request_confirmation_command() -> None:
     """Email each supervisor one single-use link for the pending logs of their sites."""
-    saved = save(lambda: services.request_confirmations(by=None))
+    saved = save(lambda: link_services.request_confirmations(by=None))
     if not saved.ok:
         raise click.ClickException(" ".join(m for ms in saved.problems.values() for m in ms))
     sent = saved.result or 0

@@ -13,8 +13,10 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
-from school.internships import services
 from school.internships.models import RATINGS, Evaluation, SettingType
+from school.internships.services import evaluations as evaluation_services
+from school.internships.services import hours as hour_services
+from school.internships.services import placements as placement_services
 from school.web.fields import NumberField, NumberText, VersionField
 from school.web.inputs import db_id
 
@@ -50,7 +52,7 @@ class PlacementForm(FlaskForm):
     start_date = PlainDateField("First day", validators=[Optional()])
     end_date = PlainDateField("Last day", validators=[Optional()])
     required_hours = NumberField(
-        "Hours required", validators=[Optional()], bounds=services.REQUIRED_HOURS
+        "Hours required", validators=[Optional()], bounds=placement_services.REQUIRED_HOURS
     )
 
 
@@ -63,7 +65,7 @@ class LogForm(FlaskForm):
     work_date = PlainDateField("Day worked", validators=[Optional()])
     hours = StringField(
         "Hours",
-        validators=[NumberText(services.LOG_HOURS, not_a_number=services.HOURS_NUMBER)],
+        validators=[NumberText(hour_services.LOG_HOURS, not_a_number=hour_services.HOURS_NUMBER)],
     )
     activities = TextAreaField("What you did", validators=[Length(max=2000)])
 
@@ -112,9 +114,9 @@ class EvaluationForm(FlaskForm):
         value = self[name].data
         return int(value) if value in {"1", "2", "3", "4", "5"} else None
 
-    def evaluation_data(self) -> services.EvaluationData:
+    def evaluation_data(self) -> evaluation_services.EvaluationData:
         """The ratings, comments and "would hire" as sent (None for what is missing)."""
-        return services.EvaluationData(
+        return evaluation_services.EvaluationData(
             ratings={name: self.rating(name) for name, _ in RATINGS},
             comments=self.comments.data or "",
             would_hire={"yes": True, "no": False}.get(self.would_hire.data or ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -27,7 +28,15 @@ from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
 
-class SettingType(enum.StrEnum):
+class _Labelled:
+    """What pages show for a member of an enum of this module (:data:`LABELS`)."""
+
+    @property
+    def label(self) -> str:
+        return LABELS[type(self)][self]
+
+
+class SettingType(_Labelled, enum.StrEnum):
     HOSPITAL = "hospital_him"
     OUTPATIENT = "outpatient_clinic"
     PHYSICIAN_OFFICE = "physician_office"
@@ -36,19 +45,6 @@ class SettingType(enum.StrEnum):
     GOVERNMENT = "government_agency"
     CODING_COMPANY = "coding_company"
     REMOTE = "remote"
-
-    @property
-    def label(self) -> str:
-        return {
-            SettingType.HOSPITAL: "Hospital HIM department",
-            SettingType.OUTPATIENT: "Outpatient clinic",
-            SettingType.PHYSICIAN_OFFICE: "Physician office",
-            SettingType.NURSING: "Nursing facility",
-            SettingType.PAYER: "Insurance / payer",
-            SettingType.GOVERNMENT: "Government agency",
-            SettingType.CODING_COMPANY: "Coding company",
-            SettingType.REMOTE: "Remote",
-        }[self]
 
 
 site_supervisors = Table(
@@ -158,22 +154,33 @@ class Placement(db.Model):
         return self.status.value
 
 
-class LogStatus(enum.StrEnum):
+class LogStatus(_Labelled, enum.StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     NEEDS_INFO = "needs_info"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return {
-            LogStatus.PENDING: "Waiting for the supervisor",
-            LogStatus.CONFIRMED: "Confirmed",
-            LogStatus.REJECTED: "Rejected",
-            LogStatus.NEEDS_INFO: "Needs more information",
-            LogStatus.WITHDRAWN: "Withdrawn",
-        }[self]
+
+# What pages show for each kind of setting and each status of a log.
+SETTING_LABELS = {
+    SettingType.HOSPITAL: "Hospital HIM department",
+    SettingType.OUTPATIENT: "Outpatient clinic",
+    SettingType.PHYSICIAN_OFFICE: "Physician office",
+    SettingType.NURSING: "Nursing facility",
+    SettingType.PAYER: "Insurance / payer",
+    SettingType.GOVERNMENT: "Government agency",
+    SettingType.CODING_COMPANY: "Coding company",
+    SettingType.REMOTE: "Remote",
+}
+LOG_STATUS_LABELS = {
+    LogStatus.PENDING: "Waiting for the supervisor",
+    LogStatus.CONFIRMED: "Confirmed",
+    LogStatus.REJECTED: "Rejected",
+    LogStatus.NEEDS_INFO: "Needs more information",
+    LogStatus.WITHDRAWN: "Withdrawn",
+}
+LABELS: dict[type, dict[Any, str]] = {SettingType: SETTING_LABELS, LogStatus: LOG_STATUS_LABELS}
 
 
 class DecisionChannel(enum.StrEnum):

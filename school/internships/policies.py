@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from school.auth.models import Role, User
 from school.internships.models import HourLog, Placement, Site
-from school.internships.services import supervises
+from school.internships.queries.sites import supervises
 
 
 def can_manage_site(actor: User, site: Site) -> bool:

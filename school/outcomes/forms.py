@@ -8,7 +8,7 @@ from wtforms.validators import Length, Optional
 
 from school.cohorts.forms import PlainDateField
 from school.outcomes.models import Classification, JobSetting, UnavailableReason
-from school.outcomes.services import ENTERED_SOURCES
+from school.outcomes.services.jobs import ENTERED_SOURCES
 from school.web.fields import VersionField
 
 HOURS = [("full", "Full time"), ("part", "Part time")]

@@ -118,6 +118,18 @@ def _filtered(stmt: Select[Any], filters: GraduateFilters, *, joined: bool = Tru
     return stmt
 
 
+def enrollment_page(stmt: Select[Any], **paging: Any) -> Page[Enrollment]:
+    """One page of the enrollments of ``stmt`` (which joins ``Cohort`` and ``User``), each
+    with its student and its cohort's program loaded; ``paging`` is what :func:`paginate`
+    takes besides the session, the statement and the tiebreak (page, per_page, sort,
+    direction, sortable, default_sort, total)."""
+    options = (
+        joinedload(Enrollment.student),
+        joinedload(Enrollment.cohort).joinedload(Cohort.program),
+    )
+    return paginate(db.session, stmt.options(*options), tiebreak=Enrollment.id, **paging)
+
+
 def graduates(
     filters: GraduateFilters,
     *,
@@ -135,17 +147,12 @@ def graduates(
     stmt = _filtered(
         select(Enrollment)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(User, User.id == Enrollment.student_id)
-        .options(
-            joinedload(Enrollment.student),
-            joinedload(Enrollment.cohort).joinedload(Cohort.program),
-        ),
+        .join(User, User.id == Enrollment.student_id),
         filters,
     )
     if status in STATUSES:
         stmt = stmt.where(outcome_status() == status)
-    result = paginate(
-        db.session,
+    result = enrollment_page(
         stmt,
         page=page,
         per_page=per_page,
@@ -153,7 +160,6 @@ def graduates(
         direction=direction,
         sortable=GRADUATE_SORTS,
         default_sort="graduated",
-        tiebreak=Enrollment.id,
         total=counts[status] if status in STATUSES else sum(counts.values()),
     )
     if status in STATUSES:

@@ -23,8 +23,10 @@ from school.csvfile import csv_text
 from school.database import school_today, utcnow
 from school.extensions import db
 from school.outcomes import rates
-from school.reports import services
-from school.reports.transcript import render_transcript, transcript_stem, transcripts_data
+from school.reports import queries, services
+from school.reports.letterhead import school_options
+from school.reports.transcript.data import transcript_stem, transcripts_data
+from school.reports.transcript.pdf import render_transcript
 from school.web.commit import save
 from school.web.download import safe_stem
 
@@ -88,28 +90,14 @@ def outcomes_command(
         program_id = db.session.scalar(select(Program.id).where(Program.code == code))
         if program_id is None:
             raise click.BadParameter(f"there is no program {code!r}.", param_hint="--program")
-    report = rates.outcome_rates(
-        period, rates.thresholds_from(current_app.config), program_id=program_id
-    )
+    config = current_app.config
+    report = rates.outcome_rates(period, rates.thresholds_from(config), program_id=program_id)
+    done = f"Outcome rates {period}: {len(report.rows)} program(s) and TOTAL written to {out}."
     if fmt == "pdf":
         from school.reports.outcome_report import render_outcome_report
 
-        config = current_app.config
-        pdf = render_outcome_report(
-            report,
-            rates.thresholds_from(config),
-            school=config["SCHOOL_NAME"],
-            school_address=config.get("SCHOOL_ADDRESS") or "",
-            date_format=config["DATE_FORMAT"],
-        )
-        if str(out) == "-":
-            click.get_binary_stream("stdout").write(pdf)
-            return
-        _write(out, pdf)
-        click.echo(
-            f"Outcome rates {period}: {len(report.rows)} program(s) and TOTAL written to {out}.",
-            err=True,
-        )
+        thresholds = rates.thresholds_from(config)
+        _deliver(out, render_outcome_report(report, thresholds, **school_options(config)), done)
         return
     if fmt == "csv":
         header, rows = rates.as_table(report)
@@ -119,13 +107,8 @@ def outcomes_command(
     if str(out) == "-":
         click.echo(text, nl=False)
         return
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    tmp.replace(out)  # never a half-written report
-    click.echo(
-        f"Outcome rates {period}: {len(report.rows)} program(s) and TOTAL written to {out}.",
-        err=True,
-    )
+    _write(out, text.encode("utf-8"))
+    click.echo(done, err=True)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -133,6 +116,24 @@ def _write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def _deliver(out: Path, payload: bytes, done: str) -> None:
+    """Write ``payload`` to ``out`` (standard output for '-'; else saying ``done`` on
+    standard error)."""
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(payload)
+        return
+    _write(out, payload)
+    click.echo(done, err=True)
+
+
+def _cohort(code: str) -> Cohort:
+    """The cohort of the ``--cohort`` option; a bad parameter when there is none."""
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        raise click.BadParameter(f"there is no cohort {code!r}.", param_hint="--cohort")
+    return cohort
 
 
 def _committed(action: Callable[[], T]) -> T:
@@ -204,7 +205,7 @@ def transcript_command(
             f"no enrolled student has the number {student_number!r}.", param_hint="STUDENT_NUMBER"
         )
     if req is None:
-        _data, pdf = services.unofficial(enrollment)
+        _data, pdf = queries.unofficial(enrollment)
         _write(out, pdf)
         click.echo(f"Unofficial transcript of {student.name} written to {out}.", err=True)
         return
@@ -248,9 +249,7 @@ def transcripts_command(
     """The transcripts of every student of a cohort, one PDF each, with a progress bar.
     Official copies are issued (and committed) batch by batch, each file written first."""
     req = _official_request(official, recipient, purpose, requested_by)
-    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
-    if cohort is None:
-        raise click.BadParameter(f"there is no cohort {code!r}.", param_hint="--cohort")
+    cohort = _cohort(code)
     enrollments = list(
         db.session.scalars(
             select(Enrollment)
@@ -311,25 +310,14 @@ def placement_command(code: str, out: Path, fmt: str) -> None:
     """A cohort's placement report: placement status, hours, sites by setting type,
     evaluations, graduates' employment, pass rates and one row per student (PDF), or the
     students' rows alone (CSV)."""
-    from school.reports.placement import (
-        placement_report_csv,
-        placement_report_data,
-        render_placement_report,
-    )
+    from school.reports.placement.csv import placement_report_csv
+    from school.reports.placement.data import placement_report_data
+    from school.reports.placement.pdf import render_placement_report
 
-    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
-    if cohort is None:
-        raise click.BadParameter(f"there is no cohort {code!r}.", param_hint="--cohort")
-    data = placement_report_data(cohort.id, school_today())
+    data = placement_report_data(_cohort(code).id, school_today())
     if fmt == "pdf":
         payload = render_placement_report(data)
     else:
         payload = placement_report_csv(data).encode("utf-8")
-    if str(out) == "-":
-        click.get_binary_stream("stdout").write(payload)
-        return
-    _write(out, payload)
-    click.echo(
-        f"Placement report of {code} ({len(data.students)} student(s)) written to {out}.",
-        err=True,
-    )
+    done = f"Placement report of {code} ({len(data.students)} student(s)) written to {out}."
+    _deliver(out, payload, done)

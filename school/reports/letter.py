@@ -15,7 +15,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from flask import current_app
 from reportlab.lib.units import inch
@@ -29,6 +28,7 @@ from school.certifications.queries import NO_HOURS  # noqa: F401  (the letter re
 from school.cohorts.models import Enrollment
 from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement
+from school.reports.letterhead import school_logo
 from school.reports.pdf import Frame, build, document_header, e, p, styles, table
 from school.web.templating import format_date
 
@@ -119,11 +119,10 @@ def letter_data(award: AwardedCredential, today: dt.date, *, duties: int = 5) ->
                 duties=tuple(sorted(done, key=lambda a: (-done[a], a))[:duties]),
             )
         )
-    logo = config.get("SCHOOL_LOGO")
     return LetterData(
         school=config["SCHOOL_NAME"],
         school_address=config.get("SCHOOL_ADDRESS") or "",
-        logo=logo if logo and Path(logo).is_file() else None,
+        logo=school_logo(config),
         student_id=student.id,
         student=student.name,
         student_number=student.student_number or "",

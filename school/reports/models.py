@@ -16,7 +16,7 @@ from school.extensions import db
 class IssuedCopy(db.Model):
     """The exact bytes of an official transcript as issued, kept so that the registrar can
     send the same copy again and the school holds what it disclosed. Read back only after
-    its SHA-256 matches the one recorded on the transcript (``services.stored_copy``). A
+    its SHA-256 matches the one recorded on the transcript (``queries.stored_copy``). A
     transcript issued before copies were stored, whose bytes could not be reproduced at the
     upgrade, has no row ("stored copy unavailable")."""
 

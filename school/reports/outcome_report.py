@@ -148,16 +148,13 @@ def _rates_tables(report: rates.Report, thresholds: Mapping[str, Decimal]) -> li
     return out
 
 
-def rates_chart(report: rates.Report, thresholds: Mapping[str, Decimal]) -> Drawing:
-    """The total's rates as vertical bars (red when below the threshold) with each rate's
-    threshold drawn as a dashed line across its bar; a rate without a denominator has no
-    bar and reads "no rate"."""
-    row = report.total
-    chart_x, chart_y, chart_w, chart_h = 40, 62, WIDTH - 60, 150
-    drawing = Drawing(WIDTH, chart_y + chart_h + 18)
+CHART_X, CHART_Y, CHART_W, CHART_H = 40, 62, WIDTH - 60, 150  # the bars' area in the drawing
+
+
+def _bars(values: Mapping[str, rates.Rate]) -> VerticalBarChart:
+    """One bar per rate (red when below its threshold), its figures under it."""
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = chart_x, chart_y, chart_w, chart_h
-    values = {name: _rate(row, name, thresholds) for name in rates.RATES}
+    chart.x, chart.y, chart.width, chart.height = CHART_X, CHART_Y, CHART_W, CHART_H
     chart.data = [[float(v.percent or 0) for v in values.values()]]
     # The figures go under the bars, not over them, where a threshold line could cross them.
     names = []
@@ -183,35 +180,22 @@ def rates_chart(report: rates.Report, thresholds: Mapping[str, Decimal]) -> Draw
             chart.bars[(0, i)].fillColor = BELOW
     chart.barWidth = 10
     chart.groupSpacing = 16
-    drawing.add(chart)
+    return chart
 
-    # One dashed line per rate at its threshold, across the rate's slot.
-    slot = chart_w / len(values)
-    for i, name in enumerate(values):
-        level = chart_y + chart_h * float(Decimal(thresholds[name])) / 100
-        drawing.add(
-            Line(
-                chart_x + i * slot + 4,
-                level,
-                chart_x + (i + 1) * slot - 4,
-                level,
-                strokeColor=THRESHOLD,
-                strokeWidth=1.6,
-                strokeDashArray=[4, 2],
-            )
-        )
-    # Legend.
+
+def _threshold_line(x1: float, y1: float, x2: float, y2: float) -> Line:
+    return Line(x1, y1, x2, y2, strokeColor=THRESHOLD, strokeWidth=1.6, strokeDashArray=[4, 2])
+
+
+def _legend(drawing: Drawing, thresholds: Mapping[str, Decimal]) -> None:
+    """The colours of the bars and the threshold's dashed line, under the chart."""
     y = 6
-    x = chart_x
+    x = CHART_X
     for colour, label in ((ACCENT, "At or above the threshold"), (BELOW, "Below the threshold")):
         drawing.add(Rect(x, y, 8, 8, fillColor=colour, strokeColor=None))
         drawing.add(String(x + 12, y + 1, label, fontName=FONT, fontSize=8, fillColor=INK))
         x += 150
-    drawing.add(
-        Line(
-            x, y + 4, x + 18, y + 4, strokeColor=THRESHOLD, strokeWidth=1.6, strokeDashArray=[4, 2]
-        )
-    )
+    drawing.add(_threshold_line(x, y + 4, x + 18, y + 4))
     same = len({Decimal(thresholds[n]) for n in rates.RATES}) == 1
     threshold_label = (
         f"Threshold ({_number(Decimal(thresholds[rates.RATES[0]]))}%)"
@@ -219,6 +203,24 @@ def rates_chart(report: rates.Report, thresholds: Mapping[str, Decimal]) -> Draw
         else "Each rate's threshold"
     )
     drawing.add(String(x + 22, y + 1, threshold_label, fontName=FONT, fontSize=8, fillColor=INK))
+
+
+def rates_chart(report: rates.Report, thresholds: Mapping[str, Decimal]) -> Drawing:
+    """The total's rates as vertical bars (red when below the threshold) with each rate's
+    threshold drawn as a dashed line across its bar; a rate without a denominator has no
+    bar and reads "no rate"."""
+    row = report.total
+    drawing = Drawing(WIDTH, CHART_Y + CHART_H + 18)
+    values = {name: _rate(row, name, thresholds) for name in rates.RATES}
+    drawing.add(_bars(values))
+    # One dashed line per rate at its threshold, across the rate's slot.
+    slot = CHART_W / len(values)
+    for i, name in enumerate(values):
+        level = CHART_Y + CHART_H * float(Decimal(thresholds[name])) / 100
+        drawing.add(
+            _threshold_line(CHART_X + i * slot + 4, level, CHART_X + (i + 1) * slot - 4, level)
+        )
+    _legend(drawing, thresholds)
     return drawing
 
 

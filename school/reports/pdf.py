@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,3 +329,11 @@ def build(
         canvasmaker=numbered_canvas(frame),
     )
     return out.getvalue()
+
+
+PAGE_RE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF ReportLab wrote (its page objects are never compressed)."""
+    return len(PAGE_RE.findall(pdf))

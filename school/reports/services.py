@@ -1,16 +1,19 @@
 """Issuing official transcripts (serial, QR code to the verification page, the exact bytes
 stored with their SHA-256, a disclosure-log row each), sending a stored copy again (audited),
-storing the copies of transcripts issued before copies were kept, revoking, and checking an
-uploaded copy."""
+storing the copies of transcripts issued before copies were kept, and revoking. The reads
+(a transcript by serial, its stored copy, checking an uploaded copy) are in
+:mod:`school.reports.queries`.
+
+``page_count`` and ``stored_copy`` are imported here from the modules that own them and
+stay importable from here for code outside ``school/reports/`` (the official copies'
+migration test, ``bench/transcripts.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import logging
-import re
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import groupby
 
 from sqlalchemy import exists, insert, select
@@ -21,48 +24,33 @@ from school.cohorts.models import Enrollment
 from school.database import utcnow
 from school.errors import DomainError, ProblemList
 from school.extensions import db
+from school.reports import queries
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
-from school.reports.transcript import Official, TranscriptData, render_transcript, transcripts_data
+from school.reports.pdf import page_count
+from school.reports.queries import stored_copy, unavailable_message
+from school.reports.serials import new_serial, serial_for
+from school.reports.transcript.data import Official, TranscriptData, transcripts_data
+from school.reports.transcript.pdf import render_transcript
 from school.web.security import external_url
 from school.web.templating import format_date
 
-SERIAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+__all__ = [
+    "ALREADY_ISSUED",
+    "BACKFILL_CHUNK",
+    "RECORD",
+    "Issued",
+    "Request",
+    "issue_official",
+    "official_of",
+    "page_count",
+    "request_problems",
+    "revoke",
+    "send_copy",
+    "store_missing_copies",
+    "stored_copy",
+]
+
 RECORD = "Official progress transcript"
-log = logging.getLogger(__name__)
-
-
-def new_serial() -> str:
-    """Like ``TR-7KQ4-M2XP``: 40 random bits, easy to read aloud and to type."""
-    chars = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(8))
-    return f"TR-{chars[:4]}-{chars[4:]}"
-
-
-def new_issue_key() -> str:
-    """The single-use key of one confirmation page (random, 192 bits)."""
-    return secrets.token_urlsafe(24)
-
-
-def serial_for(issue_key: str, enrollment_id: int) -> str:
-    """The serial of the transcript that the confirmation holding ``issue_key`` issues for
-    an enrollment: 40 bits of the key's SHA-256 (as unpredictable as :func:`new_serial`, the
-    key being random). Since serials are unique, the same confirmation sent twice, even at
-    the same moment, can write one transcript only: the second insert is refused."""
-    digest = hashlib.sha256(f"{issue_key}:{enrollment_id}".encode()).digest()
-    number = int.from_bytes(digest[:5], "big")
-    chars = "".join(SERIAL_ALPHABET[(number >> (5 * i)) & 31] for i in range(8))
-    return f"TR-{chars[:4]}-{chars[4:]}"
-
-
-def issued_under(issue_key: str, enrollment_id: int) -> IssuedTranscript | None:
-    """The transcript a confirmation (its ``issue_key``) already issued for an enrollment."""
-    return db.session.scalar(
-        select(IssuedTranscript).where(
-            IssuedTranscript.serial == serial_for(issue_key, enrollment_id),
-            IssuedTranscript.enrollment_id == enrollment_id,
-        )
-    )
-
-
 ALREADY_ISSUED = "This transcript was already issued ({serial}); it was not issued again."
 
 
@@ -101,12 +89,56 @@ class Issued:
     pdf: bytes
 
 
-PAGE_RE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+def _refuse_used_confirmation(enrollments: Sequence[Enrollment], issue_key: str) -> None:
+    """A confirmation that already issued a transcript for one of ``enrollments`` issues
+    nothing more."""
+    for en in enrollments:
+        previous = queries.issued_under(issue_key, en.id)
+        if previous is not None:
+            raise DomainError(ALREADY_ISSUED.format(serial=previous.serial))
 
 
-def page_count(pdf: bytes) -> int:
-    """Pages of a PDF ReportLab wrote (its page objects are never compressed)."""
-    return len(PAGE_RE.findall(pdf))
+def _issue_one(
+    en: Enrollment,
+    data: TranscriptData,
+    clean: Request,
+    *,
+    by: User | None,
+    issued_at: dt.datetime,
+    serial: str,
+) -> Issued:
+    """One official transcript rendered with its serial, added with its stored copy and its
+    disclosure-log row (the request's recipient, purpose and requester on both)."""
+    label = f"{by.name} <{by.email}>" if by else "command line"
+    transcript = IssuedTranscript(
+        serial=serial,
+        enrollment_id=en.id,
+        student_id=en.student_id,
+        **asdict(clean),
+        issued_by_id=by.id if by else None,
+        issued_by_label=label,
+        issued_at=issued_at,
+    )
+    pdf = render_transcript(
+        data.with_official(official_of(transcript.serial, transcript.recipient, transcript.purpose))
+    )
+    transcript.sha256 = hashlib.sha256(pdf).hexdigest()
+    transcript.size = len(pdf)
+    transcript.pages = page_count(pdf)
+    db.session.add(transcript)
+    db.session.add(IssuedCopy(transcript=transcript, pdf=pdf, stored_at=issued_at))
+    db.session.add(
+        Disclosure(
+            student_id=en.student_id,
+            record=RECORD,
+            **asdict(clean),
+            released_by_id=by.id if by else None,
+            released_by_label=label,
+            released_at=issued_at,
+            transcript=transcript,
+        )
+    )
+    return Issued(transcript, pdf)
 
 
 def issue_official(
@@ -122,57 +154,28 @@ def issue_official(
     the disclosure log. Nothing is written if any input is wrong.
 
     ``issue_key``, the single-use key of the confirmation page the admin pressed, makes the
-    serials (:func:`serial_for`): a confirmation already used is refused, and one sent twice
-    at the same moment fails the serial's unique key on the second insert (a conflict)."""
+    serials (:func:`~school.reports.serials.serial_for`): a confirmation already used is
+    refused, and one sent twice at the same moment fails the serial's unique key on the
+    second insert (a conflict)."""
     request_problems(req).raise_if_any()
     if not enrollments:
         return []
     if issue_key is not None:
-        for en in enrollments:
-            previous = issued_under(issue_key, en.id)
-            if previous is not None:
-                raise DomainError(ALREADY_ISSUED.format(serial=previous.serial))
+        _refuse_used_confirmation(enrollments, issue_key)
     issued_at = utcnow()
     data = transcripts_data([en.id for en in enrollments], issued_at)
     clean = req.cleaned()
-    label = f"{by.name} <{by.email}>" if by else "command line"
-    out = []
-    for en in enrollments:
-        transcript = IssuedTranscript(
-            serial=serial_for(issue_key, en.id) if issue_key is not None else new_serial(),
-            enrollment_id=en.id,
-            student_id=en.student_id,
-            recipient=clean.recipient,
-            purpose=clean.purpose,
-            requested_by=clean.requested_by,
-            issued_by_id=by.id if by else None,
-            issued_by_label=label,
+    out = [
+        _issue_one(
+            en,
+            data[en.id],
+            clean,
+            by=by,
             issued_at=issued_at,
+            serial=serial_for(issue_key, en.id) if issue_key is not None else new_serial(),
         )
-        pdf = render_transcript(
-            data[en.id].with_official(
-                official_of(transcript.serial, transcript.recipient, transcript.purpose)
-            )
-        )
-        transcript.sha256 = hashlib.sha256(pdf).hexdigest()
-        transcript.size = len(pdf)
-        transcript.pages = page_count(pdf)
-        db.session.add(transcript)
-        db.session.add(IssuedCopy(transcript=transcript, pdf=pdf, stored_at=issued_at))
-        db.session.add(
-            Disclosure(
-                student_id=en.student_id,
-                record=RECORD,
-                recipient=clean.recipient,
-                purpose=clean.purpose,
-                requested_by=clean.requested_by,
-                released_by_id=by.id if by else None,
-                released_by_label=label,
-                released_at=issued_at,
-                transcript=transcript,
-            )
-        )
-        out.append(Issued(transcript, pdf))
+        for en in enrollments
+    ]
     db.session.flush()
     for item in out:
         record_event(
@@ -198,35 +201,6 @@ def official_of(serial: str, recipient: str, purpose: str) -> Official:
         recipient=recipient,
         purpose=purpose,
         verify_url=external_url("reports.verify", serial=serial),
-    )
-
-
-def stored_copy(transcript: IssuedTranscript) -> bytes | None:
-    """The PDF exactly as issued, or None when the school holds no intact copy of it: none
-    was stored (issued before copies were kept, and not reproducible at the upgrade), or the
-    stored bytes no longer have the SHA-256 recorded at issue. The second means the database
-    was changed behind the application's back: it is logged as an error, and the bytes are
-    never handed out."""
-    pdf = db.session.scalar(select(IssuedCopy.pdf).where(IssuedCopy.transcript_id == transcript.id))
-    if pdf is None:
-        return None
-    if not matches(transcript, pdf):
-        log.error(
-            "Stored copy of official transcript %s (id %s) fails its SHA-256 check "
-            "(recorded %s, stored bytes %s); not served.",
-            transcript.serial,
-            transcript.id,
-            transcript.sha256,
-            hashlib.sha256(pdf).hexdigest(),
-        )
-        return None
-    return pdf
-
-
-def unavailable_message(transcript: IssuedTranscript) -> str:
-    return (
-        f"{transcript.serial}: stored copy unavailable. The school holds no intact copy of "
-        "the file as issued; issue a new official transcript if one is needed."
     )
 
 
@@ -292,12 +266,8 @@ def store_missing_copies() -> tuple[int, int]:
     return stored, len(missing) - stored
 
 
-def unofficial(enrollment: Enrollment) -> tuple[TranscriptData, bytes]:
-    data = transcripts_data([enrollment.id], utcnow())[enrollment.id]
-    return data, render_transcript(data)
-
-
 def revoke(transcript: IssuedTranscript, reason: str, *, by: User | None) -> None:
+    """Revoke an official transcript, saying why (shown on the verification page)."""
     reason = " ".join(reason.split())
     problems = DomainError.collect()
     if transcript.revoked_at is not None:
@@ -317,16 +287,3 @@ def revoke(transcript: IssuedTranscript, reason: str, *, by: User | None) -> Non
         actor=by,
         details={"serial": transcript.serial, "reason": reason},
     )
-
-
-def by_serial(serial: str) -> IssuedTranscript | None:
-    if len(serial) > 20:
-        return None
-    return db.session.scalar(
-        select(IssuedTranscript).where(IssuedTranscript.serial == serial.strip().upper())
-    )
-
-
-def matches(transcript: IssuedTranscript, upload: bytes) -> bool:
-    """Whether ``upload`` is byte for byte the PDF issued."""
-    return secrets.compare_digest(hashlib.sha256(upload).hexdigest(), transcript.sha256)

@@ -27,18 +27,18 @@ from school.database import school_today
 from school.errors import DomainError
 from school.outcomes import rates
 from school.outcomes.views import report_args
-from school.reports import queries, services
+from school.reports import queries, serials, services
 from school.reports.forms import OfficialForm, RevokeForm, VerifyUploadForm
 from school.reports.letter import NO_HOURS, letter_data, letter_stem, render_letter
+from school.reports.letterhead import school_options
 from school.reports.models import IssuedTranscript
 from school.reports.outcome_report import render_outcome_report
-from school.reports.placement import (
-    placement_report_csv,
-    placement_report_data,
-    render_placement_report,
-)
+from school.reports.placement.csv import placement_report_csv
+from school.reports.placement.data import placement_report_data
+from school.reports.placement.pdf import render_placement_report
+from school.reports.placement.report import PlacementReportData
 from school.reports.policies import can_manage_transcript, can_read_own_transcript
-from school.reports.transcript import transcript_stem
+from school.reports.transcript.data import transcript_stem
 from school.web.commit import save
 from school.web.download import download
 from school.web.forms import apply_problems, form_status, validate_all
@@ -54,7 +54,7 @@ def my_transcript():
     enrollment = current_enrollment(current_user.id)
     if enrollment is None:
         abort(404)
-    _data, pdf = services.unofficial(enrollment)
+    _data, pdf = queries.unofficial(enrollment)
     return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
@@ -64,7 +64,7 @@ def my_enrollment_transcript(enrollment_id: int):
     """A student's unofficial transcript of one of their enrollments (an earlier one, before
     a re-entry); another student's answers 404."""
     enrollment = get_authorized(Enrollment, enrollment_id, can_read_own_transcript)
-    _data, pdf = services.unofficial(enrollment)
+    _data, pdf = queries.unofficial(enrollment)
     return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
@@ -72,7 +72,7 @@ def my_enrollment_transcript(enrollment_id: int):
 @roles_required(Role.ADMIN)
 def unofficial_transcript(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
-    _data, pdf = services.unofficial(enrollment)
+    _data, pdf = queries.unofficial(enrollment)
     return download(pdf, transcript_stem(enrollment, "unofficial"), "pdf")
 
 
@@ -110,7 +110,7 @@ KEPT_ISSUE_KEYS = 5
 
 
 def _offer_issue_key() -> str:
-    key = services.new_issue_key()
+    key = serials.new_issue_key()
     session[ISSUE_KEYS] = [*session.get(ISSUE_KEYS, []), key][-KEPT_ISSUE_KEYS:]
     return key
 
@@ -181,7 +181,7 @@ def issue_official(enrollment_id: int):
     form = OfficialForm()
     key = form.issue_key.data or ""
     fresh = _take_issue_key(key)
-    previous = services.issued_under(key, enrollment.id) if key else None
+    previous = queries.issued_under(key, enrollment.id) if key else None
     if not fresh or previous is not None:
         return _not_again(enrollment, previous)
     req = _official_request(form)
@@ -200,7 +200,7 @@ def issue_official(enrollment_id: int):
                     issued=issued.transcript.id,
                 )
             )
-        previous = services.issued_under(key, enrollment.id)  # a second press, at once
+        previous = queries.issued_under(key, enrollment.id)  # a second press, at once
         if previous is not None:
             return _not_again(enrollment, previous)
         apply_problems(form, DomainError(saved.problems))
@@ -248,14 +248,14 @@ def verify(serial: str):
     """Public: what was issued under this serial, and whether an uploaded PDF is exactly
     it. Shows no more than the document itself says."""
     no_referrer()
-    transcript = services.by_serial(serial)
+    transcript = queries.by_serial(serial)
     if transcript is None:
         abort(404)
     form = VerifyUploadForm()
     verdict = None
     if form.validate_on_submit():
         upload = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-        verdict = services.matches(transcript, upload)
+        verdict = queries.matches(transcript, upload)
     return render_template(
         "reports/verify.html", transcript=transcript, form=form, verdict=verdict
     ), form_status(form)
@@ -264,24 +264,24 @@ def verify(serial: str):
 # --- Placement and outcome reports ---------------------------------------------------------
 
 
-def _placement_stem(cohort: Cohort) -> str:
-    return f"placement-report-{cohort.code}"
+def _placement_report(cohort_id: int) -> tuple[PlacementReportData, str]:
+    """The placement report of a cohort the admin manages, as of today, and its file stem."""
+    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
+    return placement_report_data(cohort.id, school_today()), f"placement-report-{cohort.code}"
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/placement-report.pdf")
 @roles_required(Role.ADMIN)
 def placement_report_pdf(cohort_id: int):
-    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
-    data = placement_report_data(cohort.id, school_today())
-    return download(render_placement_report(data), _placement_stem(cohort), "pdf")
+    data, stem = _placement_report(cohort_id)
+    return download(render_placement_report(data), stem, "pdf")
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/placement-report.csv")
 @roles_required(Role.ADMIN)
 def placement_report_csv_download(cohort_id: int):
-    cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
-    data = placement_report_data(cohort.id, school_today())
-    return download(placement_report_csv(data), _placement_stem(cohort), "csv")
+    data, stem = _placement_report(cohort_id)
+    return download(placement_report_csv(data), stem, "csv")
 
 
 @bp.route("/admin/outcomes.pdf")
@@ -294,13 +294,7 @@ def outcome_report_pdf():
     config = current_app.config
     thresholds = rates.thresholds_from(config)
     report = rates.outcome_rates(period, thresholds, program_id=program and program.id)
-    pdf = render_outcome_report(
-        report,
-        thresholds,
-        school=config["SCHOOL_NAME"],
-        school_address=config.get("SCHOOL_ADDRESS") or "",
-        date_format=config["DATE_FORMAT"],
-    )
+    pdf = render_outcome_report(report, thresholds, **school_options(config))
     stem = f"outcomes-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if program is not None:
         stem += f"-{program.code}"

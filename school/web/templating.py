@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from school import formats
 from school.audit import action_label
@@ -76,6 +76,25 @@ def url_with(**changes: Any) -> str:
     )
 
 
+FIXED_URLS = "school.fixed_urls"
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` for a URL that depends on nothing but its endpoint,
+    arguments and the script root (the navigation, the layout's static files): every page
+    builds the same ones, so each worker builds each once and remembers it (per app)."""
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    urls = current_app.extensions[FIXED_URLS]
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= 1000:  # the keys are the layout's literals; bounded all the same
+            urls.clear()
+        url = urls[key] = url_for(endpoint, **values)
+    return url
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
@@ -90,6 +109,8 @@ def init_templating(app: Flask) -> None:
         isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     )
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["fixed_url"] = fixed_url
+    app.extensions[FIXED_URLS] = {}
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["nav_section"] = nav_section

@@ -148,7 +148,7 @@ def test_deactivate_and_reactivate_are_audited(client, login_as, app):
 
 
 def test_the_last_active_administrator_cannot_be_deactivated(app):
-    from school.auth.services import deactivate_user
+    from school.auth.services.accounts import deactivate_user
     from school.errors import DomainError
 
     with app.app_context():

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from school.audit import AuditEvent
-from school.auth import services, sessions
+from school.auth import sessions
 from school.auth.models import AuthToken, LoginSession, LoginThrottle, Role, User
+from school.auth.services import accounts, invitations, password_changes, signin, tokens
 from school.errors import ProblemList
 from school.extensions import db
 from school.mail import deliver_queued
@@ -92,7 +93,7 @@ def test_a_sign_in_whose_session_is_refused_signs_no_one_in(app, client, monkeyp
     ("url", "owner", "name"),
     [
         ("/logout", sessions, "end_login_session"),
-        ("/account/logout-everywhere", services, "logout_everywhere"),
+        ("/account/logout-everywhere", signin, "logout_everywhere"),
     ],
 )
 def test_a_sign_out_refused_at_flush_ends_nothing(app, client, monkeypatch, url, owner, name):
@@ -111,7 +112,7 @@ def test_a_sign_out_refused_at_flush_ends_nothing(app, client, monkeypatch, url,
 def test_a_password_change_refused_changes_nothing(app, client, make_client, monkeypatch):
     email, _ = _user(app)
     assert login(client, email).status_code == 302
-    calls = _lose_race(monkeypatch, services, "change_password")
+    calls = _lose_race(monkeypatch, password_changes, "change_password")
     response = client.submit(
         "/account/password",
         {"current": DEFAULT_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
@@ -130,7 +131,7 @@ def test_a_refused_password_check_is_still_counted(app, client, monkeypatch):
     """The throttle's early commits are kept when the change itself is refused."""
     email, _ = _user(app)
     assert login(client, email).status_code == 302
-    _lose_race(monkeypatch, services, "change_password")
+    _lose_race(monkeypatch, password_changes, "change_password")
     client.submit(
         "/account/password",
         {"current": "not-my-password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
@@ -142,7 +143,7 @@ def test_a_refused_password_check_is_still_counted(app, client, monkeypatch):
 
 def test_a_refused_reset_request_sends_nothing(app, client, mailbox, monkeypatch):
     email, _ = _user(app)
-    calls = _lose_race(monkeypatch, services, "request_password_reset")
+    calls = _lose_race(monkeypatch, password_changes, "request_password_reset")
     response = client.submit("/password/forgot", {"email": email})
     monkeypatch.undo()
     assert calls == ["request_password_reset"]
@@ -163,7 +164,7 @@ def _reset_link(app, client, mailbox) -> tuple[str, str]:  # type: ignore[no-unt
 
 def _invitation_link(app, client, mailbox) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        services.invite_user(
+        invitations.invite_user(
             email="newhire@example.com", name="New Hire", role=Role.INSTRUCTOR, invited_by=None
         )
         db.session.commit()
@@ -172,8 +173,8 @@ def _invitation_link(app, client, mailbox) -> tuple[str, str]:  # type: ignore[n
 
 
 LINKS = [
-    pytest.param(_reset_link, "reset_password", id="reset"),
-    pytest.param(_invitation_link, "accept_invitation", id="invitation"),
+    pytest.param(_reset_link, password_changes, "reset_password", id="reset"),
+    pytest.param(_invitation_link, invitations, "accept_invitation", id="invitation"),
 ]
 
 
@@ -186,12 +187,12 @@ def _unused_tokens(app) -> int:  # type: ignore[no-untyped-def]
     return _count(app, AuthToken, AuthToken.used_at.is_(None), AuthToken.revoked_at.is_(None))
 
 
-@pytest.mark.parametrize(("link", "name"), LINKS)
+@pytest.mark.parametrize(("link", "owner", "name"), LINKS)
 def test_a_new_password_refused_at_flush_keeps_the_link(
-    app, client, mailbox, monkeypatch, link, name
+    app, client, mailbox, monkeypatch, link, owner, name
 ):
     _, path = link(app, client, mailbox)
-    calls = _lose_race(monkeypatch, services, name)
+    calls = _lose_race(monkeypatch, owner, name)
     response = _send_new_password(client, path)
     monkeypatch.undo()
     assert calls == [name]
@@ -203,9 +204,9 @@ def test_a_new_password_refused_at_flush_keeps_the_link(
     assert _send_new_password(client, path).status_code == 302  # the link still works
 
 
-@pytest.mark.parametrize(("link", "name"), LINKS)
+@pytest.mark.parametrize(("link", "owner", "name"), LINKS)
 def test_a_link_another_request_used_first_is_refused_and_nothing_kept(
-    app, client, mailbox, monkeypatch, link, name
+    app, client, mailbox, monkeypatch, link, owner, name
 ):
     """Two requests with one link: the guarded update lets one win; the loser gets the
     expired-link page (410), and its own writes are rolled back."""
@@ -213,13 +214,13 @@ def test_a_link_another_request_used_first_is_refused_and_nothing_kept(
     password_changed_at = select(User.password_changed_at).where(User.email == email)
     with app.app_context():
         before = db.session.scalar(password_changed_at)
-    consume = services._consume
+    consume = tokens.consume_token
 
     def used_first(token):  # type: ignore[no-untyped-def]
         consume(token)  # the rival request's
         consume(token)  # ours: finds the link used
 
-    monkeypatch.setattr(services, "_consume", used_first)
+    monkeypatch.setattr(tokens, "consume_token", used_first)
     response = _send_new_password(client, path)
     monkeypatch.undo()
     assert response.status_code == 410
@@ -236,7 +237,7 @@ def test_a_refused_invitation_creates_no_account_and_sends_nothing(
     app, client, login_as, mailbox, monkeypatch
 ):
     login_as("admin")
-    calls = _lose_race(monkeypatch, services, "invite_user")
+    calls = _lose_race(monkeypatch, invitations, "invite_user")
     response = client.submit(
         "/admin/users/invite",
         {"name": "New Hire", "email": "newhire@example.com", "role": "instructor"},
@@ -285,20 +286,20 @@ def test_an_invitation_racing_the_same_email_answers_conflict(
 
 
 @pytest.mark.parametrize(
-    ("action", "name", "active", "password"),
+    ("action", "owner", "name", "active", "password"),
     [
-        ("deactivate", "deactivate_user", True, DEFAULT_PASSWORD),
-        ("reactivate", "reactivate_user", False, DEFAULT_PASSWORD),
-        ("resend-invitation", "resend_invitation", True, None),
+        ("deactivate", accounts, "deactivate_user", True, DEFAULT_PASSWORD),
+        ("reactivate", accounts, "reactivate_user", False, DEFAULT_PASSWORD),
+        ("resend-invitation", invitations, "resend_invitation", True, None),
     ],
     ids=["deactivate", "reactivate", "resend-invitation"],
 )
 def test_a_refused_user_action_flashes_conflict_and_changes_nothing(
-    app, client, login_as, mailbox, monkeypatch, action, name, active, password
+    app, client, login_as, mailbox, monkeypatch, action, owner, name, active, password
 ):
     login_as("admin")
     email, user_id = _user(app, active=active, password=password)
-    calls = _lose_race(monkeypatch, services, name, "stale")
+    calls = _lose_race(monkeypatch, owner, name, "stale")
     page = f"/admin/users/{user_id}"
     response = client.button(f"{page}/{action}", page=page)
     monkeypatch.undo()
@@ -317,7 +318,7 @@ def test_a_refused_user_action_flashes_conflict_and_changes_nothing(
 
 
 def test_users_create_refused_at_flush_reports_conflict_and_writes_nothing(app, monkeypatch):
-    calls = _lose_race(monkeypatch, services, "create_user")
+    calls = _lose_race(monkeypatch, accounts, "create_user")
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--email", "a@example.com", "--role", "admin", "--password-stdin"],
         input=NEW_PASSWORD + "\n",

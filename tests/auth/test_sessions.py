@@ -8,7 +8,7 @@ import re
 from email.utils import parsedate_to_datetime
 
 from school.auth.models import Role
-from school.auth.services import request_password_reset
+from school.auth.services.password_changes import request_password_reset
 from school.extensions import db
 from school.mail import deliver_queued
 from tests.conftest import login

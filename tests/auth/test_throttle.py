@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.auth.models import LoginThrottle
-from school.auth.services import _login_keys
+from school.auth.services.throttle import login_keys
 from school.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
@@ -103,7 +103,7 @@ def test_counters_of_closed_windows_are_pruned(app, client):
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
     with app.test_request_context():
-        assert keys == set(_login_keys("another@example.com", "127.0.0.1"))
+        assert keys == set(login_keys("another@example.com", "127.0.0.1"))
 
 
 def test_parallel_guesses_never_get_more_password_checks_than_the_limit(app, make_client):
@@ -131,7 +131,7 @@ def test_parallel_guesses_never_get_more_password_checks_than_the_limit(app, mak
 
 
 def test_ipv6_clients_are_throttled_per_64_network():
-    from school.auth.services import address_key
+    from school.auth.services.throttle import address_key
 
     assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
     assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
@@ -190,21 +190,21 @@ def test_a_new_password_unlocks_the_account(app, client, make_client, mailbox):
 
 
 def test_a_password_changed_during_the_check_is_not_accepted(app):
-    from school.auth import services
     from school.auth.models import User
     from school.auth.passwords import hash_password
+    from school.auth.services import signin
     from school.errors import DomainError
     from tests.factories import DEFAULT_PASSWORD
 
     email = _user(app)
     with app.test_request_context("/login", method="POST"):
-        attempt = services.start_login(email=email, ip="203.0.113.5")
+        attempt = signin.start_login(email=email, ip="203.0.113.5")
         db.session.commit()
         user = db.session.scalar(select(User).where(User.email == email))
         user.password_hash = hash_password("changed-meanwhile-pw")  # e.g. a reset elsewhere
         db.session.commit()
         with pytest.raises(DomainError):
-            services.finish_login(attempt, password=DEFAULT_PASSWORD)
+            signin.finish_login(attempt, password=DEFAULT_PASSWORD)
         db.session.rollback()
 
 
@@ -215,11 +215,11 @@ def probe_write_lock_during_password_checks(app, monkeypatch) -> list[str]:
         pytest.skip("SQLite locking")
     import sqlite3
 
-    from school.auth import services
+    from school.auth.services import signin
 
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     seen: list[str] = []
-    real_verify = services.verify_password
+    real_verify = signin.verify_password
 
     def verify_and_probe(stored, password):
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -233,7 +233,7 @@ def probe_write_lock_during_password_checks(app, monkeypatch) -> list[str]:
             other.close()
         return real_verify(stored, password)
 
-    monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    monkeypatch.setattr(signin, "verify_password", verify_and_probe)
     return seen
 
 
@@ -250,7 +250,7 @@ def test_pruning_does_not_deadlock_parallel_sign_ins(app):
         pytest.skip("PostgreSQL row locks (SQLite serialises writers with BEGIN IMMEDIATE)")
     import threading
 
-    from school.auth import services
+    from school.auth.services import throttle
 
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     with app.app_context():
@@ -263,9 +263,9 @@ def test_pruning_does_not_deadlock_parallel_sign_ins(app):
     def sign_in(name: str) -> None:
         try:
             with app.test_request_context("/login", method="POST"):
-                services._count(f"account:{name}@example.com")  # restart: row locked
+                throttle._count(f"account:{name}@example.com")  # restart: row locked
                 barrier.wait()
-                services._count(f"ip:new-{name}")  # new key: prunes expired rows
+                throttle._count(f"ip:new-{name}")  # new key: prunes expired rows
                 db.session.commit()
         except Exception as exc:
             errors.append(exc)
@@ -286,7 +286,7 @@ def test_the_longest_email_from_the_longest_address_fits_its_counter(app, client
     with app.app_context():
         keys = set(db.session.scalars(select(LoginThrottle.key)))
     with app.test_request_context():
-        assert set(_login_keys(email, "2001:db8:ffff:ffff::1")) <= keys
+        assert set(login_keys(email, "2001:db8:ffff:ffff::1")) <= keys
     assert max(len(key) for key in keys) <= 160
 
 

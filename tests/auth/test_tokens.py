@@ -397,12 +397,13 @@ def test_the_session_cookie_never_holds_a_link_secret(client, login_as, mailbox)
 
 
 def test_of_two_racing_uses_of_one_link_only_one_wins(app, client, login_as, mailbox):
-    from school.auth import services
+    from school.auth.services import tokens
+    from school.links.tokens import TokenInvalid
 
     path = _invite(client, login_as, mailbox)
     secret = path.rsplit("/", 1)[1]
     with app.test_request_context("/welcome/1", method="POST"):
-        token = services.check_token(secret, TokenPurpose.INVITATION)  # this request: valid
+        token = tokens.check_token(secret, TokenPurpose.INVITATION)  # this request: valid
         token_id = token.id
         db.session.commit()  # (lets the other writer in on SQLite)
         # ...meanwhile another request uses the link and commits:
@@ -412,8 +413,8 @@ def test_of_two_racing_uses_of_one_link_only_one_wins(app, client, login_as, mai
                 .where(AuthToken.id == token_id)
                 .values(used_at=dt.datetime.now(dt.UTC))
             )
-        with pytest.raises(services.TokenInvalid):
-            services._consume(token)
+        with pytest.raises(TokenInvalid):
+            tokens.consume_token(token)
         db.session.rollback()
 
 
@@ -425,3 +426,64 @@ def test_link_of_a_deactivated_account_is_refused(app, client, login_as, mailbox
         db.session.commit()
     response = client.get(path)
     assert response.status_code == 410 and "deactivated" in response.get_data(as_text=True)
+
+
+# --- the mechanics shared with the other emailed links (school.links.tokens) -----------------
+
+
+def test_account_and_emailed_link_purposes_never_share_a_name():
+    """The browser's list of opened links holds [id, purpose] of both tables: a purpose
+    names its table."""
+    from school.links import LinkPurpose
+
+    assert {p.value for p in TokenPurpose}.isdisjoint({p.value for p in LinkPurpose})
+
+
+def test_an_emailed_link_purpose_is_an_enum_that_takes_its_string_too(app):
+    from sqlalchemy.exc import StatementError
+
+    from school.links import EmailedLink, LinkPurpose, issue_link
+
+    with app.test_request_context("/"):
+        link, _ = issue_link(
+            purpose="hours_confirmation",
+            email="s@example.com",
+            user=None,
+            ttl=dt.timedelta(1),
+            items=[],
+        )
+        db.session.expire_all()
+        assert db.session.get(EmailedLink, link.id).purpose is LinkPurpose.HOURS_CONFIRMATION
+        with pytest.raises(StatementError):
+            issue_link(
+                purpose="bogus", email="s@example.com", user=None, ttl=dt.timedelta(1), items=[]
+            )
+        db.session.rollback()
+
+
+def test_both_kinds_of_link_share_one_message_table_but_keep_their_wording():
+    from school.links import LinkInvalid
+    from school.links.tokens import TokenInvalid
+
+    assert str(TokenInvalid("used")) == "This link has already been used. Each link works once."
+    assert str(LinkInvalid("used")).endswith("Each link works once; nothing was changed.")
+    assert isinstance(TokenInvalid("unknown"), LinkInvalid)
+
+
+def test_a_link_page_loads_only_a_link_this_browser_opened(app):
+    from school.links import LinkInvalid, issue_link, load_opened_link, remember_opened
+
+    with app.test_request_context("/"):
+        link, _ = issue_link(
+            purpose="hours_confirmation",
+            email="s@example.com",
+            user=None,
+            ttl=dt.timedelta(1),
+            items=[],
+        )
+        with pytest.raises(LinkInvalid) as refused:
+            load_opened_link(link.id, "hours_confirmation")
+        assert refused.value.reason == "missing"
+        remember_opened(link)
+        assert load_opened_link(link.id, "hours_confirmation") is link
+        db.session.rollback()

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from school.auth.models import AuthToken, Role, TokenPurpose, User
-from school.auth.services import issue_token
+from school.auth.services.tokens import issue_token
 from school.cohorts.models import EnrollmentStatus
 from school.database import utcnow
 from school.extensions import db

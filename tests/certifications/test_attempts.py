@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from school.auth.models import Role, User
-from school.certifications import queries, services
+from school.certifications import queries
 from school.certifications.catalog import seed_catalog
 from school.certifications.models import Attempt, Credential
+from school.certifications.services import exam_attempts
 from school.errors import DomainError
 from school.extensions import db
 from tests.conftest import login
@@ -30,7 +31,7 @@ def _credential(code: str) -> Credential:
 
 
 def _data(code, day, result, score=""):
-    return services.AttemptData(
+    return exam_attempts.AttemptData(
         credential_id=_credential(code).id if code else None,
         exam_date=dt.date.fromisoformat(day) if day else None,
         exam_version="",
@@ -78,7 +79,9 @@ def test_attempt_rules_are_refused_at_the_field(app, code, day, result, score, f
         admin = make_user(role=Role.ADMIN, password=None)
         student = make_user(role=Role.STUDENT, password=None)
         with pytest.raises(DomainError) as refused:
-            services.record_attempt(student=student, data=_data(code, day, result, score), by=admin)
+            exam_attempts.record_attempt(
+                student=student, data=_data(code, day, result, score), by=admin
+            )
         assert any(message in m for m in refused.value.problems[field]), refused.value.problems
 
 
@@ -92,8 +95,8 @@ def test_attempt_numbers_follow_date_order_whatever_the_entry_order(app):
             ("2027-01-10", "failed"),
             ("2027-03-05", "failed"),
         ):
-            services.record_attempt(student=student, data=_data("CPC", day, result), by=admin)
-        services.record_attempt(
+            exam_attempts.record_attempt(student=student, data=_data("CPC", day, result), by=admin)
+        exam_attempts.record_attempt(
             student=student, data=_data("CCA", "2027-02-01", "passed"), by=admin
         )
         db.session.commit()
@@ -120,17 +123,19 @@ def test_pass_figures_first_vs_any_and_unverified_reports_excluded(app):
             for _ in range(4)
         ]
         first_time, second_time, never, self_reported = students
-        services.record_attempt(
+        exam_attempts.record_attempt(
             student=first_time, data=_data("CPC", "2027-05-01", "passed", "81"), by=admin
         )
-        services.record_attempt(
+        exam_attempts.record_attempt(
             student=second_time, data=_data("CPC", "2027-05-01", "failed", "64"), by=admin
         )
-        services.record_attempt(
+        exam_attempts.record_attempt(
             student=second_time, data=_data("CPC", "2027-06-15", "passed"), by=admin
         )
-        services.record_attempt(student=never, data=_data("CPC", "2027-05-01", "failed"), by=admin)
-        reported = services.record_attempt(
+        exam_attempts.record_attempt(
+            student=never, data=_data("CPC", "2027-05-01", "failed"), by=admin
+        )
+        reported = exam_attempts.record_attempt(
             student=self_reported, data=_data("CPC", "2027-07-01", "passed"), by=self_reported
         )
         db.session.commit()
@@ -138,12 +143,12 @@ def test_pass_figures_first_vs_any_and_unverified_reports_excluded(app):
         (cpc,) = queries.cohort_pass_figures(cohort.id)
         assert (cpc.sat, cpc.passed, cpc.passed_first) == (3, 2, 1)
         assert (cpc.pass_rate, cpc.first_attempt_rate) == (D("66.7"), D("33.3"))
-        services.verify_attempt(attempt=db.session.get(Attempt, reported.id), by=admin)
+        exam_attempts.verify_attempt(attempt=db.session.get(Attempt, reported.id), by=admin)
         db.session.commit()
         (cpc,) = queries.cohort_pass_figures(cohort.id)
         assert (cpc.sat, cpc.passed, cpc.passed_first) == (4, 3, 2)
         with pytest.raises(DomainError, match="already verified"):
-            services.verify_attempt(attempt=db.session.get(Attempt, reported.id), by=admin)
+            exam_attempts.verify_attempt(attempt=db.session.get(Attempt, reported.id), by=admin)
 
 
 def test_student_reports_and_admin_verifies_through_the_pages(client, login_as, app, make_client):

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from school.auth.models import Role
-from school.certifications import queries, services
+from school.certifications import queries
 from school.certifications.catalog import seed_catalog
 from school.certifications.ceus import Held, cycles
 from school.certifications.models import AwardedCredential, Credential
+from school.certifications.services import awards
 from school.errors import DomainError
 from school.extensions import db
-from tests.factories import make_enrollment, make_user
+from tests.factories import make_award, make_enrollment, make_user
 
 TODAY = dt.date(2027, 8, 1)
 
@@ -60,26 +61,26 @@ def test_award_rules_and_the_apprentice_removal(app, set_today):
         cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
         cpma = db.session.scalar(select(Credential).where(Credential.code == "CPMA"))
         with pytest.raises(DomainError) as refused:
-            services.award_credential(
+            awards.award_credential(
                 student=student, credential_id=cpma.id, awarded_on=dt.date(2027, 9, 1),
                 member_id="", apprentice=True, by=admin,
             )  # fmt: skip
         assert set(refused.value.problems) == {"apprentice", "awarded_on", "member_id"}
-        award = services.award_credential(
+        award = awards.award_credential(
             student=student, credential_id=cpc.id, awarded_on=dt.date(2027, 6, 1),
             member_id="01234567", apprentice=True, by=admin,
         )  # fmt: skip
         db.session.commit()
         with pytest.raises(DomainError, match="already holds CPC"):
-            services.award_credential(
+            awards.award_credential(
                 student=student, credential_id=cpc.id, awarded_on=dt.date(2027, 6, 1),
                 member_id="x", apprentice=False, by=admin,
             )  # fmt: skip
         db.session.rollback()
         award = db.session.get(AwardedCredential, award.id)
         with pytest.raises(DomainError):
-            services.remove_apprentice(award=award, removed_on=dt.date(2027, 5, 1), by=admin)
-        services.remove_apprentice(award=award, removed_on=dt.date(2027, 7, 20), by=admin)
+            awards.remove_apprentice(award=award, removed_on=dt.date(2027, 5, 1), by=admin)
+        awards.remove_apprentice(award=award, removed_on=dt.date(2027, 7, 20), by=admin)
         db.session.commit()
         assert db.session.get(AwardedCredential, award.id).apprentice_removed_on == dt.date(
             2027, 7, 20
@@ -129,12 +130,7 @@ def _student_holding_cpc(app, login_as) -> None:
     with app.app_context():
         seed_catalog()
         cpc = db.session.scalar(select(Credential).where(Credential.code == "CPC"))
-        db.session.add(
-            AwardedCredential(
-                student_id=student.id, credential_id=cpc.id, awarded_on=dt.date(2026, 7, 1),
-                member_id="01234567", apprentice=True,
-            )
-        )  # fmt: skip
+        make_award(student=student, credential=cpc, awarded_on=dt.date(2026, 7, 1), apprentice=True)
         db.session.commit()
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from school.audit import AuditEvent
 from school.auth.models import Role
-from school.certifications import services
 from school.certifications.catalog import seed_catalog
 from school.certifications.cli import credentials_cli
 from school.certifications.models import Attempt, AwardedCredential, Credential
+from school.certifications.services import awards, exam_attempts
 from school.extensions import db
 from school.web.commit import CONFLICT
 from tests.factories import make_enrollment, make_user
@@ -35,16 +35,16 @@ def today(set_today):
     set_today(TODAY)
 
 
-def _losing(monkeypatch, name: str, error: Exception) -> None:
+def _losing(monkeypatch, service, name: str, error: Exception) -> None:
     """The service does its work, then its flush fails as if a concurrent request won."""
-    real = getattr(services, name)
+    real = getattr(service, name)
 
     def raced(**kwargs):
         real(**kwargs)
         db.session.flush()
         raise error
 
-    monkeypatch.setattr(f"school.certifications.services.{name}", raced)
+    monkeypatch.setattr(service, name, raced)
 
 
 def _events() -> int:
@@ -62,14 +62,14 @@ def test_verifying_an_attempt_that_loses_a_race(client, login_as, app, monkeypat
         seed_catalog()
         student = make_user(role=Role.STUDENT, password=None)
         enrollment = make_enrollment(student=student)
-        attempt = services.record_attempt(
+        attempt = exam_attempts.record_attempt(
             student=student,
-            data=services.AttemptData(_code("CPC").id, dt.date(2027, 7, 1), "", "", "passed"),
+            data=exam_attempts.AttemptData(_code("CPC").id, dt.date(2027, 7, 1), "", "", "passed"),
             by=student,
         )
         db.session.commit()
         attempt_id, enrollment_id, events = attempt.id, enrollment.id, _events()
-    _losing(monkeypatch, "verify_attempt", error)
+    _losing(monkeypatch, exam_attempts, "verify_attempt", error)
     url = f"/admin/enrollments/{enrollment_id}/attempts"
     response = client.submit(f"/admin/attempts/{attempt_id}/verify", {"next": url}, page=url)
     assert response.status_code == 302 and response.headers["Location"] == url
@@ -90,13 +90,13 @@ def test_removing_an_apprentice_designation_that_loses_a_race(
         seed_catalog()
         admin = make_user(role=Role.ADMIN, password=None)
         enrollment = make_enrollment(student=make_user(role=Role.STUDENT, password=None))
-        award = services.award_credential(
+        award = awards.award_credential(
             student=enrollment.student, credential_id=_code("CPC").id,
             awarded_on=dt.date(2027, 6, 1), member_id="01234567", apprentice=True, by=admin,
         )  # fmt: skip
         db.session.commit()
         award_id, enrollment_id, events = award.id, enrollment.id, _events()
-    _losing(monkeypatch, "remove_apprentice", error)
+    _losing(monkeypatch, awards, "remove_apprentice", error)
     url = f"/admin/enrollments/{enrollment_id}/credentials"
     response = client.submit(
         f"/admin/awards/{award_id}/apprentice-removed",

@@ -10,14 +10,20 @@ import pytest
 from sqlalchemy import select
 
 from school.auth.models import Role, User
-from school.certifications import services
 from school.certifications.models import MilestoneStep, StepResult
 from school.certifications.readiness import ResultView, StepView, readiness
+from school.certifications.services import milestones
 from school.cohorts.models import Cohort, EnrollmentStatus, Program
 from school.errors import DomainError
 from school.extensions import db
 from tests.conftest import login
-from tests.factories import DEFAULT_PASSWORD, make_cohort, make_enrollment, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_cohort,
+    make_enrollment,
+    make_step_result,
+    make_user,
+)
 
 TASK = StepView(1, "task", "Coding guidelines review", True)
 OPTIONAL = StepView(2, "task", "Study group", False)
@@ -78,13 +84,13 @@ def _plan(app, *, instructor=None):
         teacher = db.session.get(User, instructor.id) if instructor else None
         cohort = make_cohort(instructors=[teacher] if teacher else [])
         program = cohort.program
-        services.add_step(
+        milestones.add_step(
             program=program, kind="task", title="Coding guidelines review", required=True
         )
-        services.add_step(program=program, kind="mock_exam", title="Mock exam 1", required=True)
-        services.add_step(program=program, kind="mock_exam", title="Mock exam 2", required=True)
+        milestones.add_step(program=program, kind="mock_exam", title="Mock exam 1", required=True)
+        milestones.add_step(program=program, kind="mock_exam", title="Mock exam 2", required=True)
         db.session.commit()
-        steps = [s.id for s in services.plan_for(program).steps]
+        steps = [s.id for s in milestones.plan_for(program).steps]
         return cohort.id, steps
 
 
@@ -98,7 +104,7 @@ def test_recording_a_step_is_checked(app, set_today):
 
         def refused(step_id, day, score):
             with pytest.raises(DomainError) as exc:
-                services.record_step(
+                milestones.record_step(
                     enrollment=enrollment,
                     step=db.session.get(MilestoneStep, step_id),
                     completed_on=day,
@@ -121,7 +127,7 @@ def test_recording_a_step_is_checked(app, set_today):
         other = make_enrollment()  # another program's student
         db.session.commit()
         with pytest.raises(DomainError, match="another program"):
-            services.record_step(
+            milestones.record_step(
                 enrollment=other,
                 step=db.session.get(MilestoneStep, mock1),
                 completed_on=dt.date(2027, 5, 1),
@@ -182,13 +188,8 @@ def test_cohort_readiness_grid_query_count_does_not_grow(client, login_as, app, 
             cohort = db.session.get(Cohort, cohort_id)
             for _ in range(n):
                 e = make_enrollment(cohort=cohort)
-                db.session.add(
-                    StepResult(
-                        enrollment_id=e.id,
-                        step_id=mock1,
-                        completed_on=dt.date(2027, 5, 1),
-                        score=D(75),
-                    )
+                make_step_result(
+                    enrollment=e, step_id=mock1, completed_on=dt.date(2027, 5, 1), score=D(75)
                 )
             db.session.commit()
 
@@ -224,7 +225,7 @@ def test_admin_builds_the_plan_with_errors_at_the_fields(client, login_as, app):
         == 302
     )
     with app.app_context():
-        plan = services.plan_for(db.session.get(Program, program_id))
+        plan = milestones.plan_for(db.session.get(Program, program_id))
         assert (plan.mock_count, plan.mock_threshold, [s.title for s in plan.steps]) == (
             3,
             D(75),
@@ -300,13 +301,11 @@ def test_the_cohort_overview_gains_readiness(client, login_as, app, count_querie
             if status:
                 e.status = status
             for step, day, score in results:
-                db.session.add(
-                    StepResult(
-                        enrollment_id=e.id,
-                        step_id=step,
-                        completed_on=dt.date(2027, 5, day),
-                        score=None if score is None else D(score),
-                    )
+                make_step_result(
+                    enrollment=e,
+                    step_id=step,
+                    completed_on=dt.date(2027, 5, day),
+                    score=None if score is None else D(score),
                 )
             db.session.commit()
 
@@ -367,16 +366,9 @@ def test_the_cohort_grid_states_the_rule_once_and_each_row_briefly(client, login
         for i in range(5):
             make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name=f"Nil {i}"))
         halfway = make_enrollment(cohort=cohort, student=make_user(role=Role.STUDENT, name="Ben"))
-        db.session.add(
-            StepResult(enrollment_id=halfway.id, step_id=task, completed_on=dt.date(2027, 5, 1))
-        )
-        db.session.add(
-            StepResult(
-                enrollment_id=halfway.id,
-                step_id=mock1,
-                completed_on=dt.date(2027, 5, 2),
-                score=D(64),
-            )
+        make_step_result(enrollment=halfway, step_id=task, completed_on=dt.date(2027, 5, 1))
+        make_step_result(
+            enrollment=halfway, step_id=mock1, completed_on=dt.date(2027, 5, 2), score=D(64)
         )
         db.session.commit()
         halfway_id = halfway.id

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from school.audit import AuditEvent
 from school.auth.models import User
-from school.cohorts import roster, services
 from school.cohorts.models import Course, Enrollment, Program
+from school.cohorts.roster import importing as roster_import
+from school.cohorts.services import programs as program_services
 from school.extensions import db
 from school.web.commit import CONFLICT
 from tests.factories import make_cohort, make_program
@@ -65,7 +66,7 @@ def test_moving_a_course_that_lost_a_race_flashes_the_conflict(
         program_id = program.id
         order = dict(db.session.execute(select(Course.id, Course.sequence)).all())
         second = max(order, key=order.__getitem__)
-    _race(monkeypatch, services, "move_course", error)
+    _race(monkeypatch, program_services, "move_course", error)
     page_url = f"/admin/programs/{program_id}"
     response = client.button(f"/admin/courses/{second}/move/up", page=page_url)
     assert response.status_code == 302
@@ -87,7 +88,7 @@ def test_a_program_code_taken_by_a_concurrent_request_shows_the_conflict_beside_
     with app.app_context():
         make_program(code="RACE-DIP", name="The other request", courses=0)
         db.session.commit()
-    real_problems = services.program_problems
+    real_problems = program_services.program_problems
     checks = []
 
     def checked_before_the_other_commit(data, *, current):  # type: ignore[no-untyped-def]
@@ -96,7 +97,7 @@ def test_a_program_code_taken_by_a_concurrent_request_shows_the_conflict_beside_
         problems.problems.pop("code", None)
         return problems
 
-    monkeypatch.setattr(services, "program_problems", checked_before_the_other_commit)
+    monkeypatch.setattr(program_services, "program_problems", checked_before_the_other_commit)
     response = client.submit(
         "/admin/programs/new",
         {"code": "race-dip", "name": "Mine", "target_credential": "cpc", "clock_hours": "720",
@@ -122,7 +123,7 @@ def test_a_roster_import_that_lost_a_race_shows_the_conflict_on_the_file_field(
         db.session.commit()
         cohort_id = cohort.id
         users = db.session.scalar(select(func.count()).select_from(User))
-    _race(monkeypatch, roster, "import_roster", error)
+    _race(monkeypatch, roster_import, "import_roster", error)
     response = client.submit(
         f"/admin/cohorts/{cohort_id}/roster/import",
         {"file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
@@ -147,7 +148,7 @@ def test_the_roster_command_that_lost_a_race_prints_the_conflict(
         db.session.commit()
     source = tmp_path / "roster.csv"
     source.write_text(ROSTER, encoding="utf-8")
-    _race(monkeypatch, roster, "import_roster", error)
+    _race(monkeypatch, roster_import, "import_roster", error)
     result = app.test_cli_runner().invoke(
         args=["roster", "import", "--cohort", "MBC-2026-01", str(source)]
     )

@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
-from school.cohorts import services
 from school.cohorts.models import (
     Assessment,
     Enrollment,
@@ -18,6 +17,7 @@ from school.cohorts.models import (
     EnrollmentStatus,
     Score,
 )
+from school.cohorts.services import enrollments as enrollment_services
 from school.errors import DomainError
 from school.extensions import db
 from school.internships.models import LogStatus, Placement, PlacementStatus
@@ -204,7 +204,7 @@ def test_reentry_needs_a_withdrawn_enrollment(app):
     with app.test_request_context("/", method="POST"):
         earlier = db.session.get(Enrollment, enrollment_id)
         with pytest.raises(DomainError, match="Only a withdrawn enrollment"):
-            services.reenter_student(
+            enrollment_services.reenter_student(
                 earlier=earlier, cohort=earlier.cohort, start_date=START, by=None
             )
 
@@ -220,7 +220,7 @@ def test_a_change_made_meanwhile_wins_and_the_late_one_is_refused(app):
             .execution_options(synchronize_session=False)
         )
         with pytest.raises(DomainError, match="changed by someone else"):
-            services.change_enrollment_status(
+            enrollment_services.change_enrollment_status(
                 enrollment=enrollment,
                 to_status=EnrollmentStatus.LEAVE_OF_ABSENCE,
                 effective_date=dt.date(2026, 10, 1),
@@ -319,7 +319,7 @@ def test_a_withdrawn_enrollment_is_re_entered_once_and_after_the_withdrawal(clie
     with app.app_context():
         earlier = db.session.get(Enrollment, enrollment_id)
         with app.test_request_context("/", method="POST"), pytest.raises(DomainError):
-            services.reenter_student(
+            enrollment_services.reenter_student(
                 earlier=earlier, cohort=earlier.cohort, start_date=dt.date(2026, 11, 1), by=None
             )
     with app.app_context():

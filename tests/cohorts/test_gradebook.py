@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
-from school.cohorts import grades, services
+from school.cohorts import services
+from school.cohorts.gradebook.assessments import AssessmentInput, save_assessments
+from school.cohorts.gradebook.graduation import (
+    CHECKS_KEY,
+    add_graduation_check,
+    unmet_requirements,
+)
+from school.cohorts.gradebook.scores import Cell, save_grades
 from school.cohorts.models import (
     Assessment,
     Cohort,
@@ -60,10 +67,10 @@ def _assessments(app, cohort_id, course_id, spec=(("Quizzes", "40", "100"), ("Fi
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         course = next(c for c in cohort.program.courses if c.id == course_id)
-        made = grades.save_assessments(
+        made = save_assessments(
             cohort=cohort,
             course=course,
-            rows=[grades.AssessmentInput(None, n, w, m) for n, w, m in spec],
+            rows=[AssessmentInput(None, n, w, m) for n, w, m in spec],
             by=None,
         )
         db.session.commit()
@@ -164,33 +171,33 @@ def test_an_assessment_with_scores_cannot_be_removed_or_shrunk_below_a_score(app
         cohort = db.session.get(Cohort, ids["cohort"])
         course = cohort.program.courses[0]
         with pytest.raises(DomainError) as refused:
-            grades.save_assessments(
+            save_assessments(
                 cohort=cohort,
                 course=course,
                 rows=[
-                    grades.AssessmentInput(quiz, "Quizzes", "40", "50"),
-                    grades.AssessmentInput(final, "Final", "60", "50", remove=True),
+                    AssessmentInput(quiz, "Quizzes", "40", "50"),
+                    AssessmentInput(final, "Final", "60", "50", remove=True),
                 ],
                 by=None,
             )
         assert "keep the maximum at or above it" in refused.value.problems["0.max_points"][0]
         db.session.rollback()
         # Removing the unscored one and giving its weight to the other is fine.
-        grades.save_assessments(
+        save_assessments(
             cohort=cohort,
             course=course,
             rows=[
-                grades.AssessmentInput(quiz, "Quizzes", "100", "100"),
-                grades.AssessmentInput(final, "Final", "60", "50", remove=True),
+                AssessmentInput(quiz, "Quizzes", "100", "100"),
+                AssessmentInput(final, "Final", "60", "50", remove=True),
             ],
             by=None,
         )
         db.session.commit()
         with pytest.raises(DomainError) as refused:
-            grades.save_assessments(
+            save_assessments(
                 cohort=cohort,
                 course=course,
-                rows=[grades.AssessmentInput(quiz, "Quizzes", "100", "100", remove=True)],
+                rows=[AssessmentInput(quiz, "Quizzes", "100", "100", remove=True)],
                 by=None,
             )
         assert "has scores" in refused.value.problems["0.name"][0]
@@ -201,12 +208,12 @@ def test_renaming_two_assessments_into_each_others_names_works(app):
     a, b = _assessments(app, ids["cohort"], ids["courses"][0])
     with app.app_context():
         cohort = db.session.get(Cohort, ids["cohort"])
-        grades.save_assessments(
+        save_assessments(
             cohort=cohort,
             course=cohort.program.courses[0],
             rows=[
-                grades.AssessmentInput(a, "Final", "40", "100"),
-                grades.AssessmentInput(b, "Quizzes", "60", "50"),
+                AssessmentInput(a, "Final", "40", "100"),
+                AssessmentInput(b, "Quizzes", "60", "50"),
             ],
             by=None,
         )
@@ -413,13 +420,13 @@ def test_assessments_changed_since_the_page_was_loaded_are_not_overwritten(app):
         )
         db.session.commit()
         with pytest.raises(DomainError, match="Someone changed these assessments"):
-            grades.save_assessments(
+            save_assessments(
                 cohort=cohort,
                 course=cohort.program.courses[0],
                 rows=[
-                    grades.AssessmentInput(quiz, "Quizzes", "40", "100"),
-                    grades.AssessmentInput(final, "Final", "30", "50"),
-                    grades.AssessmentInput(None, "Lab", "30", "10"),
+                    AssessmentInput(quiz, "Quizzes", "40", "100"),
+                    AssessmentInput(final, "Final", "30", "50"),
+                    AssessmentInput(None, "Lab", "30", "10"),
                 ],
                 by=None,
             )
@@ -434,21 +441,21 @@ def test_a_graduated_students_record_is_closed(app):
         db.session.commit()
         cohort = db.session.get(Cohort, ids["cohort"])
         with pytest.raises(DomainError) as refused:
-            grades.save_grades(
+            save_grades(
                 cohort=cohort,
                 course=cohort.program.courses[0],
-                scores={(e1, quiz): grades.Cell("", "80")},
+                scores={(e1, quiz): Cell("", "80")},
                 marks={},
                 by=None,
             )
         assert "graduated" in refused.value.problems[f"score-{e1}-{quiz}"][0]
         with pytest.raises(DomainError, match="assessments are closed"):
-            grades.save_assessments(
+            save_assessments(
                 cohort=cohort,
                 course=cohort.program.courses[0],
                 rows=[
-                    grades.AssessmentInput(quiz, "Quizzes", "50", "100"),
-                    grades.AssessmentInput(final, "Final", "50", "50"),
+                    AssessmentInput(quiz, "Quizzes", "50", "100"),
+                    AssessmentInput(final, "Final", "50", "50"),
                 ],
                 by=None,
             )
@@ -646,7 +653,7 @@ def test_w_and_i_block_graduation(app, special):
         db.session.add(CourseMark(enrollment_id=e1, course_id=ids["courses"][0], result=special))
         db.session.commit()
         enrollment = db.session.get(Enrollment, e1)
-        assert grades.unmet_requirements(enrollment) == [
+        assert unmet_requirements(enrollment) == [
             f"C001 Course 1: {'withdrew (W)' if special == 'W' else 'incomplete (I)'}."
         ]
 
@@ -664,12 +671,12 @@ def test_another_domain_adds_a_graduation_requirement_through_the_hook(app):
         )
         db.session.commit()
         enrollment = db.session.get(Enrollment, e1)
-        assert grades.unmet_requirements(enrollment) == []
+        assert unmet_requirements(enrollment) == []
 
         def check(e):
             return [f"Externship for {e.id}: 0 of 160 hours."]
 
-        grades.add_graduation_check(app, check)
+        add_graduation_check(app, check)
         try:
             with pytest.raises(DomainError) as refused:
                 services.change_enrollment_status(
@@ -688,7 +695,7 @@ def test_another_domain_adds_a_graduation_requirement_through_the_hook(app):
                 f"Not yet met: Externship for {e1}: 0 of 160 hours."
             ]
         finally:
-            app.extensions[grades.CHECKS_KEY].remove(check)
+            app.extensions[CHECKS_KEY].remove(check)
 
 
 def test_a_program_with_graduates_keeps_its_scale_and_curriculum(client, login_as, app):

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from school.cohorts.grading import (
+from school.cohorts.grade_arithmetic import (
     Item,
     ResultState,
     Scale,

@@ -200,7 +200,7 @@ def test_a_code_taken_at_the_same_moment_is_a_message_not_a_500(client, login_as
         make_program(code="MBC-DIP")
         db.session.commit()
     monkeypatch.setattr(
-        "school.cohorts.services.program_problems", lambda *a, **k: DomainError.collect()
+        "school.cohorts.services.programs.program_problems", lambda *a, **k: DomainError.collect()
     )
     response = client.submit(
         "/admin/programs/new",

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from school.audit import AuditEvent
 from school.auth.models import Role, User
-from school.cohorts import roster
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.roster import importing as roster_import
+from school.cohorts.roster import parsing as roster_parsing
 from school.csvfile import neutralise
 from school.extensions import db
 from tests.factories import make_cohort, make_enrollment, make_user
@@ -45,8 +46,8 @@ def _import(app, cohort_id, text: str | bytes, **kwargs):
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         try:
-            summary = roster.import_roster(cohort=cohort, data=data, by=None, **kwargs)
-        except roster.RosterRejected:
+            summary = roster_import.import_roster(cohort=cohort, data=data, by=None, **kwargs)
+        except roster_parsing.RosterRejected:
             db.session.rollback()
             raise
         db.session.commit()
@@ -64,7 +65,7 @@ def _counts(app):
 
 def _rejected(app, cohort_id, text) -> list[str]:
     before = _counts(app)
-    with pytest.raises(roster.RosterRejected) as refused:
+    with pytest.raises(roster_parsing.RosterRejected) as refused:
         _import(app, cohort_id, text)
     assert _counts(app) == before  # nothing written
     return [str(p) for p in refused.value.lines]
@@ -304,7 +305,7 @@ def test_cli_import_and_export(app, cohort_id, tmp_path):
     assert result.exit_code == 0, result.output
     # The export imports back unchanged (its status columns are read, not imported).
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
-    assert rows[0] == [*roster.COLUMNS, "status", "status_date"]
+    assert rows[0] == [*roster_parsing.COLUMNS, "status", "status_date"]
     assert rows[1][-2:] == ["active", "2026-09-14"]
     assert _import(app, cohort_id, out.read_bytes()).unchanged == 3
 

@@ -7,6 +7,7 @@ nothing of the refused request is written."""
 from __future__ import annotations
 
 import datetime as dt
+from types import ModuleType
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from school.audit import AuditEvent
 from school.auth.models import Role
 from school.extensions import db
-from school.internships import services
 from school.internships.models import HourLog, LogStatus
+from school.internships.services import decisions as decision_services
+from school.internships.services import hours as hour_services
+from school.internships.services import links as link_services
 from school.links import EmailedLink
 from school.mail import OutboxMessage
 from school.web.commit import CONFLICT
@@ -51,7 +54,7 @@ def today(set_today):
     set_today(TODAY)
 
 
-def _race(monkeypatch, name: str, error: Exception) -> None:
+def _race(monkeypatch, services: ModuleType, name: str, error: Exception) -> None:
     """``services.<name>`` does its whole work (flushed), then the database refuses it as
     it would when a concurrent request committed a conflicting change first."""
     real = getattr(services, name)
@@ -81,7 +84,7 @@ def test_withdrawing_a_log_that_lost_a_race_flashes_the_conflict(client, app, mo
         db.session.commit()
         log_id, email = log.id, student.email
     assert login(client, email, DEFAULT_PASSWORD).status_code == 302
-    _race(monkeypatch, "withdraw_log", error)
+    _race(monkeypatch, hour_services, "withdraw_log", error)
     response = client.button(f"/externship/logs/{log_id}/withdraw", page="/externship")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -103,7 +106,7 @@ def test_a_supervisor_decision_that_lost_a_race_shows_the_conflict_beside_the_fo
         db.session.commit()
         log_id, email = log.id, boss.email
     assert login(client, email, DEFAULT_PASSWORD).status_code == 302
-    _race(monkeypatch, "decide_logs", error)
+    _race(monkeypatch, decision_services, "decide_logs", error)
     response = client.submit("/supervisor/hours", {"log_id": [str(log_id)], "decision": "confirm"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -121,7 +124,7 @@ def test_a_link_decision_that_lost_a_race_shows_the_conflict_on_the_link_page(
     assert _request(app) == 1
     opened = client.get(_path(_link_from(mailbox, "boss@site.example.com")))
     batch_url = opened.headers["Location"]
-    _race(monkeypatch, "decide_by_link", error)
+    _race(monkeypatch, link_services, "decide_by_link", error)
     response = client.submit(
         batch_url,
         {f"decision-{i}": "confirm" for i in logs} | {"signature": "Grace Liu"},
@@ -147,7 +150,7 @@ def test_requesting_confirmations_that_lost_a_race_flashes_the_conflict(
 ):
     _two_logs(app)
     login_as("admin")
-    _race(monkeypatch, "request_confirmations", error)
+    _race(monkeypatch, link_services, "request_confirmations", error)
     response = client.button("/admin/hours/request-confirmation", page="/admin/sites")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -160,7 +163,7 @@ def test_requesting_confirmations_that_lost_a_race_flashes_the_conflict(
 @pytest.mark.parametrize("error", RACES)
 def test_the_command_that_lost_a_race_says_so_and_fails(app, monkeypatch, error):
     _two_logs(app)
-    _race(monkeypatch, "request_confirmations", error)
+    _race(monkeypatch, link_services, "request_confirmations", error)
     result = app.test_cli_runner().invoke(args=["hours", "request-confirmation"])
     assert result.exit_code == 1
     assert CONFLICT in result.output and "emailed" not in result.output

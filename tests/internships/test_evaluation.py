@@ -14,7 +14,6 @@ from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.errors import DomainError
 from school.extensions import db
-from school.internships import services
 from school.internships.models import (
     RATINGS,
     Evaluation,
@@ -22,6 +21,8 @@ from school.internships.models import (
     Placement,
     PlacementStatus,
 )
+from school.internships.services import evaluations as evaluation_services
+from school.internships.services import placements as placement_services
 from tests.conftest import login
 from tests.factories import make_enrollment, make_log, make_placement, make_site, make_user
 
@@ -265,7 +266,7 @@ def test_the_guarded_update_refuses_a_correction_that_raced_another(client, app)
         )  # the other correction, committed meanwhile; this session still sees version 1
         assert evaluation.version == 1
         with pytest.raises(DomainError) as refused:
-            services.correct_evaluation(
+            evaluation_services.correct_evaluation(
                 evaluation=evaluation,
                 version=1,
                 ratings={name: 3 for name, _ in RATINGS},
@@ -273,7 +274,7 @@ def test_the_guarded_update_refuses_a_correction_that_raced_another(client, app)
                 would_hire=True,
                 by=boss,
             )
-        assert refused.value.problems[""] == [services.CHANGED_MEANWHILE]
+        assert refused.value.problems[""] == [evaluation_services.CHANGED_MEANWHILE]
         db.session.rollback()
         assert db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "placement.evaluation_corrected"
@@ -285,7 +286,7 @@ def test_no_correction_once_the_placement_is_complete(client, make_client, app):
     with app.app_context():
         placement = db.session.get(Placement, placement_id)
         make_log(placement=placement, day=dt.date(2027, 4, 1), status=LogStatus.CONFIRMED)
-        assert services.refresh_completion([placement_id]) == [placement_id]  # 160 of 160
+        assert placement_services.refresh_completion([placement_id]) == [placement_id]  # 160 of 160
         db.session.commit()
     url = _url(placement_id)
     page = client.get(url).get_data(as_text=True)
@@ -322,7 +323,7 @@ def test_save_evaluation_sends_then_corrects_and_refuses_anyone_else_before_it_i
     """The page's one write decides: before the evaluation is in only the supervisor sends
     it; once in, a save is a correction from the version given."""
     placement_id, email = _placement(app, confirmed=85, required=160)
-    data = services.EvaluationData(
+    data = evaluation_services.EvaluationData(
         ratings={name: 4 for name, _ in RATINGS}, comments="Careful coder", would_hire=True
     )
     with app.app_context():
@@ -330,28 +331,32 @@ def test_save_evaluation_sends_then_corrects_and_refuses_anyone_else_before_it_i
         boss = db.session.scalar(select(User).where(User.email == email))
         admin = make_user(role=Role.ADMIN)
         with pytest.raises(DomainError) as refused:
-            services.save_evaluation(
+            evaluation_services.save_evaluation(
                 placement=placement, by=admin, data=data, version=None,
                 before_hours_complete=True,
             )  # fmt: skip
-        assert refused.value.problems == {"": [services.NOT_SENT_YET]}
+        assert refused.value.problems == {"": [evaluation_services.NOT_SENT_YET]}
         with pytest.raises(DomainError) as refused:  # early, without saying so
-            services.save_evaluation(placement=placement, by=boss, data=data, version=None)
+            evaluation_services.save_evaluation(
+                placement=placement, by=boss, data=data, version=None
+            )
         assert list(refused.value.problems) == ["before_hours_complete"]
-        sent = services.save_evaluation(
+        sent = evaluation_services.save_evaluation(
             placement=placement, by=boss, data=data, version=None, before_hours_complete=True
         )
-        assert sent == services.EvaluationSaved.SENT
-        assert services.save_evaluation(
+        assert sent == evaluation_services.EvaluationSaved.SENT
+        assert evaluation_services.save_evaluation(
             placement=placement, by=admin, data=data, version=1
-        ) == services.EvaluationSaved.UNCHANGED  # fmt: skip
-        fixed = services.EvaluationData(data.ratings | {"productivity": 2}, "", False)
+        ) == evaluation_services.EvaluationSaved.UNCHANGED  # fmt: skip
+        fixed = evaluation_services.EvaluationData(data.ratings | {"productivity": 2}, "", False)
         with pytest.raises(DomainError) as refused:  # from a version that is not the one in
-            services.save_evaluation(placement=placement, by=admin, data=fixed, version=None)
-        assert refused.value.problems == {"": [services.CHANGED_MEANWHILE]}
-        assert services.save_evaluation(
+            evaluation_services.save_evaluation(
+                placement=placement, by=admin, data=fixed, version=None
+            )
+        assert refused.value.problems == {"": [evaluation_services.CHANGED_MEANWHILE]}
+        assert evaluation_services.save_evaluation(
             placement=placement, by=admin, data=fixed, version=1
-        ) == services.EvaluationSaved.CORRECTED  # fmt: skip
+        ) == evaluation_services.EvaluationSaved.CORRECTED  # fmt: skip
         db.session.commit()
     evaluation = _evaluation(app, placement_id)
     assert (evaluation.version, evaluation.productivity, evaluation.would_hire) == (2, 2, False)

@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 from school.audit import AuditEvent
 from school.auth.models import Role
 from school.extensions import db
-from school.internships import services
 from school.internships.models import DecisionChannel, HourLog, LogStatus
+from school.internships.services import hours as hour_services
+from school.internships.services import links as link_services
 from school.links import EmailedLink
 from tests.factories import make_enrollment, make_log, make_placement, make_site, make_user
 
@@ -42,7 +43,7 @@ def _two_logs(app, boss_email="boss@site.example.com"):
 
 def _request(app) -> int:
     with app.test_request_context():
-        sent = services.request_confirmations(by=None)
+        sent = link_services.request_confirmations(by=None)
         db.session.commit()
     with app.app_context():
         from school.mail import deliver_pending
@@ -140,9 +141,9 @@ def test_a_changed_batch_refuses_the_whole_link(client, app, mailbox):
     page = client.get(batch_url).get_data(as_text=True)
     with app.app_context():  # the student edits one log after the email went out
         log = db.session.get(HourLog, logs[1])
-        services.edit_log(
+        hour_services.edit_log(
             log=log,
-            data=services.LogData(dt.date(2027, 4, 14), "6", "Changed"),
+            data=hour_services.LogData(dt.date(2027, 4, 14), "6", "Changed"),
             by=log.placement.enrollment.student,
         )
         db.session.commit()

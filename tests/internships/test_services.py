@@ -1,5 +1,6 @@
-"""Externship rules: agreements, placements, hour-log validation, the log state machine and
-decisions taken exactly once (also under concurrency, on both databases)."""
+"""Externship rules: hour-log validation, the log state machine, decisions taken exactly once
+(also under concurrency, on both databases), evaluations, completion and the graduation check.
+Placements are in test_placements.py."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ import pytest
 from sqlalchemy import func, select
 
 from school.audit import AuditEvent
-from school.auth.models import Role, User
+from school.auth.models import User
 from school.cohorts.models import Enrollment
 from school.errors import DomainError
 from school.extensions import db
-from school.internships import services
-from school.internships.models import DecisionChannel, HourLog, LogStatus, Placement, Site
+from school.internships.models import DecisionChannel, HourLog, LogStatus, Placement
+from school.internships.services import decisions as decision_services
+from school.internships.services import evaluations as evaluation_services
+from school.internships.services import hours as hour_services
 from tests.factories import (
     make_enrollment,
     make_log,
     make_placement,
-    make_site,
-    make_user,
 )
 
 TODAY = dt.date(2027, 4, 15)
@@ -40,92 +41,8 @@ def _problems(call) -> dict[str, list[str]]:
     return refused.value.problems
 
 
-# --- placements ---------------------------------------------------------------------------
-
-
-def _placement_data(site, supervisor, **overrides):
-    values = {
-        "site_id": site.id,
-        "supervisor_id": supervisor.id,
-        "start_date": dt.date(2027, 3, 1),
-        "end_date": dt.date(2027, 6, 30),
-        "required_hours": D(160),
-    } | overrides
-    return services.PlacementData(**values)
-
-
-def test_no_placement_at_a_site_whose_agreement_expired(app):
-    with app.app_context():
-        boss = make_user(role=Role.EMPLOYER, password=None)
-        expired = make_site(
-            name="Lakeside",
-            supervisors=[boss],
-            signed=dt.date(2024, 1, 1),
-            expires=dt.date(2027, 1, 31),
-        )
-        none = make_site(name="Nowhere", supervisors=[boss], signed=None, expires=None)
-        enrollment = make_enrollment()
-        db.session.commit()
-        problems = _problems(
-            lambda: services.create_placement(
-                enrollment=enrollment, data=_placement_data(expired, boss), by=None
-            )
-        )
-        assert problems["site_id"] == [
-            "The agreement with Lakeside expired on Jan 31, 2027; "
-            "record the renewed agreement first."
-        ]
-        problems = _problems(
-            lambda: services.create_placement(
-                enrollment=db.session.get(Enrollment, enrollment.id),
-                data=_placement_data(db.session.get(Site, none.id), db.session.get(User, boss.id)),
-                by=None,
-            )
-        )
-        assert problems["site_id"] == ["Nowhere has no affiliation agreement on file."]
-
-
-def test_placement_rules_and_one_open_placement_per_enrollment(app):
-    with app.app_context():
-        boss = make_user(role=Role.EMPLOYER, password=None)
-        stranger = make_user(role=Role.EMPLOYER, password=None, name="Stranger")
-        site = make_site(name="Mercy", supervisors=[boss])
-        enrollment = make_enrollment()
-        db.session.commit()
-        problems = _problems(
-            lambda: services.create_placement(
-                enrollment=enrollment,
-                data=_placement_data(
-                    site,
-                    stranger,
-                    end_date=dt.date(2027, 2, 1),
-                    required_hours=D("10.1"),
-                ),
-                by=None,
-            )
-        )
-        assert problems == {
-            "end_date": ["The last day is on or after the first."],
-            "supervisor_id": ["Stranger does not supervise at Mercy."],
-            "required_hours": ["Enter 0.25 to 2,000 hours, in quarter hours."],
-        }
-        enrollment = db.session.get(Enrollment, enrollment.id)
-        site, boss = db.session.get(Site, site.id), db.session.get(User, boss.id)
-        services.create_placement(enrollment=enrollment, data=_placement_data(site, boss), by=None)
-        db.session.commit()
-        problems = _problems(
-            lambda: services.create_placement(
-                enrollment=enrollment, data=_placement_data(site, boss), by=None
-            )
-        )
-        assert "already has an open placement at Mercy" in problems[""][0]
-
-
-# --- hour logs ----------------------------------------------------------------------------
-
-
 def _log(placement, day="2027-04-14", hours="7.5", activities="Coded 40 ED charts"):
-    return services.LogData(
+    return hour_services.LogData(
         work_date=dt.date.fromisoformat(day) if day else None, hours=hours, activities=activities
     )
 
@@ -158,7 +75,7 @@ def test_each_log_rule_is_refused_at_its_field(app, day, hours, activities, fiel
         student = placement.enrollment.student
         db.session.commit()
         problems = _problems(
-            lambda: services.add_log(
+            lambda: hour_services.add_log(
                 placement=placement, data=_log(placement, day, hours, activities), by=student
             )
         )
@@ -175,17 +92,19 @@ def test_a_days_total_stays_under_the_cap_across_logs(app):
         )
         db.session.commit()
         problems = _problems(
-            lambda: services.add_log(
+            lambda: hour_services.add_log(
                 placement=placement, data=_log(placement, hours="4.5"), by=student
             )
         )
         assert problems["hours"] == [
             "6 hours are already logged on Apr 14, 2027; a day holds at most 10."
         ]
-        log = services.add_log(placement=placement, data=_log(placement, hours="4"), by=student)
+        log = hour_services.add_log(
+            placement=placement, data=_log(placement, hours="4"), by=student
+        )
         db.session.commit()
         # Editing a log does not count it twice.
-        services.edit_log(log=log, data=_log(placement, hours="3.75"), by=student)
+        hour_services.edit_log(log=log, data=_log(placement, hours="3.75"), by=student)
         db.session.commit()
         assert db.session.get(HourLog, log.id).hours == D("3.75")
 
@@ -195,12 +114,12 @@ def test_log_state_machine(app):
         placement = make_placement()
         student = placement.enrollment.student
         boss = placement.supervisor
-        log = services.add_log(placement=placement, data=_log(placement), by=student)
+        log = hour_services.add_log(placement=placement, data=_log(placement), by=student)
         db.session.commit()
         assert (log.status, log.version) == (LogStatus.PENDING, 1)
 
         def decide(decision, note=""):
-            return services.decide_logs(
+            return decision_services.decide_logs(
                 log_ids=[log.id],
                 decision=decision,
                 note=note,
@@ -222,7 +141,9 @@ def test_log_state_machine(app):
             "Which charts?",
         )
         # The student answers: back to pending, a new version.
-        services.edit_log(log=log, data=_log(placement, activities="40 ED charts, E/M"), by=student)
+        hour_services.edit_log(
+            log=log, data=_log(placement, activities="40 ED charts, E/M"), by=student
+        )
         db.session.commit()
         log = db.session.get(HourLog, log.id)
         assert (log.status, log.version) == (LogStatus.PENDING, 3)
@@ -238,12 +159,12 @@ def test_log_state_machine(app):
         assert (
             "cannot be changed"
             in _problems(
-                lambda: services.edit_log(
+                lambda: hour_services.edit_log(
                     log=db.session.get(HourLog, log.id), data=_log(placement), by=student
                 )
             )[""][0]
         )
-        assert _problems(lambda: services.withdraw_log(log=log, by=student))
+        assert _problems(lambda: hour_services.withdraw_log(log=log, by=student))
         assert decide("reject", "no").already == [log.id]
 
 
@@ -252,7 +173,7 @@ def test_a_decision_bound_to_a_version_refuses_a_changed_log(app):
         placement = make_placement()
         log = make_log(placement=placement, day=dt.date(2027, 4, 14))
         db.session.commit()
-        outcome = services.decide_logs(
+        outcome = decision_services.decide_logs(
             log_ids=[log.id],
             decision="confirm",
             note="",
@@ -286,7 +207,7 @@ def test_concurrent_decisions_decide_a_log_exactly_once(app):
             with app.app_context():
                 barrier.wait()  # all at once (before any transaction: SQLite's is exclusive)
                 boss = db.session.get(User, boss_id)
-                outcome = services.decide_logs(
+                outcome = decision_services.decide_logs(
                     log_ids=[log_id],
                     decision="confirm" if i % 2 else "reject",
                     note=f"decision {i}",
@@ -318,26 +239,6 @@ def test_concurrent_decisions_decide_a_log_exactly_once(app):
         assert db.session.get(HourLog, log_id).version == 2
 
 
-def test_ending_a_placement_early_closes_it_to_new_logs(app):
-    with app.app_context():
-        placement = make_placement()
-        student = placement.enrollment.student
-        db.session.commit()
-        problems = _problems(
-            lambda: services.end_placement(placement=placement, ended_on=None, reason="")
-        )
-        assert set(problems) == {"ended_on", "reason"}
-        placement = db.session.get(Placement, placement.id)
-        services.end_placement(placement=placement, ended_on=TODAY, reason="Site closed")
-        db.session.commit()
-        placement = db.session.get(Placement, placement.id)
-        assert placement.state(TODAY) == "ended_early"
-        problems = _problems(
-            lambda: services.add_log(placement=placement, data=_log(placement), by=student)
-        )
-        assert problems[""] == ["This placement is closed; hours can no longer be logged."]
-
-
 # --- evaluation, completion, graduation ----------------------------------------------------
 
 GOOD = {
@@ -356,7 +257,7 @@ def test_evaluation_rules_and_once_only(app):
         boss = placement.supervisor
         db.session.commit()
         problems = _problems(
-            lambda: services.submit_evaluation(
+            lambda: evaluation_services.submit_evaluation(
                 placement=placement,
                 ratings=GOOD | {"productivity": 6, "compliance": None},
                 comments="",
@@ -372,7 +273,7 @@ def test_evaluation_rules_and_once_only(app):
             "before_hours_complete",
         }
         placement = db.session.get(Placement, placement.id)
-        evaluation = services.submit_evaluation(
+        evaluation = evaluation_services.submit_evaluation(
             placement=placement,
             ratings=GOOD,
             comments="Quick learner",
@@ -383,7 +284,7 @@ def test_evaluation_rules_and_once_only(app):
         db.session.commit()
         assert evaluation.average == D("4.3")
         problems = _problems(
-            lambda: services.submit_evaluation(
+            lambda: evaluation_services.submit_evaluation(
                 placement=db.session.get(Placement, placement.id),
                 ratings=GOOD,
                 comments="",
@@ -402,7 +303,7 @@ def test_a_placement_completes_with_enough_confirmed_hours_and_the_evaluation(ap
             make_log(placement=placement, day=dt.date(2027, 4, d), hours=D(6)).id for d in (12, 13)
         ]
         db.session.commit()
-        services.submit_evaluation(
+        evaluation_services.submit_evaluation(
             placement=placement,
             ratings=GOOD,
             comments="",
@@ -412,13 +313,13 @@ def test_a_placement_completes_with_enough_confirmed_hours_and_the_evaluation(ap
         )
         db.session.commit()
         assert db.session.get(Placement, placement.id).status.value == "active"  # 0 of 12 hours
-        services.decide_logs(
+        decision_services.decide_logs(
             log_ids=logs[:1], decision="confirm", note="", by=boss, via=DecisionChannel.PORTAL,
             ip=None, user_agent=None,
         )  # fmt: skip
         db.session.commit()
         assert db.session.get(Placement, placement.id).status.value == "active"  # 6 of 12
-        services.decide_logs(
+        decision_services.decide_logs(
             log_ids=logs[1:], decision="confirm", note="", by=db.session.get(User, boss.id),
             via=DecisionChannel.PORTAL, ip=None, user_agent=None,
         )  # fmt: skip
@@ -427,7 +328,7 @@ def test_a_placement_completes_with_enough_confirmed_hours_and_the_evaluation(ap
 
 
 def test_graduation_needs_a_completed_placement_when_the_program_requires_one(app):
-    from school.cohorts.grades import unmet_requirements
+    from school.cohorts.gradebook import unmet_requirements
     from school.cohorts.models import CourseMark, SpecialResult
 
     with app.app_context():
@@ -452,11 +353,11 @@ def test_graduation_needs_a_completed_placement_when_the_program_requires_one(ap
             f"Externship at {site}: 0 of 8 hours confirmed; the supervisor's evaluation is not in."
         ]
         boss = placement.supervisor
-        services.decide_logs(
+        decision_services.decide_logs(
             log_ids=[log.id], decision="confirm", note="", by=boss, via=DecisionChannel.PORTAL,
             ip=None, user_agent=None,
         )  # fmt: skip
-        services.submit_evaluation(
+        evaluation_services.submit_evaluation(
             placement=db.session.get(Placement, placement.id),
             ratings=GOOD,
             comments="",
@@ -465,20 +366,6 @@ def test_graduation_needs_a_completed_placement_when_the_program_requires_one(ap
         )
         db.session.commit()
         assert unmet_requirements(db.session.get(Enrollment, enrollment.id)) == []
-
-
-def test_steady_pace_is_in_quarter_hours_and_bounded():
-    from types import SimpleNamespace
-
-    from school.internships.queries import expected_hours
-
-    p = SimpleNamespace(
-        start_date=dt.date(2027, 3, 1), end_date=dt.date(2027, 3, 3), required_hours=D(10)
-    )
-    assert expected_hours(p, dt.date(2027, 2, 1)) == 0
-    assert expected_hours(p, dt.date(2027, 3, 1)) == D("3.25")  # 10/3 = 3.33… → 3.25
-    assert expected_hours(p, dt.date(2027, 3, 2)) == D("6.75")  # 6.66… → 6.75
-    assert expected_hours(p, dt.date(2027, 4, 1)) == D(10)
 
 
 def test_logs_sent_at_once_cannot_pass_the_daily_cap_together(app):
@@ -500,9 +387,9 @@ def test_logs_sent_at_once_cannot_pass_the_daily_cap_together(app):
                 barrier.wait()
                 student = db.session.get(User, student_id)
                 try:
-                    entry = services.add_log(
+                    entry = hour_services.add_log(
                         placement=db.session.get(Placement, placement_id),
-                        data=services.LogData(dt.date(2027, 4, 14), "4", f"log {i}"),
+                        data=hour_services.LogData(dt.date(2027, 4, 14), "4", f"log {i}"),
                         by=student,
                     )
                     db.session.commit()

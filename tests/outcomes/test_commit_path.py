@@ -13,8 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from school.audit import AuditEvent
 from school.extensions import db
-from school.outcomes import services
 from school.outcomes.models import Job
+from school.outcomes.services import verification
 from school.web.commit import CONFLICT
 from tests.outcomes.test_employment import TODAY, _ask, _graduate, _path
 
@@ -43,14 +43,14 @@ def test_an_employer_verification_that_loses_a_race(
     form_url = employer.get(_path(link)).headers["Location"]
     with app.app_context():
         events = _events()
-    real = services.verify_by_link
+    real = verification.verify_by_link
 
     def raced(**kwargs):
         real(**kwargs)
         db.session.flush()
         raise error
 
-    monkeypatch.setattr("school.outcomes.services.verify_by_link", raced)
+    monkeypatch.setattr("school.outcomes.services.verification.verify_by_link", raced)
     form = {
         "job_title": "Coding Specialist",
         "start_date": "2026-02-16",
@@ -64,7 +64,7 @@ def test_an_employer_verification_that_loses_a_race(
         job = db.session.get(Job, job_id)
         assert job.job_title == "Medical Coder I" and not job.employer_verified
         assert _events() == events
-    monkeypatch.setattr("school.outcomes.services.verify_by_link", real)
+    monkeypatch.setattr("school.outcomes.services.verification.verify_by_link", real)
     done = employer.submit(form_url, form)  # nothing was used up: the employer tries again
     assert done.status_code == 200 and "Thank you" in done.get_data(as_text=True)
     with app.app_context():

@@ -15,9 +15,15 @@ from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.links import EmailedLink
-from school.outcomes import services
-from school.outcomes.models import Job, Source, Unavailability
-from tests.factories import make_cohort, make_enrollment, make_program, make_user
+from school.outcomes.models import Job, Source
+from school.outcomes.services import jobs, unavailability, verification
+from tests.factories import (
+    make_cohort,
+    make_enrollment,
+    make_program,
+    make_unavailability,
+    make_user,
+)
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -38,7 +44,7 @@ def _graduate(app, *, name="Ann Lee", graduated=dt.date(2026, 3, 1), cohort=None
         return e.id
 
 
-def data(**changes) -> services.JobData:
+def data(**changes) -> jobs.JobData:
     base = {
         "employer": "Mercy General Hospital",
         "job_title": "Medical Coder I",
@@ -51,7 +57,7 @@ def data(**changes) -> services.JobData:
         "employer_email": "HR@Mercy.example.com",
         "source": "documents",
     }
-    return services.JobData(**{**base, **changes})
+    return jobs.JobData(**{**base, **changes})
 
 
 @pytest.mark.parametrize(
@@ -76,9 +82,7 @@ def test_job_rules_are_refused_at_their_field(app, changes, field, message):
     eid = _graduate(app)
     with app.app_context():
         with pytest.raises(DomainError) as exc:
-            services.add_job(
-                enrollment=db.session.get(Enrollment, eid), data=data(**changes), by=None
-            )
+            jobs.add_job(enrollment=db.session.get(Enrollment, eid), data=data(**changes), by=None)
         assert list(exc.value.problems) == [field]
         assert message in exc.value.problems[field][0]
         db.session.rollback()
@@ -91,22 +95,24 @@ def test_only_graduates_and_jobs_exclude_unavailability(app):
         active = make_enrollment()
         db.session.commit()
         with pytest.raises(DomainError, match="graduates only"):
-            services.add_job(enrollment=active, data=data(), by=None)
+            jobs.add_job(enrollment=active, data=data(), by=None)
         db.session.rollback()
         e = db.session.get(Enrollment, eid)
-        services.mark_unavailable(
+        unavailability.mark_unavailable(
             enrollment=e, reason="military", documented_on=TODAY, note="Orders seen", by=None
         )
         db.session.commit()
         with pytest.raises(DomainError, match="unavailable for employment"):
-            services.add_job(enrollment=e, data=data(), by=None)
+            jobs.add_job(enrollment=e, data=data(), by=None)
         db.session.rollback()
-        services.clear_unavailable(enrollment=e, by=None)
-        job = services.add_job(enrollment=e, data=data(), by=None)
+        unavailability.clear_unavailable(enrollment=e, by=None)
+        job = jobs.add_job(enrollment=e, data=data(), by=None)
         db.session.commit()
         assert job.annual_salary == 46500 and job.employer_email == "hr@mercy.example.com"
         with pytest.raises(DomainError) as exc:
-            services.mark_unavailable(enrollment=e, reason="", documented_on=None, note="", by=None)
+            unavailability.mark_unavailable(
+                enrollment=e, reason="", documented_on=None, note="", by=None
+            )
         assert set(exc.value.problems) == {"", "reason", "documented_on", "note"}
         db.session.rollback()
         actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
@@ -116,24 +122,24 @@ def test_only_graduates_and_jobs_exclude_unavailability(app):
 def test_an_edit_clears_the_employers_verification_and_is_guarded(app):
     eid = _graduate(app)
     with app.app_context():
-        job = services.add_job(enrollment=db.session.get(Enrollment, eid), data=data(), by=None)
+        job = jobs.add_job(enrollment=db.session.get(Enrollment, eid), data=data(), by=None)
         job.source, job.verified_by_name = Source.EMPLOYER_LINK, "Grace Liu"
         job.verified_at = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
         db.session.commit()
         assert job.employer_verified and job.version == 1
-        services.edit_job(job=job, data=data(job_title="Coder II"), version=1, by=None)
+        jobs.edit_job(job=job, data=data(job_title="Coder II"), version=1, by=None)
         db.session.commit()
         assert (job.job_title, job.version, job.employer_verified) == ("Coder II", 2, False)
         with pytest.raises(DomainError, match="changed by someone else"):
-            services.edit_job(job=job, data=data(), version=1, by=None)  # a stale page
+            jobs.edit_job(job=job, data=data(), version=1, by=None)  # a stale page
         db.session.rollback()
         edited = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "job.edited"))
         assert edited.details["before"]["job_title"] == "Medical Coder I"
         assert edited.details["job_title"] == "Coder II"
         with pytest.raises(DomainError, match="out of date"):
-            services.remove_job(job=job, version=None, by=None)  # a form without its version
+            jobs.remove_job(job=job, version=None, by=None)  # a form without its version
         db.session.rollback()
-        services.remove_job(job=job, version=2, by=None)
+        jobs.remove_job(job=job, version=2, by=None)
         db.session.commit()
         removed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "job.removed"))
         assert removed.details["employer"] == "Mercy General Hospital"
@@ -245,7 +251,7 @@ def test_a_changed_job_a_newer_link_and_tampering_change_nothing(
     # The admin edits the job after sending: the link no longer describes it.
     with app.app_context():
         job = db.session.get(Job, job_id)
-        services.edit_job(job=job, data=data(job_title="Coder II"), version=1, by=None)
+        jobs.edit_job(job=job, data=data(job_title="Coder II"), version=1, by=None)
         db.session.commit()
     employer = make_client()
     opened = employer.get(_path(first))
@@ -338,15 +344,10 @@ def test_pages_csv_and_flat_statements(client, login_as, app, count_queries):
                 e.status, e.status_date = EnrollmentStatus.GRADUATED, dt.date(2025, 12, 1)
                 db.session.flush()
                 if i % 3 == 0:
-                    services.add_job(enrollment=e, data=data(), by=None)
+                    jobs.add_job(enrollment=e, data=data(), by=None)
                 elif i % 3 == 1:
-                    db.session.add(
-                        Unavailability(
-                            enrollment_id=e.id,
-                            reason="health",
-                            documented_on=dt.date(2026, 1, 1),
-                            note="Letter",
-                        )
+                    make_unavailability(
+                        enrollment_id=e.id, reason="health", documented_on=dt.date(2026, 1, 1)
                     )
             db.session.commit()
 
@@ -412,10 +413,10 @@ def test_the_graduates_list_counts_what_it_filters_and_says_what_is_wrong(client
 def test_a_verified_job_is_not_sent_for_verification_again(app):
     eid = _graduate(app)
     with app.app_context():
-        job = services.add_job(enrollment=db.session.get(Enrollment, eid), data=data(), by=None)
+        job = jobs.add_job(enrollment=db.session.get(Enrollment, eid), data=data(), by=None)
         job.source, job.verified_by_name = Source.EMPLOYER_LINK, "Grace Liu"
         job.verified_at = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
         db.session.commit()
         with app.test_request_context(), pytest.raises(DomainError, match="already verified"):
-            services.request_verification(job=job, by=None)
+            verification.request_verification(job=job, by=None)
         assert db.session.scalar(select(func.count()).select_from(EmailedLink)) == 0

@@ -55,16 +55,22 @@ from sqlalchemy import select
 
 from school.auth.models import Role, User
 from school.certifications.catalog import seed_catalog
-from school.certifications.models import Attempt, AttemptResult, Credential
+from school.certifications.models import AttemptResult, Credential
 from school.cohorts.models import Enrollment, EnrollmentStatus, Program
-from school.database import utcnow
 from school.extensions import db
-from school.internships.models import SettingType
-from school.outcomes import rates
-from school.outcomes.models import Classification, Job, Source, Unavailability, UnavailableReason
-from tests.factories import make_cohort, make_enrollment, make_program, make_user
+from school.outcomes import periods, rate_drilldown, rates
+from school.outcomes.models import Classification, UnavailableReason
+from tests.factories import (
+    make_attempt,
+    make_cohort,
+    make_enrollment,
+    make_job,
+    make_program,
+    make_unavailability,
+    make_user,
+)
 
-P = rates.Period(dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+P = periods.Period(dt.date(2025, 7, 1), dt.date(2026, 6, 30))
 THRESHOLDS = dict.fromkeys(rates.RATES, D(70))
 A = EnrollmentStatus.ACTIVE
 LOA = EnrollmentStatus.LEAVE_OF_ABSENCE
@@ -120,44 +126,26 @@ def _school(app) -> dict[str, int]:
         ids["s12"] = s12.id
 
         def job(name, kind, start):
-            db.session.add(
-                Job(
-                    enrollment_id=ids[name],
-                    employer="Mercy General",
-                    job_title="Coder",
-                    setting=SettingType.HOSPITAL,
-                    start_date=d(start),
-                    classification=kind,
-                    full_time=True,
-                    source=Source.DOCUMENTS,
-                    version=1,
-                )
-            )
+            make_job(enrollment_id=ids[name], start_date=d(start), classification=kind)
 
         job("s3", Classification.IN_FIELD, "2025-11-01")
         job("s3", Classification.RELATED, "2026-02-01")
         job("s6", Classification.RELATED, "2026-06-01")
-        db.session.add(
-            Unavailability(
-                enrollment_id=ids["s9"],
-                reason=UnavailableReason.MILITARY,
-                documented_on=d("2026-04-01"),
-                note="Deployment orders",
-            )
+        make_unavailability(
+            enrollment_id=ids["s9"],
+            reason=UnavailableReason.MILITARY,
+            documented_on=d("2026-04-01"),
+            note="Deployment orders",
         )
 
         def attempt(name, day, result, verified=True, credential=None):
-            db.session.add(
-                Attempt(
-                    student_id=people[name].id,
-                    credential_id=(credential or cpc).id,
-                    exam_date=d(day),
-                    result=result,
-                    verified_at=utcnow() if verified else None,
-                    reported_by_student=not verified,
-                )
+            make_attempt(
+                student=people[name],
+                credential=credential or cpc,
+                exam_date=d(day),
+                result=result,
+                verified=verified,
             )
-            db.session.flush()
 
         attempt("s3", "2025-12-01", AttemptResult.PASSED)  # entered before the earlier failure
         attempt("s3", "2025-10-01", AttemptResult.FAILED)
@@ -225,10 +213,12 @@ def test_each_drill_down_lists_exactly_the_students_counted(app):
     with app.app_context():
         oa = db.session.scalar(select(Program.id).where(Program.code == "OA"))
         for count, expected in EXPECTED.items():
-            everyone = rates.students_behind(P, count, program_id=None, page=1, per_page=100)
+            everyone = rate_drilldown.students_behind(
+                P, count, program_id=None, page=1, per_page=100
+            )
             assert {names[e.id] for e in everyone.items} == expected | OB.get(count, set())
             assert everyone.total == len(expected | OB.get(count, set())), count
-            only = rates.students_behind(P, count, program_id=oa, page=1, per_page=100)
+            only = rate_drilldown.students_behind(P, count, program_id=oa, page=1, per_page=100)
             assert {names[e.id] for e in only.items} == expected, count
 
 
@@ -250,11 +240,15 @@ def test_thresholds_come_from_the_configuration():
 
 
 def test_reporting_year_defaults():
-    assert rates.reporting_year(d("2026-11-27")) == rates.Period(d("2025-07-01"), d("2026-06-30"))
-    assert rates.reporting_year(d("2026-06-30")) == rates.Period(d("2024-07-01"), d("2025-06-30"))
-    current = rates.reporting_year(d("2026-11-27"), completed=False)
-    assert current == rates.Period(d("2026-07-01"), d("2027-06-30"))
-    assert rates.reporting_year(d("2026-02-01"), month=1) == rates.Period(
+    assert periods.reporting_year(d("2026-11-27")) == periods.Period(
+        d("2025-07-01"), d("2026-06-30")
+    )
+    assert periods.reporting_year(d("2026-06-30")) == periods.Period(
+        d("2024-07-01"), d("2025-06-30")
+    )
+    current = periods.reporting_year(d("2026-11-27"), completed=False)
+    assert current == periods.Period(d("2026-07-01"), d("2027-06-30"))
+    assert periods.reporting_year(d("2026-02-01"), month=1) == periods.Period(
         d("2025-01-01"), d("2025-12-31")
     )
 
@@ -362,11 +356,11 @@ def test_a_period_not_over_counts_as_of_today(app):
         make_enrollment(cohort=started)
         make_enrollment(cohort=upcoming)
         db.session.commit()
-        period = rates.reporting_year(today, completed=False)
+        period = periods.reporting_year(today, completed=False)
         report = rates.outcome_rates(period, THRESHOLDS, today=today)
         assert report.as_of == today
         assert (report.total.counts["NS"], report.total.counts["EE"]) == (1, 1)
-        page = rates.students_behind(
+        page = rate_drilldown.students_behind(
             period, "NS", program_id=None, page=1, per_page=10, today=today
         )
         assert page.total == 1 and page.items[0].cohort_id == started.id

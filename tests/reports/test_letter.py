@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
 from decimal import Decimal as D
 
 import pytest
@@ -24,17 +23,12 @@ from school.extensions import db
 from school.internships.models import LogStatus, Placement, PlacementStatus
 from school.reports.letter import NO_HOURS, letter_data, render_letter
 from tests.factories import make_enrollment, make_log, make_placement, make_site, make_user
+from tests.reports.pdf_tools import document_text
 
 TODAY = dt.date(2027, 8, 1)
 VIETNAMESE = "Nguyễn Thị Minh Khai"
 CYRILLIC = "Дмитрий Иванов"
 EMBEDDED_DEJAVU = re.compile(r"^/[A-Z]{6}\+DejaVuSans(-Bold|-Oblique)?$")
-
-
-def text_of(pdf: bytes) -> str:
-    return unicodedata.normalize(
-        "NFC", "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    )
 
 
 def text_fonts(pdf: bytes) -> dict[str, bool]:
@@ -107,7 +101,7 @@ def test_a_vietnamese_or_cyrillic_name_prints_in_the_embedded_unicode_font(
     response = client.get(f"/admin/awards/{ids['award']}/experience-letter.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = response.get_data()
-    text = text_of(pdf)
+    text = document_text(pdf)
     assert f"This letter confirms that {name} completed 16 hours" in " ".join(text.split())
     assert f"Re: {name} (student S2026-0042), CPC, member 01234567" in text
     # Every word is drawn in the documents' DejaVu Sans, embedded (a subset), none in a
@@ -130,7 +124,7 @@ def test_the_letter_shows_the_placement_dates_and_confirmed_hours_only(app):
         assert (line.site, line.hours, line.duties) == (
             "Mercy General HIM", D(16), ("Coded outpatient charts",),
         )  # fmt: skip
-        text = text_of(render_letter(data))
+        text = document_text(render_letter(data))
     assert "Oct 6, 2026 – Feb 26, 2027" in text
     assert "Oct 06" not in text and "Oct 13" not in text and "Nov 9" not in text
     assert "Prepared by Test Coding School on Aug 1, 2027" in " ".join(text.split())
@@ -150,7 +144,7 @@ def test_an_early_end_is_the_last_day_at_the_site(app):
         assert (data.placements[0].start, data.placements[0].end) == (
             dt.date(2026, 10, 6), dt.date(2026, 12, 4),
         )  # fmt: skip
-        assert "Oct 6, 2026 – Dec 4, 2026" in text_of(render_letter(data))
+        assert "Oct 6, 2026 – Dec 4, 2026" in document_text(render_letter(data))
 
 
 def test_the_download_is_an_attachment_named_like_the_other_documents(app, client, login_as):

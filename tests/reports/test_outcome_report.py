@@ -26,14 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
-import os
-import shutil
 import subprocess
 from decimal import Decimal as D
 
 import pytest
-from pypdf import PdfReader
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Line
 from sqlalchemy import select
@@ -55,25 +51,12 @@ from school.outcomes.models import (
 )
 from school.reports.outcome_report import BELOW, rates_chart, render_outcome_report
 from tests.factories import make_cohort, make_program, make_user
+from tests.reports.pdf_tools import flat_text, need
 
 P = rates.Period(dt.date(2025, 7, 1), dt.date(2026, 6, 30))
 THRESHOLDS = dict.fromkeys(rates.RATES, D(70))
 TRICKY = "O'Brien & <Sons> Coding"
 CYRILLIC = "Медицинское кодирование"
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is missing on CI (scripts/ensure-pdf-tools installs it)")
-        pytest.skip(f"{tool} is not installed here (scripts/ensure-pdf-tools installs it)")
-    return path
-
-
-def text_of(pdf: bytes) -> str:
-    pages = PdfReader(io.BytesIO(pdf)).pages
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
 
 
 def _school(app) -> None:
@@ -176,7 +159,7 @@ def test_every_section_rate_and_count_is_in_the_pdf(app):
         report, THRESHOLDS, school="Test Coding School", school_address="12 River Road"
     )
     assert pdf.startswith(b"%PDF")
-    text = text_of(pdf)
+    text = flat_text(pdf)
     for section in (
         "Outcome rates report",
         "Test Coding School",
@@ -232,7 +215,7 @@ def test_the_chart_shows_the_totals_rates_against_the_threshold(app):
     levels = {round(line.y1, 3) for line in dashed[:5]}
     assert levels == {round(chart.y + chart.height * 0.7, 3)}
     assert len(dashed) == 6
-    text = text_of(render_outcome_report(report, THRESHOLDS))
+    text = flat_text(render_outcome_report(report, THRESHOLDS))
     assert "Threshold (70%)" in text
     assert "Below the threshold" in text
 
@@ -246,7 +229,7 @@ def test_a_rate_of_its_own_threshold(app):
     assert chart.bars[(0, 1)].fillColor != BELOW  # 50% is not below 40%
     placement_line = [x for x in drawing.contents if isinstance(x, Line) and x.strokeDashArray][1]
     assert round(placement_line.y1, 3) == round(chart.y + chart.height * 0.4, 3)
-    text = text_of(render_outcome_report(report, thresholds))
+    text = flat_text(render_outcome_report(report, thresholds))
     assert "50.00% 1 / 2" in text  # no "below" mark
     assert "40%" in text
     assert "Each rate's threshold" in text
@@ -257,7 +240,7 @@ def test_one_program_has_no_total_column(app):
     with app.app_context():
         oa = db.session.scalar(select(Program).where(Program.code == "OA"))
         report = rates.outcome_rates(P, THRESHOLDS, program_id=oa.id)
-    text = text_of(render_outcome_report(report, THRESHOLDS))
+    text = flat_text(render_outcome_report(report, THRESHOLDS))
     assert f"{TRICKY} (OA)" in text
     assert "All programs" not in text
     assert CYRILLIC not in text
@@ -266,9 +249,9 @@ def test_one_program_has_no_total_column(app):
 def test_a_period_not_yet_over_says_as_of_when(app):
     _school(app)
     report = dataclasses.replace(_report(app), as_of=dt.date(2026, 3, 31))
-    text = text_of(render_outcome_report(report, THRESHOLDS))
+    text = flat_text(render_outcome_report(report, THRESHOLDS))
     assert "The period has not ended: counted as of Mar 31, 2026." in text
-    other = text_of(render_outcome_report(report, THRESHOLDS, date_format="%d/%m/%Y"))
+    other = flat_text(render_outcome_report(report, THRESHOLDS, date_format="%d/%m/%Y"))
     assert "counted as of 31/03/2026." in other and "01/07/2025 – 30/06/2026" in other
 
 
@@ -298,7 +281,7 @@ def test_admin_downloads_the_pdf_from_the_rates_page(app, client, login_as):
         == 'attachment; filename="outcomes-20250701-20260630.pdf"'
     )
     assert response.headers["Cache-Control"] == "no-store"
-    assert "80.00% 4 / 5" in text_of(response.data)
+    assert "80.00% 4 / 5" in flat_text(response.data)
 
     one = client.get("/admin/outcomes.pdf?from=2025-07-01&to=2026-06-30&program=OA")
     assert one.status_code == 200
@@ -336,7 +319,7 @@ def test_cli_writes_the_pdf(app, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "2 program(s) and TOTAL written to" in result.output
-    text = text_of(out.read_bytes())
+    text = flat_text(out.read_bytes())
     assert "66.67% below 2 / 3" in text
     assert not (tmp_path / "outcomes.pdf.part").exists()
 

@@ -15,12 +15,15 @@ from school.database import utcnow
 from school.extensions import db
 from school.reports.letter import letter_data, render_letter
 from school.reports.outcome_report import render_outcome_report
-from school.reports.placement import placement_report_data, render_placement_report
-from school.reports.transcript import render_transcript, transcripts_data
+from school.reports.placement.data import placement_report_data
+from school.reports.placement.pdf import render_placement_report
+from school.reports.transcript.data import transcripts_data
+from school.reports.transcript.pdf import render_transcript
 from tests.factories import make_cohort, make_enrollment
-from tests.reports.test_letter import CONFIRMED_TWO_DAYS, TODAY, _award, text_of
+from tests.reports.pdf_tools import document_text
+from tests.reports.placement_cohort import T, hand_built_cohort
+from tests.reports.test_letter import CONFIRMED_TWO_DAYS, TODAY, _award
 from tests.reports.test_outcome_report import THRESHOLDS, _report, _school
-from tests.reports.test_placement_report import T, _cohort
 
 PATTERN = "%d/%m/%Y"
 
@@ -46,16 +49,16 @@ def test_transcript_renders_from_its_data_alone(school_pattern):
         db.session.commit()
         data = transcripts_data([enrollment.id], utcnow())[enrollment.id]
     assert data.date_format == PATTERN
-    text = text_of(_outside(lambda: render_transcript(data)))
+    text = document_text(_outside(lambda: render_transcript(data)))
     assert "14/09/2026" in text
 
 
 def test_placement_report_renders_from_its_data_alone(school_pattern):
     app = school_pattern
-    cohort_id = _cohort(app)
+    cohort_id = hand_built_cohort(app)
     with app.app_context():
         data = placement_report_data(cohort_id, T)
-    text = text_of(_outside(lambda: render_placement_report(data)))
+    text = document_text(_outside(lambda: render_placement_report(data)))
     assert "01/05/2027" in text  # as of
 
 
@@ -64,7 +67,7 @@ def test_experience_letter_renders_from_its_data_alone(school_pattern):
     ids = _award(app, name="Ann Lee", logs=CONFIRMED_TWO_DAYS)
     with app.app_context():
         data = letter_data(db.session.get(AwardedCredential, ids["award"]), TODAY)
-    text = text_of(_outside(lambda: render_letter(data)))
+    text = document_text(_outside(lambda: render_letter(data)))
     assert "06/10/2026 – 26/02/2027" in text and "01/08/2027" in text
 
 
@@ -75,5 +78,5 @@ def test_outcome_report_renders_from_its_data_alone(school_pattern):
     with app.app_context():
         config = app.config
         options = {"school": config["SCHOOL_NAME"], "date_format": config["DATE_FORMAT"]}
-    text = text_of(_outside(lambda: render_outcome_report(report, THRESHOLDS, **options)))
+    text = document_text(_outside(lambda: render_outcome_report(report, THRESHOLDS, **options)))
     assert "01/07/2025" in text and "30/06/2026" in text

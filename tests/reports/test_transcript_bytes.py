@@ -19,7 +19,7 @@ from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
-from school.reports.transcript import (
+from school.reports.transcript.data import (
     AttemptLine,
     CourseLine,
     CredentialLine,
@@ -27,8 +27,8 @@ from school.reports.transcript import (
     Official,
     StepLine,
     TranscriptData,
-    render_transcript,
 )
+from school.reports.transcript.pdf import render_transcript
 
 
 def fixed_transcript() -> TranscriptData:
@@ -99,7 +99,7 @@ RENDER_IN_A_FRESH_PROCESS = """
 import hashlib, sys
 from school import create_app
 from tests.reports.test_transcript_bytes import fixed_transcript
-from school.reports.transcript import render_transcript
+from school.reports.transcript.pdf import render_transcript
 app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
                   "SCHOOL_NAME": "Test Coding School"})
 with app.app_context():

@@ -8,15 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
-import shutil
 import subprocess
 from decimal import Decimal as D
 from html import unescape
 
-import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from school.auth.models import Role
@@ -35,7 +31,8 @@ from school.extensions import db
 from school.internships.models import Evaluation, LogStatus
 from school.reports import services
 from school.reports.models import Disclosure, IssuedCopy, IssuedTranscript
-from school.reports.transcript import Official, render_transcript, transcripts_data
+from school.reports.transcript.data import Official, transcripts_data
+from school.reports.transcript.pdf import render_transcript
 from tests.factories import (
     make_cohort,
     make_enrollment,
@@ -44,22 +41,10 @@ from tests.factories import (
     make_program,
     make_user,
 )
+from tests.reports.pdf_tools import need, page_texts
 
 TRICKY = "Siobhán O'Brien & <Sons>"
 CYRILLIC = "Иван Петров"
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is missing on CI (scripts/ensure-pdf-tools installs it)")
-        pytest.skip(f"{tool} is not installed (scripts/ensure-pdf-tools installs it)")
-    return path
-
-
-def text_of(pdf: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def _student(app, *, name=TRICKY, courses=3, code=None, number=None) -> int:
@@ -152,7 +137,7 @@ def _render(app, eid, official=None) -> bytes:
 def test_every_section_is_in_the_text_and_user_text_is_escaped(app):
     eid = _student(app, code="MBC-2026-TR", number="S2026-0042")
     pdf = _render(app, eid)
-    text = "\n".join(text_of(pdf))
+    text = "\n".join(page_texts(pdf))
     for expected in (
         "Progress transcript",
         "Unofficial copy",
@@ -191,15 +176,15 @@ def test_every_section_is_in_the_text_and_user_text_is_escaped(app):
 def test_a_non_latin_name_is_printed_not_boxes(app):
     eid = _student(app, name=CYRILLIC)
     pdf = _render(app, eid)
-    assert CYRILLIC in text_of(pdf)[0]
+    assert CYRILLIC in page_texts(pdf)[0]
     assert b"DejaVuSans" in pdf  # the embedded Unicode font, not a base-14 font
 
 
 def test_many_courses_flow_over_pages_with_repeated_headers(app):
     short = _render(app, _student(app, courses=3))
     long = _render(app, _student(app, name="Ann Many", courses=70))
-    pages = text_of(long)
-    assert len(text_of(short)) < len(pages) and len(pages) >= 3
+    pages = page_texts(long)
+    assert len(page_texts(short)) < len(pages) and len(pages) >= 3
     # The coursework table continues on page 2 under its own header row.
     assert "C050" in pages[1] or "C040" in pages[1]
     assert re.search(r"Code\s+Course\s+Credits", pages[1])
@@ -239,7 +224,7 @@ def test_the_qr_code_reads_back_as_the_verification_url(app, tmp_path):
     png = next(tmp_path.glob("page*.png"))
     decoded = subprocess.run([zbarimg, "-q", "--raw", str(png)], capture_output=True, text=True)
     assert decoded.stdout.strip() == url
-    text = text_of(pdf)[0]
+    text = page_texts(pdf)[0]
     assert "Official progress transcript" in text and "UNOFFICIAL" not in text
     assert "TR-ABCD-EFGH" in text and url in text.replace("\n", "")
 
@@ -300,12 +285,12 @@ def test_admin_issues_an_official_copy_that_the_public_page_verifies(
     with app.app_context():
         issued = db.session.scalar(select(IssuedTranscript))
         assert issued.sha256 == hashlib.sha256(pdf).hexdigest() and issued.size == len(pdf)
-        assert issued.pages == len(text_of(pdf))
+        assert issued.pages == len(page_texts(pdf))
         disclosure = db.session.scalar(select(Disclosure))
         assert (disclosure.recipient, disclosure.transcript_id) == ("Mercy <HR> & Co", issued.id)
         assert disclosure.requested_by == "the student (signed request)"
         serial = issued.serial
-    assert serial in text_of(pdf)[0]
+    assert serial in page_texts(pdf)[0]
     # The public page, signed out.
     public = make_client()
     shown = public.get(f"/verify/{serial}")
@@ -383,7 +368,7 @@ def test_the_student_sees_their_disclosure_log_and_downloads_only_their_own(
     assert "Who received my records" in home and "State licensing board" in home
     pdf = student.get("/transcript.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = text_of(pdf.get_data())[0]
+    text = page_texts(pdf.get_data())[0]
     assert TRICKY in text and "Bo Other" not in text
     # Another student's transcript is out of reach: 404 on the student's own route, 403 on
     # the admins'; their own enrollment by id works.
@@ -451,7 +436,7 @@ def test_the_school_header_prints_the_address_and_logo(app, tmp_path):
     app.config.update(SCHOOL_ADDRESS="12 River Road\nSpringfield, IL 62701", SCHOOL_LOGO=str(logo))
     eid = _student(app)
     pdf = _render(app, eid)
-    text = text_of(pdf)[0]
+    text = page_texts(pdf)[0]
     assert "12 River Road" in text and "Springfield, IL 62701" in text
     assert b"/Subtype /Image" in pdf
     app.config.update(SCHOOL_LOGO=str(tmp_path / "missing.png"))  # a wrong path: no logo

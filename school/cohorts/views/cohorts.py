@@ -8,15 +8,16 @@ from flask_login import current_user
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
-from school.cohorts import queries, services
+from school.cohorts import queries
 from school.cohorts.forms import CohortForm
 from school.cohorts.models import Cohort, EnrollmentStatus
 from school.cohorts.policies import can_manage_cohort
+from school.cohorts.services import cohorts as cohort_services
 from school.cohorts.views import bp
+from school.cohorts.views.form_saving import save_form
 from school.database import school_today
 from school.pagination import parse_page
 from school.web.commit import save
-from school.web.forms import validate_all
 from school.web.inputs import db_id
 
 
@@ -29,8 +30,8 @@ def _cohort_form(cohort: Cohort | None = None) -> CohortForm:
     return form
 
 
-def _cohort_data(form: CohortForm) -> services.CohortData:
-    return services.CohortData(
+def _cohort_data(form: CohortForm) -> cohort_services.CohortData:
+    return cohort_services.CohortData(
         code=form.code.data or "",
         program_id=form.program_id.data,
         start_date=form.start_date.data,
@@ -69,11 +70,15 @@ def cohorts():
 @roles_required(Role.ADMIN)
 def new_cohort():
     form = _cohort_form()
-    if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=None)):
-        saved = save(lambda: services.create_cohort(data=_cohort_data(form)), form=form)
-        if saved.ok and (cohort := saved.result) is not None:
-            flash(f"Cohort {cohort.code} created.", "success")
-            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort.id))
+    saved = save_form(
+        form,
+        lambda: _cohort_data(form),
+        lambda data: cohort_services.cohort_problems(data, current=None),
+        lambda data: cohort_services.create_cohort(data=data),
+    )
+    if saved is not None and saved.ok and (cohort := saved.result) is not None:
+        flash(f"Cohort {cohort.code} created.", "success")
+        return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort.id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=None)
 
 
@@ -97,14 +102,15 @@ def cohort_detail(cohort_id: int):
 def edit_cohort(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = _cohort_form(cohort)
-    if validate_all(form, lambda: services.cohort_problems(_cohort_data(form), current=cohort)):
-        saved = save(
-            lambda: services.update_cohort(cohort=cohort, data=_cohort_data(form)),
-            form=form,
-            done="Cohort saved.",
-        )
-        if saved.ok:
-            return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
+    saved = save_form(
+        form,
+        lambda: _cohort_data(form),
+        lambda data: cohort_services.cohort_problems(data, current=cohort),
+        lambda data: cohort_services.update_cohort(cohort=cohort, data=data),
+        done="Cohort saved.",
+    )
+    if saved is not None and saved.ok:
+        return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
     return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
 
 
@@ -115,7 +121,7 @@ def invite_waiting(cohort_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         saved = save(
-            lambda: services.invite_waiting_students(
+            lambda: cohort_services.invite_waiting_students(
                 cohort=cohort, by=current_user._get_current_object()
             ),
             flash_problems=True,

@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.models import Role
-from school.cohorts import queries, services
+from school.cohorts import queries
 from school.cohorts.forms import EnrollForm, ReentryForm, StatusChangeForm
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
+from school.cohorts.services import enrollments as enrollment_services
 from school.cohorts.views import bp
 from school.database import school_today
 from school.errors import DomainError
@@ -28,7 +29,7 @@ def enroll(cohort_id: int):
         form.start_date.data = max(cohort.start_date, school_today())
     if form.validate_on_submit():
         saved = save(
-            lambda: services.enroll_student(
+            lambda: enrollment_services.enroll_student(
                 cohort=cohort,
                 email=form.email.data or "",
                 name=form.name.data or "",
@@ -46,7 +47,7 @@ def enroll(cohort_id: int):
 
 def _status_form(enrollment: Enrollment) -> StatusChangeForm:
     form = StatusChangeForm()
-    allowed = sorted(services.ALLOWED_CHANGES[enrollment.status])
+    allowed = sorted(enrollment_services.ALLOWED_CHANGES[enrollment.status])
     form.to_status.choices = [("", "Choose…")] + [(s.value, s.label) for s in allowed]
     return form
 
@@ -92,7 +93,7 @@ def change_status(enrollment_id: int):
     if form.validate_on_submit():
         raw = form.to_status.data
         problems = save(
-            lambda: services.change_enrollment_status(
+            lambda: enrollment_services.change_enrollment_status(
                 enrollment=enrollment,
                 to_status=EnrollmentStatus(raw) if raw in set(EnrollmentStatus) else None,
                 effective_date=form.effective_date.data,
@@ -105,7 +106,7 @@ def change_status(enrollment_id: int):
             flash("Status changed.", "success")
             return redirect(url_for("cohorts.enrollment_detail", enrollment_id=enrollment_id))
         # What a refused graduation misses is shown once, as a list beside the status field.
-        unmet = problems.pop(services.UNMET_REQUIREMENTS, [])
+        unmet = problems.pop(enrollment_services.UNMET_REQUIREMENTS, [])
         apply_problems(form, DomainError(problems))
     return _enrollment_page(enrollment, form, _reentry_form(), unmet)
 
@@ -118,7 +119,7 @@ def reentry(enrollment_id: int):
     if form.validate_on_submit():
         cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
         saved = save(
-            lambda: services.reenter_student(
+            lambda: enrollment_services.reenter_student(
                 earlier=earlier,
                 cohort=cohort,
                 start_date=form.start_date.data,

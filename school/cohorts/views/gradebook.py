@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from school.auth.access import get_authorized, login_required, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
-from school.cohorts import grades, standings
+from school.cohorts import standings
+from school.cohorts.gradebook.assessments import (
+    MAX_ASSESSMENTS,
+    AssessmentInput,
+    save_assessments,
+)
+from school.cohorts.gradebook.grid import gradebook_courses, gradebook_grid
+from school.cohorts.gradebook.scores import Cell, save_grades
 from school.cohorts.models import Cohort, Course, Enrollment, SpecialResult
 from school.cohorts.policies import can_teach_cohort, can_view_progress
 from school.cohorts.views import bp
@@ -22,11 +30,13 @@ from school.web.inputs import MAX_ID, db_id
 TEACHERS = (Role.ADMIN, Role.INSTRUCTOR)
 
 
-def _course_of(cohort: Cohort, course_id: int) -> Course:
+def _taught_course(cohort_id: int, course_id: int) -> tuple[Cohort, Course]:
+    """A cohort the current user teaches and a course of its program (404 otherwise)."""
+    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
     course = db.session.get(Course, course_id) if course_id <= MAX_ID else None
     if course is None or course.program_id != cohort.program_id:
         abort(404)
-    return course
+    return cohort, course
 
 
 @bp.route("/cohorts/<int:cohort_id>/overview")
@@ -53,14 +63,14 @@ def gradebook(cohort_id: int):
     return render_template(
         "cohorts/gradebook.html",
         cohort=cohort,
-        courses=standings.gradebook_courses(cohort),
+        courses=gradebook_courses(cohort),
         today=school_today(),
     )
 
 
-def _assessment_rows(form_data) -> list[grades.AssessmentInput]:  # type: ignore[no-untyped-def]
+def _assessment_rows(form_data) -> list[AssessmentInput]:  # type: ignore[no-untyped-def]
     rows = []
-    for i in range(grades.MAX_ASSESSMENTS + ASSESSMENT_BLANKS):
+    for i in range(MAX_ASSESSMENTS + ASSESSMENT_BLANKS):
         prefix = f"rows-{i}-"
         if prefix + "name" not in form_data:
             break
@@ -69,7 +79,7 @@ def _assessment_rows(form_data) -> list[grades.AssessmentInput]:  # type: ignore
         except ValueError:
             abort(400)
         rows.append(
-            grades.AssessmentInput(
+            AssessmentInput(
                 id=ident,
                 name=form_data.get(prefix + "name", ""),
                 weight=form_data.get(prefix + "weight", ""),
@@ -86,14 +96,13 @@ ASSESSMENT_BLANKS = 3
 @bp.route("/cohorts/<int:cohort_id>/gradebook/<int:course_id>/assessments", methods=["GET", "POST"])
 @roles_required(*TEACHERS)
 def assessments(cohort_id: int, course_id: int):
-    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    course = _course_of(cohort, course_id)
+    cohort, course = _taught_course(cohort_id, course_id)
     form = ConfirmForm()
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         rows = _assessment_rows(request.form)
         errors = save(
-            lambda: grades.save_assessments(
+            lambda: save_assessments(
                 cohort=cohort, course=course, rows=rows, by=current_user._get_current_object()
             )
         ).problems
@@ -105,7 +114,7 @@ def assessments(cohort_id: int, course_id: int):
     else:
         current = standings.cohort_assessments(cohort.id).get(course.id, [])
         rows = [
-            grades.AssessmentInput(
+            AssessmentInput(
                 id=a.id,
                 name=a.name,
                 weight=f"{a.weight.normalize():f}",
@@ -113,7 +122,7 @@ def assessments(cohort_id: int, course_id: int):
             )
             for a in current
         ]
-    blanks = [grades.AssessmentInput(None, "", "", "") for _ in range(ASSESSMENT_BLANKS)]
+    blanks = [AssessmentInput(None, "", "", "") for _ in range(ASSESSMENT_BLANKS)]
     rows = [r for r in rows if not r.blank] + blanks
     return render_template(
         "cohorts/assessments.html",
@@ -125,35 +134,44 @@ def assessments(cohort_id: int, course_id: int):
     ), (400 if errors else 200)
 
 
+def _grid_cells(
+    form_data: MultiDict[str, str],
+) -> tuple[dict[tuple[int, int], Cell], dict[int, Cell], dict[str, str]]:
+    """The grid's score and special-result cells as posted (400 on a malformed name), and
+    the values edited here (shown again if the grid comes back with problems)."""
+    scores: dict[tuple[int, int], Cell] = {}
+    marks: dict[int, Cell] = {}
+    typed: dict[str, str] = {}
+    for key, value in form_data.items():
+        kind, _, rest = key.partition("-")
+        try:
+            if kind == "score":
+                was = form_data.get(f"was-{rest}", "")
+                enrollment_id, _, assessment_id = rest.partition("-")
+                scores[(int(enrollment_id), int(assessment_id))] = Cell(was, value)
+            elif kind == "mark":
+                was = form_data.get(f"wasmark-{rest}", "")
+                marks[int(rest)] = Cell(was, value)
+            else:
+                continue
+        except ValueError:
+            abort(400)
+        if value.strip() != was.strip():
+            typed[key] = value  # edited here: shown again if the grid comes back
+    return scores, marks, typed
+
+
 @bp.route("/cohorts/<int:cohort_id>/gradebook/<int:course_id>", methods=["GET", "POST"])
 @roles_required(*TEACHERS)
 def grades_grid(cohort_id: int, course_id: int):
-    cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    course = _course_of(cohort, course_id)
+    cohort, course = _taught_course(cohort_id, course_id)
     form = ConfirmForm()
     errors: dict[str, list[str]] = {}
     typed: dict[str, str] = {}
     if form.validate_on_submit():
-        scores: dict[tuple[int, int], grades.Cell] = {}
-        marks: dict[int, grades.Cell] = {}
-        for key, value in request.form.items():
-            kind, _, rest = key.partition("-")
-            try:
-                if kind == "score":
-                    was = request.form.get(f"was-{rest}", "")
-                    enrollment_id, _, assessment_id = rest.partition("-")
-                    scores[(int(enrollment_id), int(assessment_id))] = grades.Cell(was, value)
-                elif kind == "mark":
-                    was = request.form.get(f"wasmark-{rest}", "")
-                    marks[int(rest)] = grades.Cell(was, value)
-                else:
-                    continue
-            except ValueError:
-                abort(400)
-            if value.strip() != was.strip():
-                typed[key] = value  # edited here: shown again if the grid comes back
+        scores, marks, typed = _grid_cells(request.form)
         saved = save(
-            lambda: grades.save_grades(
+            lambda: save_grades(
                 cohort=cohort,
                 course=course,
                 scores=scores,
@@ -172,7 +190,7 @@ def grades_grid(cohort_id: int, course_id: int):
             return redirect(
                 url_for("cohorts.grades_grid", cohort_id=cohort_id, course_id=course_id)
             )
-    grid = standings.gradebook_grid(cohort, course)
+    grid = gradebook_grid(cohort, course)
     return render_template(
         "cohorts/grades.html",
         cohort=cohort,

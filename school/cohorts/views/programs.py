@@ -7,18 +7,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
 from school.auth.models import Role
-from school.cohorts import queries, services
+from school.cohorts import queries
 from school.cohorts.forms import CourseForm, ProgramForm
 from school.cohorts.models import Course, Program
 from school.cohorts.policies import can_manage_course, can_manage_program
+from school.cohorts.services import programs as program_services
 from school.cohorts.views import bp
+from school.cohorts.views.form_saving import save_form
 from school.pagination import parse_page
 from school.web.commit import save
-from school.web.forms import validate_all
 
 
-def _program_data(form: ProgramForm) -> services.ProgramData:
-    return services.ProgramData(
+def _program_data(form: ProgramForm) -> program_services.ProgramData:
+    return program_services.ProgramData(
         code=form.code.data or "",
         name=form.name.data or "",
         target_credential=form.target_credential.data or "",
@@ -33,8 +34,8 @@ def _program_data(form: ProgramForm) -> services.ProgramData:
     )
 
 
-def _course_data(form: CourseForm) -> services.CourseData:
-    return services.CourseData(
+def _course_data(form: CourseForm) -> program_services.CourseData:
+    return program_services.CourseData(
         code=form.code.data or "",
         title=form.title.data or "",
         credit_hours=form.credit_hours.data,
@@ -58,11 +59,15 @@ def programs():
 @roles_required(Role.ADMIN)
 def new_program():
     form = ProgramForm()
-    if validate_all(form, lambda: services.program_problems(_program_data(form), current=None)):
-        saved = save(lambda: services.create_program(data=_program_data(form)), form=form)
-        if saved.ok and (program := saved.result) is not None:
-            flash(f"Program {program.code} created. Now add its courses.", "success")
-            return redirect(url_for("cohorts.program_detail", program_id=program.id))
+    saved = save_form(
+        form,
+        lambda: _program_data(form),
+        lambda data: program_services.program_problems(data, current=None),
+        lambda data: program_services.create_program(data=data),
+    )
+    if saved is not None and saved.ok and (program := saved.result) is not None:
+        flash(f"Program {program.code} created. Now add its courses.", "success")
+        return redirect(url_for("cohorts.program_detail", program_id=program.id))
     return render_template("cohorts/program_form.html", form=form, program=None)
 
 
@@ -78,14 +83,15 @@ def program_detail(program_id: int):
 def edit_program(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = ProgramForm(obj=program)
-    if validate_all(form, lambda: services.program_problems(_program_data(form), current=program)):
-        saved = save(
-            lambda: services.update_program(program=program, data=_program_data(form)),
-            form=form,
-            done="Program saved.",
-        )
-        if saved.ok:
-            return redirect(url_for("cohorts.program_detail", program_id=program_id))
+    saved = save_form(
+        form,
+        lambda: _program_data(form),
+        lambda data: program_services.program_problems(data, current=program),
+        lambda data: program_services.update_program(program=program, data=data),
+        done="Program saved.",
+    )
+    if saved is not None and saved.ok:
+        return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/program_form.html", form=form, program=program)
 
 
@@ -94,15 +100,15 @@ def edit_program(program_id: int):
 def new_course(program_id: int):
     program = get_authorized(Program, program_id, can_manage_program)
     form = CourseForm()
-    if validate_all(
-        form, lambda: services.course_problems(program, _course_data(form), current=None)
-    ):
-        saved = save(
-            lambda: services.add_course(program=program, data=_course_data(form)), form=form
-        )
-        if saved.ok and (course := saved.result) is not None:
-            flash(f"Course {course.code} added.", "success")
-            return redirect(url_for("cohorts.program_detail", program_id=program_id))
+    saved = save_form(
+        form,
+        lambda: _course_data(form),
+        lambda data: program_services.course_problems(program, data, current=None),
+        lambda data: program_services.add_course(program=program, data=data),
+    )
+    if saved is not None and saved.ok and (course := saved.result) is not None:
+        flash(f"Course {course.code} added.", "success")
+        return redirect(url_for("cohorts.program_detail", program_id=program_id))
     return render_template("cohorts/course_form.html", form=form, program=program, course=None)
 
 
@@ -111,16 +117,15 @@ def new_course(program_id: int):
 def edit_course(course_id: int):
     course = get_authorized(Course, course_id, can_manage_course)
     form = CourseForm(obj=course)
-    if validate_all(
-        form, lambda: services.course_problems(course.program, _course_data(form), current=course)
-    ):
-        saved = save(
-            lambda: services.update_course(course=course, data=_course_data(form)),
-            form=form,
-            done="Course saved.",
-        )
-        if saved.ok:
-            return redirect(url_for("cohorts.program_detail", program_id=course.program_id))
+    saved = save_form(
+        form,
+        lambda: _course_data(form),
+        lambda data: program_services.course_problems(course.program, data, current=course),
+        lambda data: program_services.update_course(course=course, data=data),
+        done="Course saved.",
+    )
+    if saved is not None and saved.ok:
+        return redirect(url_for("cohorts.program_detail", program_id=course.program_id))
     return render_template(
         "cohorts/course_form.html", form=form, program=course.program, course=course
     )
@@ -133,5 +138,8 @@ def move_course(course_id: int, direction: str):
     program_id = course.program_id
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    save(lambda: services.move_course(course=course, direction=direction), flash_problems=True)
+    save(
+        lambda: program_services.move_course(course=course, direction=direction),
+        flash_problems=True,
+    )
     return redirect(url_for("cohorts.program_detail", program_id=program_id) + "#curriculum")

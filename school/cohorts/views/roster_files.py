@@ -7,10 +7,12 @@ from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.models import Role
-from school.cohorts import roster
 from school.cohorts.forms import RosterImportForm
 from school.cohorts.models import Cohort
 from school.cohorts.policies import can_manage_cohort, can_teach_cohort
+from school.cohorts.roster import export as roster_export
+from school.cohorts.roster import importing as roster_import
+from school.cohorts.roster import parsing as roster_parsing
 from school.cohorts.views import bp
 from school.cohorts.views.gradebook import TEACHERS
 from school.web.commit import save
@@ -22,23 +24,23 @@ from school.web.download import download
 def import_roster(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     form = RosterImportForm()
-    problems: list[roster.LineProblem] = []
+    problems: list[roster_parsing.LineProblem] = []
     chosen = ""  # the name of a file sent back: the browser cannot keep it in the field
     if form.validate_on_submit():
         chosen = form.file.data.filename or ""
         saved = save(
-            lambda: roster.import_roster(
+            lambda: roster_import.import_roster(
                 cohort=cohort,
                 data=form.file.data.read(),
                 by=current_user._get_current_object(),
                 invite=bool(form.invite.data),
             ),
-            keep=(roster.RosterRejected,),
+            keep=(roster_parsing.RosterRejected,),
         )
         if saved.ok and (summary := saved.result) is not None:
             flash(f"Roster imported into {cohort.code}: {summary.describe()}", "success")
             return redirect(url_for("cohorts.cohort_detail", cohort_id=cohort_id))
-        if isinstance(saved.error, roster.RosterRejected):
+        if isinstance(saved.error, roster_parsing.RosterRejected):
             problems = saved.error.lines
             form.file.errors = [
                 f"Nothing was imported: {len(problems)} problem"
@@ -54,8 +56,8 @@ def import_roster(cohort_id: int):
         problems=problems[:PROBLEMS_SHOWN],
         more=max(0, len(problems) - PROBLEMS_SHOWN),
         chosen=chosen if form.file.errors else "",
-        columns=roster.COLUMNS,
-        required=roster.REQUIRED,
+        columns=roster_parsing.COLUMNS,
+        required=roster_parsing.REQUIRED,
     ), status
 
 
@@ -66,11 +68,11 @@ PROBLEMS_SHOWN = 200
 @roles_required(*TEACHERS)
 def export_roster(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    return download(roster.roster_csv(cohort), f"{cohort.code}-roster", "csv")
+    return download(roster_export.roster_csv(cohort), f"{cohort.code}-roster", "csv")
 
 
 @bp.route("/cohorts/<int:cohort_id>/grades.csv")
 @roles_required(*TEACHERS)
 def export_grades(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    return download(roster.grades_csv(cohort), f"{cohort.code}-grades", "csv")
+    return download(roster_export.grades_csv(cohort), f"{cohort.code}-grades", "csv")

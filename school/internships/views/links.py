@@ -10,11 +10,11 @@ from sqlalchemy import select
 from school.auth.access import public, roles_required
 from school.auth.models import Role
 from school.extensions import db
-from school.internships import services
 from school.internships.forms import DecisionForm, LinkConfirmForm
 from school.internships.models import HourLog
+from school.internships.services import links as link_services
 from school.internships.views import bp
-from school.links import LinkInvalid, load_link, open_link_page, require_opened
+from school.links import LinkInvalid, load_opened_link, open_link_page
 from school.web.commit import save
 from school.web.security import client_ip, no_referrer, user_agent
 
@@ -33,7 +33,9 @@ def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
 def open_confirmation(token: str):
     """The emailed link: check it, remember in the signed session that this browser holds
     it, and move to a page whose URL holds no secret."""
-    return open_link_page(token, services.LINK_PURPOSE, "internships.confirm_batch", _link_refused)
+    return open_link_page(
+        token, link_services.LINK_PURPOSE, "internships.confirm_batch", _link_refused
+    )
 
 
 @bp.route("/hours/confirm/batch/<int:link_id>", methods=["GET", "POST"])
@@ -41,8 +43,7 @@ def open_confirmation(token: str):
 def confirm_batch(link_id: int):
     no_referrer()
     try:
-        require_opened(link_id, services.LINK_PURPOSE)
-        link = load_link(link_id, services.LINK_PURPOSE)
+        link = load_opened_link(link_id, link_services.LINK_PURPOSE)
     except LinkInvalid as exc:
         return _link_refused(exc)
     logs = list(
@@ -56,14 +57,14 @@ def confirm_batch(link_id: int):
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         decisions = {
-            log.id: services.LinkDecision(
+            log.id: link_services.LinkDecision(
                 decision=request.form.get(f"decision-{log.id}", ""),
                 note=request.form.get(f"note-{log.id}", ""),
             )
             for log in logs
         }
         saved = save(
-            lambda: services.decide_by_link(
+            lambda: link_services.decide_by_link(
                 link_id=link.id,
                 signature=form.signature.data or "",
                 decisions=decisions,
@@ -91,7 +92,7 @@ def request_confirmation():
     form = DecisionForm()
     if form.validate_on_submit():
         saved = save(
-            lambda: services.request_confirmations(by=current_user._get_current_object()),
+            lambda: link_services.request_confirmations(by=current_user._get_current_object()),
             flash_problems=True,
         )
         sent = saved.result or 0

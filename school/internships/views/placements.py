@@ -11,10 +11,14 @@ from school.auth.models import Role
 from school.cohorts.models import Cohort, Enrollment
 from school.cohorts.policies import can_manage_cohort, can_manage_enrollment
 from school.database import school_today, utcnow
-from school.internships import queries, services
 from school.internships.forms import EndPlacementForm, PlacementForm
 from school.internships.models import Placement
 from school.internships.policies import can_manage_placement
+from school.internships.queries import board as board_queries
+from school.internships.queries import hours as hour_queries
+from school.internships.queries import placements as placement_queries
+from school.internships.queries import sites as site_queries
+from school.internships.services import placements as placement_services
 from school.internships.views import bp
 from school.web.commit import save
 
@@ -26,15 +30,15 @@ from school.web.commit import save
 def new_placement(enrollment_id: int):
     enrollment = get_authorized(Enrollment, enrollment_id, can_manage_enrollment)
     form = PlacementForm()
-    form.site_id.choices = [("", "Choose…"), *queries.site_choices()]
-    form.supervisor_id.choices = [("", "Choose…"), *queries.supervisor_choices()]
+    form.site_id.choices = [("", "Choose…"), *site_queries.site_choices()]
+    form.supervisor_id.choices = [("", "Choose…"), *site_queries.supervisor_choices()]
     if not form.is_submitted():
         form.required_hours.data = enrollment.cohort.program.externship_hours or None
     if form.validate_on_submit():
         saved = save(
-            lambda: services.create_placement(
+            lambda: placement_services.create_placement(
                 enrollment=enrollment,
-                data=services.PlacementData(
+                data=placement_services.PlacementData(
                     site_id=form.site_id.data,
                     supervisor_id=form.supervisor_id.data,
                     start_date=form.start_date.data,
@@ -56,9 +60,9 @@ def _placement_page(placement: Placement, end_form: EndPlacementForm) -> str:
     return render_template(
         "internships/placement_detail.html",
         placement=placement,
-        totals=queries.totals_of(placement),
-        logs=queries.placement_logs(placement.id),
-        evaluation=queries.placement_evaluation(placement.id),
+        totals=hour_queries.totals_of(placement),
+        logs=hour_queries.placement_logs(placement.id),
+        evaluation=placement_queries.placement_evaluation(placement.id),
         end_form=end_form,
         today=school_today(),
     )
@@ -78,7 +82,7 @@ def end_placement(placement_id: int):
     form = EndPlacementForm()
     if form.validate_on_submit():
         saved = save(
-            lambda: services.end_placement(
+            lambda: placement_services.end_placement(
                 placement=placement, ended_on=form.ended_on.data, reason=form.reason.data or ""
             ),
             form=form,
@@ -94,7 +98,7 @@ def end_placement(placement_id: int):
 def placements_board(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_manage_cohort)
     today = school_today()
-    rows = queries.placements_board(cohort.id, today)
+    rows = board_queries.placements_board(cohort.id, today)
     show = request.args.get("show") if request.args.get("show") in SHOW else None
     now = utcnow()
     counts = {
@@ -116,7 +120,7 @@ def placements_board(cohort_id: int):
         show=show or "",
         today=today,
         now=now,
-        stale_days=queries.STALE_PENDING_DAYS,
+        stale_days=board_queries.STALE_PENDING_DAYS,
     )
 
 

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.models import Role
 from school.database import school_today
-from school.internships import queries, services
 from school.internships.forms import AgreementForm, SiteForm, SupervisorForm
 from school.internships.models import Site
 from school.internships.policies import can_manage_site
+from school.internships.queries import sites as site_queries
+from school.internships.services import sites as site_services
 from school.internships.views import bp
 from school.pagination import parse_page
 from school.web.commit import save
 from school.web.forms import validate_all
 
+F = TypeVar("F", bound=FlaskForm)
+
 # --- sites (admin) --------------------------------------------------------------------------
 
 
-def _site_data(form: SiteForm) -> services.SiteData:
-    return services.SiteData(
+def _site_data(form: SiteForm) -> site_services.SiteData:
+    return site_services.SiteData(
         name=form.name.data or "",
         setting_type=form.setting_type.data or "",
         address=form.address.data or "",
@@ -38,7 +46,7 @@ def sites():
     args = request.args
     agreement = args.get("agreement") if args.get("agreement") in ("expiring", "expired") else None
     today = school_today()
-    page = queries.list_sites(
+    page = site_queries.list_sites(
         page=parse_page(args.get("page")),
         per_page=current_app.config["PER_PAGE"],
         sort=args.get("sort"),
@@ -55,8 +63,8 @@ def sites():
 @roles_required(Role.ADMIN)
 def new_site():
     form = SiteForm()
-    if validate_all(form, lambda: services.site_problems(_site_data(form), current=None)):
-        saved = save(lambda: services.create_site(data=_site_data(form)), form=form)
+    if validate_all(form, lambda: site_services.site_problems(_site_data(form), current=None)):
+        saved = save(lambda: site_services.create_site(data=_site_data(form)), form=form)
         if saved.ok:
             site = saved.result
             flash(f"{site.name} added. Record its affiliation agreement next.", "success")
@@ -67,8 +75,8 @@ def new_site():
 def _site_page(site: Site, **forms: object) -> str:
     return render_template(
         "internships/site_detail.html",
-        site=queries.site_detail(site.id),
-        placements=queries.site_placements(site.id),
+        site=site_queries.site_detail(site.id),
+        placements=site_queries.site_placements(site.id),
         agreement_form=forms.get("agreement_form") or AgreementForm(),
         supervisor_form=forms.get("supervisor_form") or SupervisorForm(),
         today=school_today(),
@@ -88,9 +96,9 @@ def edit_site(site_id: int):
     form = SiteForm(obj=site)
     if not form.is_submitted():
         form.setting_type.data = site.setting_type.value
-    if validate_all(form, lambda: services.site_problems(_site_data(form), current=site)):
+    if validate_all(form, lambda: site_services.site_problems(_site_data(form), current=site)):
         saved = save(
-            lambda: services.update_site(site=site, data=_site_data(form)),
+            lambda: site_services.update_site(site=site, data=_site_data(form)),
             form=form,
             done="Site saved.",
         )
@@ -102,41 +110,51 @@ def edit_site(site_id: int):
 @bp.route("/admin/sites/<int:site_id>/agreements", methods=["POST"])
 @roles_required(Role.ADMIN)
 def add_agreement(site_id: int):
-    site = get_authorized(Site, site_id, can_manage_site)
-    form = AgreementForm()
-    if form.validate_on_submit():
-        saved = save(
-            lambda: services.add_agreement(
-                site=site,
-                signed_on=form.signed_on.data,
-                expires_on=form.expires_on.data,
-                note=(form.note.data or "").strip(),
-            ),
-            form=form,
-            done="Agreement recorded.",
-        )
-        if saved.ok:
-            return redirect(url_for("internships.site_detail", site_id=site_id))
-    return _site_page(site, agreement_form=form), 400
+    return _post_on_site_page(site_id, "agreement_form", AgreementForm(), _record_agreement)
 
 
 @bp.route("/admin/sites/<int:site_id>/supervisors", methods=["POST"])
 @roles_required(Role.ADMIN)
 def add_supervisor(site_id: int):
+    return _post_on_site_page(
+        site_id, "supervisor_form", SupervisorForm(), _attach_supervisor, anchor="#supervisors"
+    )
+
+
+def _record_agreement(site: Site, form: AgreementForm) -> str:
+    site_services.add_agreement(
+        site=site,
+        signed_on=form.signed_on.data,
+        expires_on=form.expires_on.data,
+        note=(form.note.data or "").strip(),
+    )
+    return "Agreement recorded."
+
+
+def _attach_supervisor(site: Site, form: SupervisorForm) -> str:
+    user = site_services.add_supervisor(
+        site=site,
+        email=form.email.data or "",
+        name=form.name.data or "",
+        by=current_user._get_current_object(),
+    )
+    return f"{user.name} supervises at {site.name}."
+
+
+def _post_on_site_page(
+    site_id: int,
+    form_name: str,
+    form: F,
+    write: Callable[[Site, F], str],
+    *,
+    anchor: str = "",
+) -> ResponseReturnValue:
+    """A form of the site's page: save ``write`` (flashing the message it returns) and go back
+    to the page (at ``anchor``), or show the page again with the form's problems."""
     site = get_authorized(Site, site_id, can_manage_site)
-    form = SupervisorForm()
     if form.validate_on_submit():
-        saved = save(
-            lambda: services.add_supervisor(
-                site=site,
-                email=form.email.data or "",
-                name=form.name.data or "",
-                by=current_user._get_current_object(),
-            ),
-            form=form,
-        )
+        saved = save(lambda: write(site, form), form=form)
         if saved.ok:
-            user = saved.result
-            flash(f"{user.name} supervises at {site.name}.", "success")
-            return redirect(url_for("internships.site_detail", site_id=site_id) + "#supervisors")
-    return _site_page(site, supervisor_form=form), 400
+            flash(saved.result, "success")
+            return redirect(url_for("internships.site_detail", site_id=site_id) + anchor)
+    return _site_page(site, **{form_name: form}), 400

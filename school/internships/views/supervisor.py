@@ -9,10 +9,13 @@ from flask_login import current_user
 from school.auth.access import get_authorized, roles_required
 from school.auth.models import Role
 from school.database import school_today
-from school.internships import queries, services
 from school.internships.forms import DecisionForm, EvaluationForm
 from school.internships.models import RATINGS, DecisionChannel, LogStatus, Placement
 from school.internships.policies import can_evaluate, can_manage_placement
+from school.internships.queries import hours as hour_queries
+from school.internships.queries import placements as placement_queries
+from school.internships.services import decisions as decision_services
+from school.internships.services import evaluations as evaluation_services
 from school.internships.views import bp
 from school.web.commit import save
 from school.web.forms import form_status
@@ -37,11 +40,11 @@ def supervisor_hours():
             chosen = {i for i in map(db_id, request.form.getlist("log_id")) if i is not None}
         except ValueError:
             abort(400)
-        ids = queries.decidable_logs(current_user.id, chosen)
+        ids = hour_queries.decidable_logs(current_user.id, chosen)
         if len(ids) != len(chosen):
             abort(404)  # a log of another site, as if it did not exist
         saved = save(
-            lambda: services.decide_logs(
+            lambda: decision_services.decide_logs(
                 log_ids=ids,
                 decision=form.decision.data or "",
                 note=form.note.data or "",
@@ -66,7 +69,7 @@ def supervisor_hours():
                     "info",
                 )
             return redirect(url_for("internships.supervisor_hours"))
-    pending = queries.pending_for_supervisor(current_user.id)
+    pending = hour_queries.pending_for_supervisor(current_user.id)
     status = form_status(form)
     return render_template(
         "internships/supervisor_hours.html",
@@ -80,15 +83,15 @@ def supervisor_hours():
 def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-untyped-def]
     """The evaluation of ``placement``: the supervisor sends it (warned, and asked to say so,
     while the confirmed hours are below the requirement); once sent, the supervisor or an
-    administrator corrects it until the placement is complete (services.save_evaluation).
+    administrator corrects it until the placement is complete (evaluation_services.save_evaluation).
     ``done`` is where a first sending leads."""
-    evaluation = queries.placement_evaluation(placement.id)
+    evaluation = placement_queries.placement_evaluation(placement.id)
     form = EvaluationForm()
     if evaluation is not None and not form.is_submitted():
         form.fill_from(evaluation)
     if form.validate_on_submit():
         result = save(
-            lambda: services.save_evaluation(
+            lambda: evaluation_services.save_evaluation(
                 placement=placement,
                 by=current_user._get_current_object(),
                 data=form.evaluation_data(),
@@ -98,26 +101,26 @@ def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-unt
             form=form,
         )
         ok, saved = result.ok, result.result
-        if ok and saved == services.EvaluationSaved.SENT:
+        if ok and saved == evaluation_services.EvaluationSaved.SENT:
             name = placement.enrollment.student.name
             flash(f"Evaluation of {name} sent. Thank you.", "success")
             return redirect(done)
         if ok:
-            changed = saved == services.EvaluationSaved.CORRECTED
+            changed = saved == evaluation_services.EvaluationSaved.CORRECTED
             flash(
                 "Evaluation corrected." if changed else "Nothing had changed.",
                 "success" if changed else "info",
             )
             return redirect(request.path)
-        evaluation = queries.placement_evaluation(placement.id)  # as it is now
-    totals = queries.totals_of(placement)
+        evaluation = placement_queries.placement_evaluation(placement.id)  # as it is now
+    totals = hour_queries.totals_of(placement)
     return render_template(
         "internships/evaluation.html",
         form=form,
         placement=placement,
         totals=totals,
         evaluation=evaluation,
-        refused=services.correction_refused(placement) if evaluation else None,
+        refused=evaluation_services.correction_refused(placement) if evaluation else None,
         ratings=RATINGS,
         today=school_today(),
     ), form_status(form)
