@@ -72,12 +72,12 @@ def _register_blueprints(app: Flask) -> None:
     from school.auth.views import bp as auth_bp
     from school.certifications.views import bp as certifications_bp
     from school.cohorts.views import bp as cohorts_bp
-    from school.core.views import bp as core_bp
+    from school.dashboard.views import bp as dashboard_bp
     from school.internships.views import bp as internships_bp
     from school.outcomes.views import bp as outcomes_bp
     from school.reports.views import bp as reports_bp
 
-    app.register_blueprint(core_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(internships_bp)

@@ -65,12 +65,12 @@ NOT_TAUGHT = answers(admin=200, instructor=404, student=403, employer=403)
 
 # endpoint, method, url, expected answer per role
 MATRIX = [
-    ("core.dashboard", "GET", "/", expect(200, 200)),
-    ("core.healthz", "GET", "/healthz", expect(200, 200, anonymous=200)),
-    ("core.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
-    ("core.outbox", "GET", "/admin/outbox", expect(200, 403)),
-    ("core.outbox_message", "GET", "/admin/outbox/{message}", expect(404, 403)),
-    ("core.audit_log", "GET", "/admin/audit", expect(200, 403)),
+    ("dashboard.dashboard", "GET", "/", expect(200, 200)),
+    ("dashboard.healthz", "GET", "/healthz", expect(200, 200, anonymous=200)),
+    ("dashboard.favicon", "GET", "/favicon.ico", expect(200, 200, anonymous=200)),
+    ("dashboard.outbox", "GET", "/admin/outbox", expect(200, 403)),
+    ("dashboard.outbox_message", "GET", "/admin/outbox/{message}", expect(404, 403)),
+    ("dashboard.audit_log", "GET", "/admin/audit", expect(200, 403)),
     ("auth.login", "GET", "/login", expect(302, 302, anonymous=200)),
     ("auth.login", "POST", "/login", expect(302, 302, anonymous=200)),
     ("auth.logout", "POST", "/logout", expect(302, 302)),

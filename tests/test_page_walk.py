@@ -42,7 +42,7 @@ from tests.conftest import Client, login
 PER_ENDPOINT = 5
 PER_USER = 300
 FOCUS_DEPTH = 2
-OUTBOX = "core.outbox_message"  # an email as the outbox shows it: its links are emailed links
+OUTBOX = "dashboard.outbox_message"  # an email as the outbox shows it: its links are emailed links
 NEVER = {"auth.logout"}  # a link cannot reach a POST route anyway; sign-out is never followed
 
 # The fewest distinct endpoints a walk of each role reaches: a walk that dies on the

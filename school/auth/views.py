@@ -91,7 +91,7 @@ def _signed_out(action: Callable[[], object], done: str):  # type: ignore[no-unt
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     form = LoginForm()
     status = 200
     retry_minutes = None
@@ -116,7 +116,7 @@ def login():
                 _start_session(user, remember=remember)
                 flash(f"Welcome, {user.name}.", "success")
                 next_url = safe_next_url(request.args.get("next"))
-                return redirect(next_url or url_for("core.dashboard"))
+                return redirect(next_url or url_for("dashboard.dashboard"))
     response = current_app.make_response((render_template("auth/login.html", form=form), status))
     if retry_minutes:
         response.headers["Retry-After"] = str(retry_minutes * 60)
@@ -277,7 +277,7 @@ def _link_form(pages: _LinkPages, link_id: int, action):  # type: ignore[no-unty
         if saved.ok and saved.result is not None:
             _start_session(saved.result)  # also forgets opened links and whoever was here
             flash("Your password is set. You are signed in.", "success")
-            return redirect(url_for("core.dashboard"))
+            return redirect(url_for("dashboard.dashboard"))
     return render_template(pages.template, form=form, user=record.user)
 
 

@@ -18,24 +18,24 @@ class NavItem:
 
 NAV_ITEMS: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
-        NavItem("Dashboard", "core.dashboard", "dashboard"),
+        NavItem("Dashboard", "dashboard.dashboard", "dashboard"),
         NavItem("Cohorts", "cohorts.cohorts", "cohorts"),
         NavItem("Sites", "internships.sites", "sites"),
         NavItem("Programs", "cohorts.programs", "programs"),
         NavItem("Credentials", "certifications.credentials", "credentials"),
         NavItem("Outcomes", "outcomes.graduates", "outcomes"),
         NavItem("Users", "auth.users", "users"),
-        NavItem("Outbox", "core.outbox", "outbox"),
-        NavItem("Audit log", "core.audit_log", "audit"),
+        NavItem("Outbox", "dashboard.outbox", "outbox"),
+        NavItem("Audit log", "dashboard.audit_log", "audit"),
     ),
-    Role.INSTRUCTOR: (NavItem("Dashboard", "core.dashboard", "dashboard"),),
+    Role.INSTRUCTOR: (NavItem("Dashboard", "dashboard.dashboard", "dashboard"),),
     Role.STUDENT: (
-        NavItem("Dashboard", "core.dashboard", "dashboard"),
+        NavItem("Dashboard", "dashboard.dashboard", "dashboard"),
         NavItem("Externship hours", "internships.externship", "externship"),
         NavItem("Certification exams", "certifications.my_attempts", "exams"),
     ),
     Role.EMPLOYER: (
-        NavItem("Dashboard", "core.dashboard", "dashboard"),
+        NavItem("Dashboard", "dashboard.dashboard", "dashboard"),
         NavItem("Hours to confirm", "internships.supervisor_hours", "hours"),
     ),
 }
@@ -45,10 +45,10 @@ NAV_ITEMS: dict[Role, tuple[NavItem, ...]] = {
 # Programs; a student's and a supervisor's own pages under their own items. None: no item
 # (the account pages, public pages).
 SECTION_OF_ENDPOINT: dict[str, str | None] = {
-    "core.dashboard": "dashboard",
-    "core.outbox": "outbox",
-    "core.outbox_message": "outbox",
-    "core.audit_log": "audit",
+    "dashboard.dashboard": "dashboard",
+    "dashboard.outbox": "outbox",
+    "dashboard.outbox_message": "outbox",
+    "dashboard.audit_log": "audit",
     "auth.users": "users",
     "auth.user_detail": "users",
     "auth.invite": "users",

@@ -71,7 +71,7 @@ def url_with(**changes: Any) -> str:
         else:
             args[key] = str(val)
     query = urlencode(args)
-    return url_for(request.endpoint or "core.dashboard", **(request.view_args or {})) + (
+    return url_for(request.endpoint or "dashboard.dashboard", **(request.view_args or {})) + (
         "?" + query if query else ""
     )
 

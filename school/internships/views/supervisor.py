@@ -130,7 +130,7 @@ def _evaluation_page(placement: Placement, *, done: str):  # type: ignore[no-unt
 @roles_required(Role.EMPLOYER)
 def evaluate(placement_id: int):
     placement = get_authorized(Placement, placement_id, can_evaluate)
-    return _evaluation_page(placement, done=url_for("core.dashboard"))
+    return _evaluation_page(placement, done=url_for("dashboard.dashboard"))
 
 
 @bp.route("/admin/placements/<int:placement_id>/evaluation", methods=["GET", "POST"])

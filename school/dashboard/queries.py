@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from school.audit import AuditEvent
-from school.core.audit_names import (
+from school.dashboard.audit_names import (
     DETAIL_REFERENCES,
     Named,
     name_records,
@@ -92,7 +92,7 @@ def list_audit_events(
 ) -> Page[AuditRow]:
     """One page of the audit log, newest first by default, without sign-ins unless
     ``sign_ins``. Records are named in at most one statement per kind of record on the page
-    (:data:`school.core.audit_names.NAMERS`), whatever the number of entries:
+    (:data:`school.dashboard.audit_names.NAMERS`), whatever the number of entries:
     2 + len(NAMERS) statements at most."""
     stmt = select(AuditEvent)
     if not sign_ins:
@@ -124,7 +124,7 @@ def list_audit_events(
     )
 
 
-# --- the entries as the page shows them (records named by school.core.audit_names) --------
+# --- the entries as the page shows them (records named by school.dashboard.audit_names) --------
 
 # Keys of ``details`` whose values are codes or serials (shown unbroken).
 CODE_KEYS = frozenset({"serial", "code", "cohort", "program", "course", "credential"})

@@ -11,7 +11,7 @@ from school.auth.access import login_required, public, roles_required
 from school.auth.models import Role
 from school.certifications import queries as certification_queries
 from school.cohorts import standings
-from school.core import queries
+from school.dashboard import queries
 from school.database import school_today
 from school.extensions import db
 from school.internships import queries as internship_queries
@@ -19,7 +19,7 @@ from school.mail import OutboxMessage, mail_configured
 from school.pagination import parse_page
 from school.reports import queries as report_queries
 
-bp = Blueprint("core", __name__, template_folder="templates")
+bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 
 @bp.route("/")
@@ -54,7 +54,7 @@ def dashboard():
             "supervised": internship_queries.supervised_placements(current_user.id, today),
             "today": today,
         }
-    return render_template("core/dashboard.html", **context)
+    return render_template("dashboard/dashboard.html", **context)
 
 
 @bp.route("/admin/outbox")
@@ -68,7 +68,7 @@ def outbox():
         status=status,
     )
     return render_template(
-        "core/outbox.html", page=page, status=status or "", show_bodies=_show_bodies()
+        "dashboard/outbox.html", page=page, status=status or "", show_bodies=_show_bodies()
     )
 
 
@@ -86,7 +86,7 @@ def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    return render_template("core/outbox_message.html", message=message)
+    return render_template("dashboard/outbox_message.html", message=message)
 
 
 @bp.route("/admin/audit")
@@ -106,7 +106,7 @@ def audit_log():
     filters = {k: args.get(k, "")[:80] for k in ("action", "subject_type", "subject_id")}
     filters["signins"] = "1" if args.get("signins") == "1" else ""
     return render_template(
-        "core/audit.html", page=page, filters=filters, code_keys=queries.CODE_KEYS
+        "dashboard/audit.html", page=page, filters=filters, code_keys=queries.CODE_KEYS
     )
 
 
