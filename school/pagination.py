@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -42,6 +42,10 @@ class Page(Generic[T]):
     def last_index(self) -> int:
         return min(self.total, self.page * self.per_page)
 
+    def with_items(self, items: Sequence[Any]) -> Page[Any]:
+        """The same page holding other rows (the page's records turned into display rows)."""
+        return replace(self, items=items)
+
 
 def contains_pattern(text: str) -> str:
     """A LIKE pattern (escape character ``\\``) for lower-cased text containing ``text``:
@@ -57,33 +61,60 @@ def parse_page(value: str | None) -> int:
         return 1
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a list page asks for: which page, how many rows on it, sorted by which key and
+    which way (``None``: the list's defaults)."""
+
+    page: int = 1
+    per_page: int = 50
+    sort: str | None = None
+    direction: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], per_page: int) -> Listing:
+        """From a request's query string (``page``, ``sort``, ``dir``): never an error."""
+        return cls(parse_page(args.get("page")), per_page, args.get("sort"), args.get("dir"))
+
+
+@dataclass(frozen=True)
+class Sorts:
+    """The keys a list may be sorted by (a whitelist of columns: an unknown key falls back to
+    the default), its default key and direction, and the tiebreak that makes the order total
+    (so that a row never shows on two pages)."""
+
+    columns: Mapping[str, Any]
+    default: str
+    tiebreak: Any
+    direction: str = "asc"
+
+    def with_columns(self, extra: Mapping[str, Any]) -> Sorts:
+        return Sorts({**self.columns, **extra}, self.default, self.tiebreak, self.direction)
+
+
 def paginate(
     session: Session,
     stmt: Select[Any],
+    listing: Listing,
+    sorts: Sorts,
     *,
-    page: int,
-    per_page: int,
-    sort: str | None,
-    direction: str | None,
-    sortable: Mapping[str, Any],
-    default_sort: str,
-    tiebreak: Any,
     scalars: bool = True,
     total: int | None = None,
 ) -> Page[Any]:
-    """Run ``stmt`` sorted by one whitelisted key (unknown keys fall back to the default) and
-    cut to one page. A page past the end shows the last page. ``total``, when the caller
-    already knows how many rows ``stmt`` has, saves the count statement."""
-    key = sort if sort in sortable else default_sort
-    desc = direction == "desc"
-    column = sortable[key]
+    """Run ``stmt`` sorted as ``listing`` asks within ``sorts`` and cut to one page. A page
+    past the end shows the last page. ``total``, when the caller already knows how many rows
+    ``stmt`` has, saves the count statement."""
+    key = listing.sort if listing.sort in sorts.columns else sorts.default
+    desc = (listing.direction or sorts.direction) == "desc"
+    column = sorts.columns[key]
+    per_page = listing.per_page
     if total is None:
         total = (
             session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         )
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    ordered = stmt.order_by(column.desc() if desc else column.asc(), tiebreak)
+    page = min(max(1, listing.page), pages)
+    ordered = stmt.order_by(column.desc() if desc else column.asc(), sorts.tiebreak)
     ordered = ordered.limit(per_page).offset((page - 1) * per_page)
     result = session.execute(ordered)
     items = result.scalars().all() if scalars else result.all()

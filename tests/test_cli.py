@@ -35,6 +35,7 @@ from school.internships.models import (
 from school.mail import OutboxMessage
 from school.outcomes import rates
 from school.outcomes.models import Job, Source
+from school.pagination import Listing
 from school.reports.models import Disclosure, IssuedTranscript
 from tests.conftest import csrf_token_from, login
 
@@ -157,7 +158,7 @@ def test_demo_loads_once_and_its_logins_work(app, client):
             + [EnrollmentStatus.ACTIVE] * (len(DEMO_ROSTER_NAMES) + 1)  # + Leticia's re-entry
         )
         # Grades: two finished courses, one half-way; Chloe has transfer credit; some at risk.
-        overview = cohort_overview(cohorts[0], page=1, per_page=100, sort="name", direction="asc")
+        overview = cohort_overview(cohorts[0], Listing(1, 100, "name", "asc"))
         by_email = {r.enrollment.student.email: r.standing for r in overview.page.items}
         chloe = by_email["chloe.nguyen@demo.school"]
         assert [r.letter for r in chloe.results[:1]] == ["TC"]

@@ -13,23 +13,24 @@ from sqlalchemy import func, or_, select
 from school.auth.models import AuthToken, Role, TokenPurpose, User
 from school.database import utcnow
 from school.extensions import db
-from school.pagination import Page, contains_pattern, paginate
+from school.pagination import Listing, Page, Sorts, contains_pattern, paginate
 
-USER_SORTS = {
-    "name": User.name,
-    "email": User.email,
-    "role": User.role,
-    "created": User.created_at,
-    "last_login": User.last_login_at,
-}
+USER_SORTS = Sorts(
+    {
+        "name": User.name,
+        "email": User.email,
+        "role": User.role,
+        "created": User.created_at,
+        "last_login": User.last_login_at,
+    },
+    default="name",
+    tiebreak=User.id,
+)
 
 
 def list_users(
+    listing: Listing,
     *,
-    page: int,
-    per_page: int,
-    sort: str | None = None,
-    direction: str | None = None,
     role: Role | None = None,
     status: str | None = None,
     q: str | None = None,
@@ -53,17 +54,7 @@ def list_users(
                 User.email.like(pattern, escape="\\"),
             )
         )
-    return paginate(
-        db.session,
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction,
-        sortable=USER_SORTS,
-        default_sort="name",
-        tiebreak=User.id,
-    )
+    return paginate(db.session, stmt, listing, USER_SORTS)
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,9 @@ from school.auth.policies import can_manage_user
 from school.auth.services import accounts, invitations, password_changes, signin, tokens
 from school.errors import DomainError, TooManyAttempts
 from school.links.tokens import LinkInvalid, TokenInvalid, open_link_page, require_opened
-from school.pagination import parse_page
 from school.web.commit import commit_early, save
 from school.web.forms import apply_problems
-from school.web.inputs import safe_next_url
+from school.web.inputs import list_request, safe_next_url
 from school.web.security import client_ip, user_agent
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -317,10 +316,7 @@ def users():
         args.get("status") if args.get("status") in {"active", "invited", "deactivated"} else None
     )
     page = queries.list_users(
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir"),
+        list_request(),
         role=Role(role) if role else None,
         status=status,
         q=args.get("q", "")[:100] or None,

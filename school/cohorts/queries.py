@@ -25,7 +25,7 @@ from school.cohorts.models import (
 from school.cohorts.standings import enrollment_standing
 from school.database import school_today
 from school.extensions import db
-from school.pagination import Page, paginate
+from school.pagination import Listing, Page, Sorts, paginate
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,14 @@ class ProgramRow:
     credits: Decimal
 
 
-PROGRAM_SORTS = {
-    "code": Program.code,
-    "name": Program.name,
-    "credential": Program.target_credential,
-}
+PROGRAM_SORTS = Sorts(
+    {"code": Program.code, "name": Program.name, "credential": Program.target_credential},
+    default="code",
+    tiebreak=Program.id,
+)
 
 
-def list_programs(
-    *, page: int, per_page: int, sort: str | None = None, direction: str | None = None
-) -> Page[ProgramRow]:
+def list_programs(listing: Listing) -> Page[ProgramRow]:
     """Programs with their number of courses and total credits (two statements)."""
     counts = (
         select(
@@ -58,35 +56,26 @@ def list_programs(
     stmt = select(Program, counts.c.courses, counts.c.credits).outerjoin(
         counts, counts.c.program_id == Program.id
     )
-    result = paginate(
-        db.session,
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction,
-        sortable=PROGRAM_SORTS,
-        default_sort="code",
-        tiebreak=Program.id,
-        scalars=False,
-    )
+    result = paginate(db.session, stmt, listing, PROGRAM_SORTS, scalars=False)
     rows = [
         ProgramRow(program, courses or 0, Decimal(credits or 0))
         for program, courses, credits in result.items
     ]
-    return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+    return result.with_items(rows)
 
 
-COHORT_SORTS = {"code": Cohort.code, "start": Cohort.start_date, "end": Cohort.end_date}
+COHORT_SORTS = Sorts(
+    {"code": Cohort.code, "start": Cohort.start_date, "end": Cohort.end_date},
+    default="start",
+    tiebreak=Cohort.id,
+    direction="desc",
+)
 COHORT_STATUSES = ("upcoming", "running", "finished")
 
 
 def list_cohorts(
+    listing: Listing,
     *,
-    page: int,
-    per_page: int,
-    sort: str | None = None,
-    direction: str | None = None,
     program_id: int | None = None,
     status: str | None = None,
 ) -> Page[Cohort]:
@@ -102,17 +91,7 @@ def list_cohorts(
         stmt = stmt.where(Cohort.start_date <= today, Cohort.end_date >= today)
     elif status == "finished":
         stmt = stmt.where(Cohort.end_date < today)
-    return paginate(
-        db.session,
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction or "desc",
-        sortable=COHORT_SORTS,
-        default_sort="start",
-        tiebreak=Cohort.id,
-    )
+    return paginate(db.session, stmt, listing, COHORT_SORTS)
 
 
 def program_choices() -> list[tuple[int, str]]:

@@ -35,7 +35,7 @@ from school.cohorts.models import (
     cohort_instructors,
 )
 from school.extensions import db
-from school.pagination import Page
+from school.pagination import Listing, Page
 
 
 def program_scale(program: Program) -> Scale:
@@ -299,9 +299,7 @@ class Overview:
     tiles: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
 
 
-def cohort_overview(
-    cohort: Cohort, *, page: int, per_page: int, sort: str | None, direction: str | None
-) -> Overview:
+def cohort_overview(cohort: Cohort, listing: Listing) -> Overview:
     """One row per enrollment of ``cohort``: GPA, credits, failing courses, at-risk flag and
     the registered columns (readiness); sorted by any column and cut to a page. A fixed number
     of statements at any cohort size (standings need every score of the cohort, so sorting by
@@ -324,12 +322,13 @@ def cohort_overview(
         for e in enrollments:
             extras[e.id][column.key] = cells.get(e.id, BLANK)
     rows = [OverviewRow(e, standings[e.id], extras[e.id]) for e in enrollments]
+    sort = listing.sort
     key = sort if sort in OVERVIEW_SORTS or sort in {c.key for c in columns} else "name"
-    desc = direction == "desc"
+    desc = listing.direction == "desc"
     rows.sort(key=_sort_key(key, columns), reverse=desc)
-    total = len(rows)
+    total, per_page = len(rows), listing.per_page
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page = min(max(1, listing.page), pages)
     chunk = rows[(page - 1) * per_page : page * per_page]
     current = [r for r in rows if r.enrollment.status in OPEN]
     gpas = [r.standing.gpa for r in current if r.standing.gpa is not None]

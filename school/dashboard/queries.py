@@ -20,10 +20,18 @@ from school.dashboard.audit_names import (
 )
 from school.extensions import db
 from school.mail import OutboxMessage
-from school.pagination import Page, paginate
+from school.pagination import Listing, Page, Sorts, paginate
+
+OUTBOX_ORDER = Sorts(
+    {"created": OutboxMessage.created_at},
+    default="created",
+    tiebreak=OutboxMessage.id.desc(),
+    direction="desc",
+)
 
 
-def list_outbox(*, page: int, per_page: int, status: str | None = None) -> Page[OutboxMessage]:
+def list_outbox(listing: Listing, *, status: str | None = None) -> Page[OutboxMessage]:
+    """One page of the outbox, newest first, filtered by pending, failed or sent."""
     stmt = select(OutboxMessage)
     if status == "pending":
         stmt = stmt.where(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_(None))
@@ -31,17 +39,7 @@ def list_outbox(*, page: int, per_page: int, status: str | None = None) -> Page[
         stmt = stmt.where(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None))
     elif status == "sent":
         stmt = stmt.where(OutboxMessage.sent_at.is_not(None))
-    return paginate(
-        db.session,
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort="created",
-        direction="desc",
-        sortable={"created": OutboxMessage.created_at},
-        default_sort="created",
-        tiebreak=OutboxMessage.id.desc(),
-    )
+    return paginate(db.session, stmt, Listing(listing.page, listing.per_page), OUTBOX_ORDER)
 
 
 def count_unsent_mail() -> int:
@@ -53,7 +51,12 @@ def count_unsent_mail() -> int:
     )
 
 
-AUDIT_SORTS = {"when": AuditEvent.occurred_at, "action": AuditEvent.action}
+AUDIT_SORTS = Sorts(
+    {"when": AuditEvent.occurred_at, "action": AuditEvent.action},
+    default="when",
+    tiebreak=AuditEvent.id.desc(),
+    direction="desc",
+)
 # Sign-ins and sign-outs, successful or not: hidden unless asked for, so that changes and
 # disclosures are not buried under them.
 SIGN_IN_ACTIONS = ("auth.login", "auth.login_failed", "auth.logout")
@@ -80,11 +83,8 @@ class AuditRow:
 
 
 def list_audit_events(
+    listing: Listing,
     *,
-    page: int,
-    per_page: int,
-    sort: str | None = None,
-    direction: str | None = "desc",
     action: str | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
@@ -103,25 +103,8 @@ def list_audit_events(
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
     if subject_id:
         stmt = stmt.where(AuditEvent.subject_id == subject_id)
-    result = paginate(
-        db.session,
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction or "desc",
-        sortable=AUDIT_SORTS,
-        default_sort="when",
-        tiebreak=AuditEvent.id.desc(),
-    )
-    return Page(
-        audit_rows(result.items),
-        result.page,
-        result.per_page,
-        result.total,
-        result.sort,
-        result.direction,
-    )
+    result = paginate(db.session, stmt, listing, AUDIT_SORTS)
+    return result.with_items(audit_rows(result.items))
 
 
 # --- the entries as the page shows them (records named by school.dashboard.audit_names) --------

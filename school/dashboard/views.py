@@ -16,8 +16,8 @@ from school.database import school_today
 from school.extensions import db
 from school.internships import queries as internship_queries
 from school.mail import OutboxMessage, mail_configured
-from school.pagination import parse_page
 from school.reports import queries as report_queries
+from school.web.inputs import list_request
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
@@ -63,8 +63,7 @@ def outbox():
     status = request.args.get("status")
     status = status if status in {"pending", "failed", "sent"} else None
     page = queries.list_outbox(
-        page=parse_page(request.args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
+        list_request(),
         status=status,
     )
     return render_template(
@@ -94,10 +93,7 @@ def outbox_message(message_id: int):
 def audit_log():
     args = request.args
     page = queries.list_audit_events(
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir", "desc"),
+        list_request(),
         action=args.get("action", "")[:80] or None,
         subject_type=args.get("subject_type", "")[:60] or None,
         subject_id=args.get("subject_id", "")[:60] or None,

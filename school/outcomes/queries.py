@@ -14,7 +14,7 @@ from school.auth.models import User
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus, Program
 from school.extensions import db
 from school.outcomes.models import Classification, Job, Unavailability
-from school.pagination import Page, contains_pattern, paginate
+from school.pagination import Listing, Page, Sorts, contains_pattern, paginate
 
 STATUSES = {
     "in_field": "Employed in field",
@@ -74,12 +74,16 @@ class GraduateRow:
         return STATUSES[self.status]
 
 
-GRADUATE_SORTS = {
-    "name": func.lower(func.coalesce(User.last_name, User.name)),
-    "number": User.student_number,
-    "cohort": Cohort.code,
-    "graduated": Enrollment.status_date,
-}
+GRADUATE_SORTS = Sorts(
+    {
+        "name": func.lower(func.coalesce(User.last_name, User.name)),
+        "number": User.student_number,
+        "cohort": Cohort.code,
+        "graduated": Enrollment.status_date,
+    },
+    default="graduated",
+    tiebreak=Enrollment.id,
+)
 
 
 @dataclass(frozen=True)
@@ -118,16 +122,16 @@ def _filtered(stmt: Select[Any], filters: GraduateFilters, *, joined: bool = Tru
     return stmt
 
 
-def enrollment_page(stmt: Select[Any], **paging: Any) -> Page[Enrollment]:
+def enrollment_page(
+    stmt: Select[Any], listing: Listing, sorts: Sorts, total: int | None = None
+) -> Page[Enrollment]:
     """One page of the enrollments of ``stmt`` (which joins ``Cohort`` and ``User``), each
-    with its student and its cohort's program loaded; ``paging`` is what :func:`paginate`
-    takes besides the session, the statement and the tiebreak (page, per_page, sort,
-    direction, sortable, default_sort, total)."""
+    with its student and its cohort's program loaded."""
     options = (
         joinedload(Enrollment.student),
         joinedload(Enrollment.cohort).joinedload(Cohort.program),
     )
-    return paginate(db.session, stmt.options(*options), tiebreak=Enrollment.id, **paging)
+    return paginate(db.session, stmt.options(*options), listing, sorts, total=total)
 
 
 def graduates(
@@ -135,10 +139,7 @@ def graduates(
     *,
     counts: dict[str, int],
     status: str | None,
-    page: int,
-    per_page: int,
-    sort: str | None,
-    direction: str | None,
+    listing: Listing,
 ) -> Page[GraduateRow]:
     """Graduates with their employment status, filtered and paginated, the total coming from
     ``counts`` (:func:`status_counts` of the same filters). Under a status tab one statement;
@@ -154,12 +155,8 @@ def graduates(
         stmt = stmt.where(outcome_status() == status)
     result = enrollment_page(
         stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction,
-        sortable=GRADUATE_SORTS,
-        default_sort="graduated",
+        listing,
+        GRADUATE_SORTS,
         total=counts[status] if status in STATUSES else sum(counts.values()),
     )
     if status in STATUSES:
@@ -175,7 +172,7 @@ def graduates(
     else:
         outcomes = {}
     rows = [GraduateRow(e, outcomes[e.id]) for e in result.items]
-    return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+    return result.with_items(rows)
 
 
 def status_counts(filters: GraduateFilters) -> dict[str, int]:

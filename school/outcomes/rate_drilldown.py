@@ -12,15 +12,19 @@ from school.database import school_today
 from school.outcomes.periods import Period
 from school.outcomes.queries import enrollment_page
 from school.outcomes.rate_counts import joined, predicates, relevant
-from school.pagination import Page
+from school.pagination import Listing, Page, Sorts
 
-BEHIND_SORTS = {
-    "name": func.lower(func.coalesce(User.last_name, User.name)),
-    "number": User.student_number,
-    "cohort": Cohort.code,
-    "start": Enrollment.start_date,
-    "status": Enrollment.status_date,
-}
+BEHIND_SORTS = Sorts(
+    {
+        "name": func.lower(func.coalesce(User.last_name, User.name)),
+        "number": User.student_number,
+        "cohort": Cohort.code,
+        "start": Enrollment.start_date,
+        "status": Enrollment.status_date,
+    },
+    default="name",
+    tiebreak=Enrollment.id,
+)
 
 
 def students_behind(
@@ -28,10 +32,7 @@ def students_behind(
     count: str,
     *,
     program_id: int | None,
-    page: int,
-    per_page: int,
-    sort: str | None = None,
-    direction: str | None = None,
+    listing: Listing,
     today: dt.date | None = None,
 ) -> Page[Enrollment]:
     """The enrollments behind one count (the drill-down): the same predicate as the count,
@@ -43,12 +44,4 @@ def students_behind(
     )
     if program_id is not None:
         stmt = stmt.where(Cohort.program_id == program_id)
-    return enrollment_page(
-        stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction,
-        sortable=BEHIND_SORTS,
-        default_sort="name",
-    )
+    return enrollment_page(stmt, listing, BEHIND_SORTS)

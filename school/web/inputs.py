@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter, Map, ValidationError
+
+from school.pagination import Listing
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -69,3 +71,9 @@ class IdConverter(IntegerConverter):
         if len(value) > len(str(MAX_ID)):  # never convert a 10,000-digit "id"
             raise ValidationError()
         return super().to_python(value)
+
+
+def list_request() -> Listing:
+    """The page, the rows per page (the PER_PAGE setting) and the sort that the request's
+    query string (``page``, ``sort``, ``dir``) asks of a list."""
+    return Listing.from_args(request.args, current_app.config["PER_PAGE"])

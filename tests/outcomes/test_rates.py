@@ -60,6 +60,7 @@ from school.cohorts.models import Enrollment, EnrollmentStatus, Program
 from school.extensions import db
 from school.outcomes import periods, rate_drilldown, rates
 from school.outcomes.models import Classification, UnavailableReason
+from school.pagination import Listing
 from tests.factories import (
     make_attempt,
     make_cohort,
@@ -214,11 +215,11 @@ def test_each_drill_down_lists_exactly_the_students_counted(app):
         oa = db.session.scalar(select(Program.id).where(Program.code == "OA"))
         for count, expected in EXPECTED.items():
             everyone = rate_drilldown.students_behind(
-                P, count, program_id=None, page=1, per_page=100
+                P, count, program_id=None, listing=Listing(1, 100)
             )
             assert {names[e.id] for e in everyone.items} == expected | OB.get(count, set())
             assert everyone.total == len(expected | OB.get(count, set())), count
-            only = rate_drilldown.students_behind(P, count, program_id=oa, page=1, per_page=100)
+            only = rate_drilldown.students_behind(P, count, program_id=oa, listing=Listing(1, 100))
             assert {names[e.id] for e in only.items} == expected, count
 
 
@@ -361,7 +362,7 @@ def test_a_period_not_over_counts_as_of_today(app):
         assert report.as_of == today
         assert (report.total.counts["NS"], report.total.counts["EE"]) == (1, 1)
         page = rate_drilldown.students_behind(
-            period, "NS", program_id=None, page=1, per_page=10, today=today
+            period, "NS", program_id=None, listing=Listing(1, 10), today=today
         )
         assert page.total == 1 and page.items[0].cohort_id == started.id
         later = rates.outcome_rates(period, THRESHOLDS, today=d("2027-06-30"))

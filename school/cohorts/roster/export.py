@@ -9,6 +9,7 @@ from school.cohorts.queries import cohort_roster
 from school.cohorts.roster.parsing import COLUMNS
 from school.cohorts.standings import cohort_overview
 from school.csvfile import csv_text
+from school.pagination import Listing
 
 
 def _split_name(user: User) -> tuple[str, str]:
@@ -41,7 +42,7 @@ def roster_csv(cohort: Cohort) -> str:
 def grades_csv(cohort: Cohort) -> str:
     """One row per student: each course's percent and letter (or W / I / TC), then credits
     and GPA."""
-    overview = cohort_overview(cohort, page=1, per_page=10**6, sort="name", direction="asc")
+    overview = cohort_overview(cohort, Listing(1, 10**6, "name", "asc"))
     courses = cohort.program.courses
     header = ["student_number", "first_name", "last_name", "email", "status"]
     for c in courses:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from school.auth.access import get_authorized, roles_required
@@ -16,9 +16,8 @@ from school.cohorts.services import cohorts as cohort_services
 from school.cohorts.views import bp
 from school.cohorts.views.form_saving import save_form
 from school.database import school_today
-from school.pagination import parse_page
 from school.web.commit import save
-from school.web.inputs import db_id
+from school.web.inputs import db_id, list_request
 
 
 def _cohort_form(cohort: Cohort | None = None) -> CohortForm:
@@ -47,10 +46,7 @@ def cohorts():
     program_id = args.get("program", type=db_id)
     status = args.get("status") if args.get("status") in queries.COHORT_STATUSES else None
     page = queries.list_cohorts(
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir"),
+        list_request(),
         program_id=program_id,
         status=status,
     )

@@ -3,7 +3,7 @@ assessments, the grades grid, a student's progress page."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -23,9 +23,8 @@ from school.cohorts.policies import can_teach_cohort, can_view_progress
 from school.cohorts.views import bp
 from school.database import school_today
 from school.extensions import db
-from school.pagination import parse_page
 from school.web.commit import save
-from school.web.inputs import MAX_ID, db_id
+from school.web.inputs import MAX_ID, db_id, list_request
 
 TEACHERS = (Role.ADMIN, Role.INSTRUCTOR)
 
@@ -43,13 +42,9 @@ def _taught_course(cohort_id: int, course_id: int) -> tuple[Cohort, Course]:
 @roles_required(*TEACHERS)
 def overview(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    args = request.args
     result = standings.cohort_overview(
         cohort,
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir"),
+        list_request(),
     )
     return render_template(
         "cohorts/overview.html", cohort=cohort, overview=result, today=school_today()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from school.auth.access import get_authorized, roles_required
 from school.auth.forms import ConfirmForm
@@ -14,8 +14,8 @@ from school.cohorts.policies import can_manage_course, can_manage_program
 from school.cohorts.services import programs as program_services
 from school.cohorts.views import bp
 from school.cohorts.views.form_saving import save_form
-from school.pagination import parse_page
 from school.web.commit import save
+from school.web.inputs import list_request
 
 
 def _program_data(form: ProgramForm) -> program_services.ProgramData:
@@ -47,10 +47,7 @@ def _course_data(form: CourseForm) -> program_services.CourseData:
 @roles_required(Role.ADMIN)
 def programs():
     page = queries.list_programs(
-        page=parse_page(request.args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=request.args.get("sort"),
-        direction=request.args.get("dir"),
+        list_request(),
     )
     return render_template("cohorts/programs.html", page=page)
 

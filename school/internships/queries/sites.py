@@ -19,7 +19,7 @@ from school.internships.models import (
     Site,
     site_supervisors,
 )
-from school.pagination import Page, paginate
+from school.pagination import Listing, Page, Sorts, paginate
 
 EXPIRING_DAYS = 30
 
@@ -42,15 +42,14 @@ class SiteRow:
         return "valid"
 
 
-SITE_SORTS = {"name": Site.name, "setting": Site.setting_type}
+SITE_SORTS = Sorts(
+    {"name": Site.name, "setting": Site.setting_type}, default="name", tiebreak=Site.id
+)
 
 
 def list_sites(
+    listing: Listing,
     *,
-    page: int,
-    per_page: int,
-    sort: str | None,
-    direction: str | None,
     agreement: str | None,
     today: dt.date,
 ) -> Page[SiteRow]:
@@ -72,13 +71,8 @@ def list_sites(
     result = paginate(
         db.session,
         stmt,
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        direction=direction,
-        sortable=SITE_SORTS | {"expires": latest.c.expires_on},
-        default_sort="name",
-        tiebreak=Site.id,
+        listing,
+        SITE_SORTS.with_columns({"expires": latest.c.expires_on}),
         scalars=False,
     )
     ids = [site.id for site, _ in result.items]
@@ -100,7 +94,7 @@ def list_sites(
         SiteRow(site, expires, supervisors.get(site.id, 0), placements.get(site.id, 0))
         for site, expires in result.items
     ]
-    return Page(rows, result.page, result.per_page, result.total, result.sort, result.direction)
+    return result.with_items(rows)
 
 
 def site_detail(site_id: int) -> Site | None:

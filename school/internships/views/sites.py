@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,9 +19,9 @@ from school.internships.policies import can_manage_site
 from school.internships.queries import sites as site_queries
 from school.internships.services import sites as site_services
 from school.internships.views import bp
-from school.pagination import parse_page
 from school.web.commit import save
 from school.web.forms import validate_all
+from school.web.inputs import list_request
 
 F = TypeVar("F", bound=FlaskForm)
 
@@ -47,10 +47,7 @@ def sites():
     agreement = args.get("agreement") if args.get("agreement") in ("expiring", "expired") else None
     today = school_today()
     page = site_queries.list_sites(
-        page=parse_page(args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=args.get("sort"),
-        direction=args.get("dir"),
+        list_request(),
         agreement=agreement,
         today=today,
     )

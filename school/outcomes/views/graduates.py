@@ -3,9 +3,10 @@ the follow-up of unknowns, a graduate's page, jobs and documented unavailability
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -25,9 +26,10 @@ from school.outcomes.policies import can_manage_job
 from school.outcomes.services import jobs, unavailability, verification
 from school.outcomes.views import bp
 from school.outcomes.views.rates import date_arg
-from school.pagination import parse_page
+from school.pagination import Listing
 from school.web.commit import save
 from school.web.forms import form_status, validate_all
+from school.web.inputs import list_request
 
 
 @bp.route("/admin/graduates")
@@ -61,10 +63,7 @@ def graduates():
             filters,
             counts=counts,
             status=status,
-            page=parse_page(args.get("page")),
-            per_page=current_app.config["PER_PAGE"],
-            sort=args.get("sort"),
-            direction=args.get("dir") or (None if args.get("sort") else "desc"),  # newest first
+            listing=_newest_first(list_request()),
         )
     return render_template(
         "outcomes/graduates.html",
@@ -240,3 +239,8 @@ def clear_unavailable(enrollment_id: int):
             done="The unavailable-for-employment record was removed.",
         )
     return redirect(url_for("outcomes.graduate", enrollment_id=enrollment.id))
+
+
+def _newest_first(listing: Listing) -> Listing:
+    """Unless the user sorts, the newest graduates come first; a chosen sort goes up first."""
+    return replace(listing, direction=listing.direction or (None if listing.sort else "desc"))

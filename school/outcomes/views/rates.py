@@ -21,8 +21,8 @@ from school.csvfile import csv_text
 from school.database import school_today
 from school.outcomes import periods, queries, rate_counts, rate_drilldown, rates
 from school.outcomes.views import bp
-from school.pagination import parse_page
 from school.web.download import download
+from school.web.inputs import list_request
 
 
 def date_arg(name: str, errors: dict[str, str]) -> dt.date | None:
@@ -125,10 +125,7 @@ def students_behind():
         period,
         count,
         program_id=program and program.id,
-        page=parse_page(request.args.get("page")),
-        per_page=current_app.config["PER_PAGE"],
-        sort=request.args.get("sort"),
-        direction=request.args.get("dir"),
+        listing=list_request(),
     )
     return render_template(
         "outcomes/students_behind.html",
