@@ -3,6 +3,7 @@ throttle's refusal. The error pages are in :mod:`school.web.errors`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 
@@ -29,6 +30,25 @@ class ProblemList:
 
     def add(self, field: str, message: str) -> None:
         self.problems.setdefault(field, []).append(message)
+
+    def text(self, field: str, value: str, *, most: int, missing: str | None = None) -> str:
+        """``value`` without surrounding blanks; a problem when it is longer than ``most``
+        characters, or blank where ``missing`` says what to enter."""
+        value = value.strip()
+        if not value and missing:
+            self.add(field, missing)
+        elif len(value) > most:
+            self.add(field, f"Use at most {most:,} characters.")
+        return value
+
+    def past_date(
+        self, field: str, value: dt.date | None, today: dt.date, *, missing: str, future: str
+    ) -> None:
+        """A date that must be given and must not come after ``today``."""
+        if value is None:
+            self.add(field, missing)
+        elif value > today:
+            self.add(field, future)
 
     def raise_if_any(self) -> None:
         if self.problems:

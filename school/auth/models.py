@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.database import UTCDateTime, utcnow
@@ -179,3 +179,16 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(160))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+def users_link_table(name: str, key: str, owner: str) -> Table:
+    """A many-to-many table ``name`` between the rows ``owner`` ("<table>.<column>", the
+    column ``key`` here) and users (a cohort's instructors, a site's supervisors): deleting
+    the row deletes its links; a user still linked cannot be deleted. Indexed both ways."""
+    return Table(
+        name,
+        db.metadata,
+        Column(key, ForeignKey(owner, ondelete="CASCADE"), primary_key=True),
+        Column("user_id", ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True),
+        Index(f"ix_{name}_user_id", "user_id"),
+    )

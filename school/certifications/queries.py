@@ -30,6 +30,7 @@ from school.certifications.models import (
 )
 from school.certifications.readiness import ResultView, StepView, Verdict, readiness
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
+from school.cohorts.queries import cohort_roster
 from school.cohorts.standings import ColumnCell, OverviewColumn, StandingSection
 from school.extensions import db
 from school.internships.models import HourLog, LogStatus, Placement
@@ -202,18 +203,7 @@ def cohort_readiness(
     """Every current student of the cohort with their step results and verdict (four
     statements at any size)."""
     plan = plan_of(program_id)
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(User, User.id == Enrollment.student_id)
-            .where(
-                Enrollment.cohort_id == cohort_id,
-                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)),
-            )
-            .options(joinedload(Enrollment.student))
-            .order_by(func.coalesce(User.last_name, User.name), User.name)
-        )
-    )
+    enrollments = cohort_roster(cohort_id, current_only=True)
     if plan is None:
         return None, []
     by_enrollment: dict[int, list[StepResult]] = defaultdict(list)

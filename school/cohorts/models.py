@@ -8,20 +8,18 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
-    Table,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.auth.models import User, enum_column
+from school.auth.models import User, enum_column, users_link_table
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
 
@@ -93,13 +91,7 @@ class Course(db.Model):
     program: Mapped[Program] = relationship(back_populates="courses")
 
 
-cohort_instructors = Table(
-    "cohort_instructors",
-    db.metadata,
-    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True),
-    Index("ix_cohort_instructors_user_id", "user_id"),
-)
+cohort_instructors = users_link_table("cohort_instructors", "cohort_id", "cohorts.id")
 
 
 class Cohort(db.Model):
@@ -146,6 +138,8 @@ class EnrollmentStatus(enum.StrEnum):
         }[self]
 
 
+# The statuses of a student studying now (counted as current everywhere).
+OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
 OPEN_SQL = "status IN ('active', 'leave_of_absence')"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from school.auth.models import Role, User
 from school.cohorts.grade_arithmetic import Standing
 from school.cohorts.models import (
+    OPEN_STATUSES,
     Cohort,
     Course,
     Enrollment,
@@ -126,15 +127,17 @@ def enrollment_counts(cohort_ids: list[int]) -> dict[int, dict[EnrollmentStatus,
     return counts
 
 
-def cohort_roster(cohort_id: int) -> list[Enrollment]:
-    """A cohort's enrollments with their students, by name (one statement)."""
+def cohort_roster(cohort_id: int, *, current_only: bool = False) -> list[Enrollment]:
+    """A cohort's enrollments with their students, by name (one statement); ``current_only``:
+    only the students studying now (active or on leave)."""
+    stmt = select(Enrollment).join(Enrollment.student).where(Enrollment.cohort_id == cohort_id)
+    if current_only:
+        stmt = stmt.where(Enrollment.status.in_(OPEN_STATUSES))
     return list(
         db.session.scalars(
-            select(Enrollment)
-            .join(Enrollment.student)
-            .where(Enrollment.cohort_id == cohort_id)
-            .options(joinedload(Enrollment.student))
-            .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
+            stmt.options(joinedload(Enrollment.student)).order_by(
+                func.coalesce(User.last_name, User.name), User.name, Enrollment.id
+            )
         )
     )
 
@@ -170,7 +173,7 @@ def count_waiting_students(cohort_id: int) -> int:
             .join(User, User.id == Enrollment.student_id)
             .where(
                 Enrollment.cohort_id == cohort_id,
-                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)),
+                Enrollment.status.in_(OPEN_STATUSES),
                 User.password_hash.is_(None),
                 User.active,
             )

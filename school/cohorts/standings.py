@@ -25,11 +25,11 @@ from school.cohorts.grade_arithmetic import (
     standing,
 )
 from school.cohorts.models import (
+    OPEN_STATUSES,
     Assessment,
     Cohort,
     CourseMark,
     Enrollment,
-    EnrollmentStatus,
     Program,
     Score,
     cohort_instructors,
@@ -264,7 +264,7 @@ class OverviewRow:
         return ((s.last_name or s.name).casefold(), s.name.casefold())
 
 
-OPEN = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
+OPEN = OPEN_STATUSES
 OVERVIEW_SORTS = ("name", "number", "status", "gpa", "credits", "failing", "risk")
 
 

@@ -9,20 +9,18 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
-    Table,
     Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.auth.models import User, enum_column
+from school.auth.models import User, enum_column, users_link_table
 from school.cohorts.models import Enrollment
 from school.database import UTCDateTime, utcnow
 from school.extensions import db
@@ -47,13 +45,7 @@ class SettingType(_Labelled, enum.StrEnum):
     REMOTE = "remote"
 
 
-site_supervisors = Table(
-    "site_supervisors",
-    db.metadata,
-    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True),
-    Index("ix_site_supervisors_user_id", "user_id"),
-)
+site_supervisors = users_link_table("site_supervisors", "site_id", "sites.id")
 
 
 class Site(db.Model):

@@ -46,15 +46,16 @@ def award_credential(
         problems.add("credential_id", f"{student.name} already holds {credential.code}.")
     elif apprentice and not credential.has_apprentice:
         problems.add("apprentice", f"{credential.code} has no apprentice designation.")
-    if awarded_on is None:
-        problems.add("awarded_on", "Enter the date of the award.")
-    elif awarded_on > school_today():
-        problems.add("awarded_on", "Record an award once it is made (not in the future).")
-    member_id = member_id.strip()
-    if not member_id:
-        problems.add("member_id", "Enter the member id the body gave.")
-    elif len(member_id) > 40:
-        problems.add("member_id", "Use at most 40 characters.")
+    problems.past_date(
+        "awarded_on",
+        awarded_on,
+        school_today(),
+        missing="Enter the date of the award.",
+        future="Record an award once it is made (not in the future).",
+    )
+    member_id = problems.text(
+        "member_id", member_id, most=40, missing="Enter the member id the body gave."
+    )
     problems.raise_if_any()
     assert credential is not None and awarded_on is not None
     award = AwardedCredential(
@@ -100,10 +101,13 @@ def add_ceu(
     by: User,
 ) -> CeuEntry:
     problems = DomainError.collect()
-    if earned_on is None:
-        problems.add("earned_on", "Enter the date.")
-    elif earned_on > school_today():
-        problems.add("earned_on", "Record CEUs once earned (not in the future).")
+    problems.past_date(
+        "earned_on",
+        earned_on,
+        school_today(),
+        missing="Enter the date.",
+        future="Record CEUs once earned (not in the future).",
+    )
     problem = CEU_HOURS.message if hours is None else CEU_HOURS.problem(hours)
     if problem:
         problems.add("hours", problem)

@@ -86,10 +86,13 @@ def step_problems(
     problems = DomainError.collect()
     if step.plan.program_id != enrollment.cohort.program_id:
         problems.add("", "This step belongs to another program's plan.")
-    if completed_on is None:
-        problems.add("completed_on", "Enter the date.")
-    elif completed_on > school_today():
-        problems.add("completed_on", "Record a result once it has happened (not in the future).")
+    problems.past_date(
+        "completed_on",
+        completed_on,
+        school_today(),
+        missing="Enter the date.",
+        future="Record a result once it has happened (not in the future).",
+    )
     value: Decimal | None = None
     if step.kind == StepKind.TASK:
         if score.strip():

@@ -13,7 +13,13 @@ from school.audit import record_event
 from school.auth.models import Role, User
 from school.auth.services import email_problem, invite_user, normalize_email
 from school.cohorts.gradebook import lock_gradebook, unmet_requirements
-from school.cohorts.models import Cohort, Enrollment, EnrollmentChange, EnrollmentStatus
+from school.cohorts.models import (
+    OPEN_STATUSES,
+    Cohort,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentStatus,
+)
 from school.database import school_today
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -33,7 +39,6 @@ ALLOWED_CHANGES: dict[EnrollmentStatus, frozenset[EnrollmentStatus]] = {
     EnrollmentStatus.GRADUATED: frozenset(),
 }
 NEEDS_REASON = frozenset({EnrollmentStatus.LEAVE_OF_ABSENCE, EnrollmentStatus.WITHDRAWN})
-OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)
 
 
 # --- enrolling ------------------------------------------------------------------------------

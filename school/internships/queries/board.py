@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from school.auth.models import User
-from school.cohorts.models import Enrollment, EnrollmentStatus
+from school.cohorts.models import Enrollment
+from school.cohorts.queries import cohort_roster
 from school.extensions import db
 from school.internships.models import (
     HourLog,
@@ -58,18 +58,7 @@ def placements_board(cohort_id: int, today: dt.date) -> list[BoardRow]:
     """The cohort's current students (active or on leave) with their open (else latest)
     placement, hours, the oldest pending log and the steady-pace expectation. Four
     statements at any size."""
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(User, User.id == Enrollment.student_id)
-            .where(
-                Enrollment.cohort_id == cohort_id,
-                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE)),
-            )
-            .options(joinedload(Enrollment.student))
-            .order_by(func.coalesce(User.last_name, User.name), User.name)
-        )
-    )
+    enrollments = cohort_roster(cohort_id, current_only=True)
     ids = [e.id for e in enrollments]
     placements: dict[int, Placement] = {}
     for p in db.session.scalars(

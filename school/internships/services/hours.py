@@ -94,11 +94,12 @@ def log_problems(
                 f"{already.normalize():f} hours are already logged on {format_date(day)}; a day "
                 f"holds at most {cap.normalize():f}.",
             )
-    activities = data.activities.strip()
-    if not activities:
-        problems.add("activities", "Describe what you did, e.g. coded 40 outpatient charts.")
-    elif len(activities) > 2000:
-        problems.add("activities", "Use at most 2,000 characters.")
+    problems.text(
+        "activities",
+        data.activities,
+        most=2000,
+        missing="Describe what you did, e.g. coded 40 outpatient charts.",
+    )
     return problems, hours
 
 

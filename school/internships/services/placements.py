@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from school.audit import record_event
 from school.auth.models import User
-from school.cohorts.models import Enrollment, EnrollmentStatus
+from school.cohorts.models import OPEN_STATUSES, Enrollment
 from school.database import school_today
 from school.errors import DomainError, ProblemList
 from school.extensions import db
@@ -83,7 +83,7 @@ def create_placement(*, enrollment: Enrollment, data: PlacementData, by: User | 
 
 def _enrollment_problems(problems: ProblemList, enrollment: Enrollment) -> None:
     """The enrollment is current and has no open placement."""
-    if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.LEAVE_OF_ABSENCE):
+    if enrollment.status not in OPEN_STATUSES:
         problems.add("", f"The enrollment is {enrollment.status.label.lower()}.")
     open_one = db.session.scalar(
         select(Placement).where(

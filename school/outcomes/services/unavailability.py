@@ -39,15 +39,19 @@ def mark_unavailable(
     _lock_graduate(enrollment)
     if reason not in {r.value for r in UnavailableReason}:
         problems.add("reason", "Choose the documented reason.")
-    if documented_on is None:
-        problems.add("documented_on", "Enter the date of the document.")
-    elif documented_on > school_today():
-        problems.add("documented_on", "The document's date cannot be in the future.")
-    note = note.strip()
-    if not note:
-        problems.add("note", "Say what documents it (e.g. deployment orders seen by J. Smith).")
-    elif len(note) > 500:
-        problems.add("note", "Use at most 500 characters.")
+    problems.past_date(
+        "documented_on",
+        documented_on,
+        school_today(),
+        missing="Enter the date of the document.",
+        future="The document's date cannot be in the future.",
+    )
+    note = problems.text(
+        "note",
+        note,
+        most=500,
+        missing="Say what documents it (e.g. deployment orders seen by J. Smith).",
+    )
     jobs = db.session.scalar(select(Job.id).where(Job.enrollment_id == enrollment.id).limit(1))
     if jobs is not None:
         problems.add(
