@@ -18,7 +18,7 @@ from school.web.security import no_referrer
 
 def _link_refused(exc: LinkInvalid):  # type: ignore[no-untyped-def]
     no_referrer()
-    return render_template("outcomes/link_invalid.html", message=str(exc)), 410
+    return render_template("link_invalid.html", message=str(exc)), 410
 
 
 @bp.route("/employment/verify/<token>")
