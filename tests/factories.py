@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 from decimal import Decimal
 
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
+from school.certifications.models import (
+    Attempt,
+    AttemptResult,
+    AwardedCredential,
+    CeuEntry,
+    Credential,
+    StepResult,
+)
 from school.cohorts.models import (
     Cohort,
     Course,
@@ -27,6 +36,15 @@ from school.internships.models import (
     SettingType,
     Site,
 )
+from school.outcomes.models import (
+    Classification,
+    Job,
+    JobSetting,
+    Source,
+    Unavailability,
+    UnavailableReason,
+)
+from school.reports.models import IssuedCopy, IssuedTranscript
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -212,23 +230,6 @@ def make_log(
 # Rows the tests set up directly (exam attempts, awards, CEUs, readiness step results, graduate
 # jobs and unavailability); a test of the rules themselves goes through the services instead.
 
-from school.certifications.models import (  # noqa: E402
-    Attempt,
-    AttemptResult,
-    AwardedCredential,
-    CeuEntry,
-    Credential,
-    StepResult,
-)
-from school.outcomes.models import (  # noqa: E402
-    Classification,
-    Job,
-    JobSetting,
-    Source,
-    Unavailability,
-    UnavailableReason,
-)
-
 
 def make_attempt(
     *,
@@ -352,3 +353,41 @@ def make_unavailability(
     db.session.add(row)
     db.session.flush()
     return row
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+def make_issued_transcript(
+    *,
+    enrollment: Enrollment,
+    pdf: bytes,
+    serial: str = "TR-ABCD-EFGH",
+    recipient: str = "Mercy General HR",
+    purpose: str = "Employment verification",
+    issued_by_label: str = "test",
+    issued_at: dt.datetime | None = None,
+    pages: int = 1,
+    store_copy: bool = True,
+) -> IssuedTranscript:
+    """An official transcript of ``enrollment`` issued as ``pdf`` (its SHA-256 and size
+    recorded; the bytes stored as its copy unless ``store_copy`` is false)."""
+    transcript = IssuedTranscript(
+        serial=serial,
+        enrollment_id=enrollment.id,
+        student_id=enrollment.student_id,
+        recipient=recipient,
+        purpose=purpose,
+        requested_by="the student",
+        issued_by_label=issued_by_label,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        pages=pages,
+    )
+    if issued_at is not None:
+        transcript.issued_at = issued_at
+    db.session.add(transcript)
+    if store_copy:
+        db.session.add(IssuedCopy(transcript=transcript, pdf=pdf))
+    db.session.flush()
+    return transcript

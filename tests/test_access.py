@@ -7,7 +7,6 @@ to somebody else (for user records: another user's account)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 from sqlalchemy import select
@@ -21,11 +20,11 @@ from school.extensions import db
 from school.internships.models import RATINGS, Evaluation, SettingType
 from school.mail import queue_email
 from school.outcomes.models import Classification, Job, Source
-from school.reports.models import IssuedCopy, IssuedTranscript
 from tests.conftest import csrf_token_from
 from tests.factories import (
     make_cohort,
     make_enrollment,
+    make_issued_transcript,
     make_log,
     make_placement,
     make_program,
@@ -772,20 +771,7 @@ def sign_in_with_records(app, login_as, role: str) -> dict[str, int]:
         )
         db.session.add(job)
         # An official transcript of another student's enrollment.
-        transcript = IssuedTranscript(
-            serial="TR-ABCD-EFGH",
-            enrollment_id=enrollment.id,
-            student_id=other.id,
-            recipient="Mercy General HR",
-            purpose="Employment verification",
-            requested_by="the student",
-            issued_by_label="test",
-            sha256=hashlib.sha256(STORED_COPY).hexdigest(),
-            size=len(STORED_COPY),
-            pages=1,
-        )
-        db.session.add(transcript)
-        db.session.add(IssuedCopy(transcript=transcript, pdf=STORED_COPY))
+        transcript = make_issued_transcript(enrollment=enrollment, pdf=STORED_COPY)
         db.session.commit()
         return {
             "transcript": transcript.id,

@@ -8,7 +8,6 @@ is set (the shared test database is left alone)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from school.reports import services
 from school.reports.models import IssuedCopy, IssuedTranscript
 from school.reports.transcript import render_transcript, transcripts_data
 from tests.conftest import Mailbox, build_app
-from tests.factories import make_cohort, make_enrollment, make_program
+from tests.factories import make_cohort, make_enrollment, make_issued_transcript, make_program
 from tests.test_migrations import script_directory
 
 SCHEMA = "scratch_migration_0013"
@@ -111,21 +110,17 @@ def _issued_before_copies_were_kept() -> dict[str, tuple[int, bytes]]:
     ):
         official = services.official_of(serial, "Mercy General HR", "Employment verification")
         pdf = render_transcript(data[enrollment.id].with_official(official))
-        transcript = IssuedTranscript(
+        transcript = make_issued_transcript(
+            enrollment=enrollment,
+            pdf=pdf,
             serial=serial,
-            enrollment_id=enrollment.id,
-            student_id=enrollment.student_id,
             recipient=official.recipient,
             purpose=official.purpose,
-            requested_by="the student",
             issued_by_label="command line",
             issued_at=ISSUED_AT,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            size=len(pdf),
             pages=services.page_count(pdf),
+            store_copy=False,
         )
-        db.session.add(transcript)
-        db.session.flush()
         out[name] = (transcript.id, pdf)  # (read before the commit expires the row)
     db.session.add(Score(assessment_id=exam.id, enrollment_id=changed.id, points=D("61")))
     db.session.commit()
