@@ -42,10 +42,7 @@ def _taught_course(cohort_id: int, course_id: int) -> tuple[Cohort, Course]:
 @roles_required(*TEACHERS)
 def overview(cohort_id: int):
     cohort = get_authorized(Cohort, cohort_id, can_teach_cohort)
-    result = standings.cohort_overview(
-        cohort,
-        list_request(),
-    )
+    result = standings.cohort_overview(cohort, list_request())
     return render_template(
         "cohorts/overview.html", cohort=cohort, overview=result, today=school_today()
     )

@@ -46,9 +46,7 @@ def _course_data(form: CourseForm) -> program_services.CourseData:
 @bp.route("/admin/programs")
 @roles_required(Role.ADMIN)
 def programs():
-    page = queries.list_programs(
-        list_request(),
-    )
+    page = queries.list_programs(list_request())
     return render_template("cohorts/programs.html", page=page)
 
 
