@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -84,7 +85,10 @@ def test_database_url_selects_postgresql_with_psycopg(clean_env):
     with app.app_context():
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
-        assert db.engine.pool._pre_ping is True
+        # Liveness without a SELECT 1 per request: an idle-socket check at checkout (see
+        # test_a_pooled_connection_the_server_ended_is_replaced_without_a_ping).
+        assert db.engine.pool._pre_ping is False
+        assert db.engine.pool._recycle == 3600
     # PostgreSQL's JIT would spend ~90 ms compiling the outcome-rates query; index lookups
     # are priced for SSDs.
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
@@ -98,6 +102,29 @@ def test_postgresql_sessions_run_without_jit_and_price_ssd_reads(app):
             pytest.skip("PostgreSQL setting (this run is on SQLite)")
         assert db.session.execute(text("SHOW jit")).scalar() == "off"
         assert db.session.execute(text("SHOW random_page_cost")).scalar() == "1.1"
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_without_a_ping(app, count_queries):
+    """A restart or pg_terminate_backend ends a pooled connection: the next checkout sees the
+    server's goodbye on the idle socket and connects anew, and a live one costs no ping."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL pool (this run is on SQLite)")
+        db.session.remove()
+        db.engine.dispose()  # one connection in the pool from here on
+        with db.engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with count_queries() as queries, db.engine.connect() as conn:  # same one, no ping
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+        assert queries.count == 1
+        import psycopg  # outside the pool, which would hand out the same connection
+
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.2)
+        with db.engine.connect() as conn:  # not a dead connection: a new one
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
 
 
 def test_prefixed_environment_and_instance_config(clean_env, tmp_path):

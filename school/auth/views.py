@@ -136,9 +136,10 @@ def logout():
 @bp.route("/account")
 @login_required
 def account():
+    # No form object: the page's one button posts the layout's CSRF token (post_button), and
+    # building a ConfirmForm only signed that token once more.
     return render_template(
         "auth/account.html",
-        form=ConfirmForm(),
         other_sessions=sessions.count_other_sessions(user=current_user._get_current_object()),
     )
 

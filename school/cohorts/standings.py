@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from school.cohorts.grade_arithmetic import (
+    CourseResult,
     Item,
     Scale,
     Standing,
@@ -28,6 +29,7 @@ from school.cohorts.models import (
     OPEN_STATUSES,
     Assessment,
     Cohort,
+    Course,
     CourseMark,
     Enrollment,
     Program,
@@ -101,6 +103,26 @@ def _points_and_marks(
     return points, marks
 
 
+# A course as the standings loop reads it: (id, code, title, credit hours).
+PlainCourse = tuple[int, str, str, Decimal]
+
+
+def _result(
+    course: PlainCourse, scale: Scale, items: list[Item], special: str | None
+) -> CourseResult:
+    """One enrollment's result in a course, from plain values."""
+    course_id, code, title, credit_hours = course
+    return course_result(
+        course_id=course_id,
+        code=code,
+        title=title,
+        credit_hours=credit_hours,
+        scale=scale,
+        items=items,
+        special=special,
+    )
+
+
 def _standings(
     enrollments: Sequence[Enrollment], which: ColumnElement[bool]
 ) -> dict[int, Standing]:
@@ -112,7 +134,7 @@ def _standings(
     points, marks = _points_and_marks(select(Enrollment.id).where(which))
     # Plain values read once per program: the loop below runs for every student × course ×
     # assessment, where ORM attribute reads would dominate.
-    programs: dict[int, tuple[Scale, list[tuple[int, str, str, Decimal]]]] = {}
+    programs: dict[int, tuple[Scale, list[PlainCourse]]] = {}
     out: dict[int, Standing] = {}
     for e in enrollments:
         program = e.cohort.program
@@ -125,19 +147,16 @@ def _standings(
         eid, cohort_id = e.id, e.cohort_id
         out[eid] = standing(
             [
-                course_result(
-                    course_id=course_id,
-                    code=code,
-                    title=title,
-                    credit_hours=credit_hours,
-                    scale=scale,
-                    items=[
+                _result(
+                    course,
+                    scale,
+                    [
                         Item(weight, max_points, points.get((eid, aid)))
-                        for aid, weight, max_points in plain.get((cohort_id, course_id), ())
+                        for aid, weight, max_points in plain.get((cohort_id, course[0]), ())
                     ],
-                    special=marks.get((eid, course_id)),
+                    marks.get((eid, course[0])),
                 )
-                for course_id, code, title, credit_hours in courses
+                for course in courses
             ]
         )
     return out
@@ -210,9 +229,71 @@ def standing_sections(enrollment: Enrollment) -> dict[str, object]:
 
 
 def current_standing(student_id: int) -> tuple[Enrollment, Standing] | None:
-    """The student's latest enrollment (cohort, program and courses loaded) with its
-    standing: their home page's. Five statements."""
-    return _with_standing(db.session.scalar(_latest(student_id).options(_with_program())))
+    """The student's latest enrollment (cohort and program loaded) with its standing: their
+    home page's. Two statements (``_one_standing``), where ``_standings`` takes five."""
+    enrollment = db.session.scalar(_LATEST_WITH_PROGRAM, {"student_id": student_id})
+    if enrollment is None:
+        return None
+    return enrollment, _one_standing(enrollment)
+
+
+def _one_standing(enrollment: Enrollment) -> Standing:
+    """The standing of one enrollment (cohort and program loaded), the same as ``_standings``
+    gives, in one statement: the program's courses, each with the cohort's assessments, the
+    enrollment's points on them and its special result (one row per course and assessment).
+    Plain columns, run on the session's connection (its transaction) past the ORM's steps."""
+    program = enrollment.cohort.program
+    courses: dict[int, tuple[PlainCourse, str | None, list[Item]]] = {}
+    params = {"program_id": program.id, "cohort_id": enrollment.cohort_id, "e": enrollment.id}
+    for row in db.session.connection().execute(_COURSE_ITEMS, params):
+        course_id, code, title, credits, aid, weight, top, points, special = row
+        special = special.value if special is not None else None
+        items = courses.setdefault(course_id, ((course_id, code, title, credits), special, []))[2]
+        if aid is not None:
+            items.append(Item(weight, top, points))
+    scale = program_scale(program)
+    return standing(
+        [_result(course, scale, items, special) for course, special, items in courses.values()]
+    )
+
+
+# The statements of a student's home page, built once (bound parameters): SQLAlchemy then only
+# looks up their compiled form.
+_LATEST_WITH_PROGRAM = (
+    select(Enrollment)
+    .where(Enrollment.student_id == bindparam("student_id"))
+    .order_by(Enrollment.start_date.desc(), Enrollment.id.desc())
+    .limit(1)
+    .options(joinedload(Enrollment.cohort).joinedload(Cohort.program))
+)
+# A program's courses in order, each with the cohort's assessments in order (None without),
+# the enrollment's points on each (None: not scored) and its special result in the course.
+_COURSE_ITEMS = (
+    select(
+        Course.id,
+        Course.code,
+        Course.title,
+        Course.credit_hours,
+        Assessment.id,
+        Assessment.weight,
+        Assessment.max_points,
+        Score.points,
+        CourseMark.result,
+    )
+    .outerjoin(
+        Assessment,
+        (Assessment.course_id == Course.id) & (Assessment.cohort_id == bindparam("cohort_id")),
+    )
+    .outerjoin(
+        Score, (Score.assessment_id == Assessment.id) & (Score.enrollment_id == bindparam("e"))
+    )
+    .outerjoin(
+        CourseMark,
+        (CourseMark.course_id == Course.id) & (CourseMark.enrollment_id == bindparam("e")),
+    )
+    .where(Course.program_id == bindparam("program_id"))
+    .order_by(Course.sequence, Course.id, Assessment.sequence, Assessment.id)
+)
 
 
 def current_enrollment(student_id: int) -> Enrollment | None:

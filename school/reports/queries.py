@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from school.cohorts.models import Enrollment
@@ -22,16 +22,18 @@ from school.reports.transcript.pdf import render_transcript
 log = logging.getLogger(__name__)
 
 
+# Built once (a bound parameter): SQLAlchemy then only looks up its compiled form.
+_DISCLOSURES = (
+    select(Disclosure)
+    .where(Disclosure.student_id == bindparam("student_id"))
+    .options(joinedload(Disclosure.transcript))
+    .order_by(Disclosure.released_at.desc(), Disclosure.id.desc())
+)
+
+
 def disclosure_log(student_id: int) -> list[Disclosure]:
     """Every release of the student's records, newest first (one statement)."""
-    return list(
-        db.session.scalars(
-            select(Disclosure)
-            .where(Disclosure.student_id == student_id)
-            .options(joinedload(Disclosure.transcript))
-            .order_by(Disclosure.released_at.desc(), Disclosure.id.desc())
-        )
-    )
+    return list(db.session.scalars(_DISCLOSURES, {"student_id": student_id}))
 
 
 def issued_for(enrollment_id: int) -> list[IssuedTranscript]:

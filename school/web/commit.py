@@ -158,5 +158,48 @@ def _check_saved(response: Response) -> Response:
     return response
 
 
+# --- reads end with COMMIT on PostgreSQL ---------------------------------------------------
+
+# psycopg forgets its prepared statements at every ROLLBACK (a rollback may undo a PREPARE),
+# so a read that ends in the pool's ROLLBACK plans every statement again on the server, each
+# request (planning was most of the dashboard's time in PostgreSQL). A safe request (GET, HEAD,
+# OPTIONS) that sent nothing but SELECTs and holds no change ends its transaction with COMMIT
+# instead: the same as a rollback when nothing was written, and psycopg keeps the prepared
+# statements. Anything else (a write of any kind, a flush, a pending change, an error) is
+# rolled back as before.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WROTE = "school.wrote"
+
+
+def _note_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[WROTE] = True
+
+
+def _forget_writes(conn: Any) -> None:  # a new transaction on this connection
+    conn.info.pop(WROTE, None)
+
+
+def _end_read(error: BaseException | None) -> None:
+    session = db.session()
+    if error is not None or request.method not in SAFE_METHODS or not session.in_transaction():
+        return
+    if session.info.get(UNSAVED) or session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    if connection.info.get(WROTE):
+        return
+    try:
+        session.commit()
+    except Exception:  # nothing to keep: the rollback at teardown follows
+        current_app.logger.warning("Ending a read transaction failed", exc_info=True)
+
+
 def init_commit_path(app: Flask) -> None:
     app.after_request(_check_saved)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _note_writes)
+        event.listen(engine, "begin", _forget_writes)
+        app.teardown_request(_end_read)

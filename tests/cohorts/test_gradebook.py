@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from school.audit import AuditEvent
 from school.auth.models import Role, User
 from school.auth.passwords import hash_password
-from school.cohorts import services
+from school.cohorts import services, standings
 from school.cohorts.gradebook.assessments import AssessmentInput, save_assessments
 from school.cohorts.gradebook.graduation import (
     CHECKS_KEY,
@@ -574,7 +574,9 @@ def test_overview_and_student_dashboard_query_counts_do_not_grow(
     assert many_grid.count == few_grid.count <= 10
     assert "of 200 students" in page.get_data(as_text=True)
     assert many.count == few.count <= 10
-    assert many_home.count == few_home.count <= 12
+    # 6 (was 9): the student's standing reads the courses with the cohort's assessments, the
+    # student's points and special results in one statement.
+    assert many_home.count == few_home.count <= 6
 
 
 def test_student_dashboard_shows_their_results(client, login_as, app):
@@ -727,3 +729,38 @@ def test_a_program_with_graduates_keeps_its_scale_and_curriculum(client, login_a
     with app.app_context():
         assert db.session.get(Program, program_id).pass_mark == D(70)
         assert len(db.session.get(Program, program_id).courses) == 1
+
+
+def test_a_students_home_standing_equals_the_cohort_standing(app):
+    """current_standing (one statement for the student's courses, assessments, points and
+    special results) gives what the cohort's standings give: scored, unscored, special."""
+    ids = _setup(app, students=2, courses=4)
+    _score_everything(app, {"cohort": ids["cohort"], "enrollments": ids["enrollments"][:1]})
+    e1, e2 = ids["enrollments"]
+    with app.app_context():
+        course_ids = ids["courses"]
+        db.session.add(
+            Assessment(
+                cohort_id=ids["cohort"],
+                course_id=course_ids[0],
+                sequence=2,
+                name="Late",
+                weight=D(50),
+                max_points=D(20),
+            )
+        )
+        db.session.add(
+            CourseMark(enrollment_id=e1, course_id=course_ids[1], result=SpecialResult.WITHDREW)
+        )
+        db.session.add(
+            CourseMark(
+                enrollment_id=e2, course_id=course_ids[2], result=SpecialResult.TRANSFER_CREDIT
+            )
+        )
+        db.session.commit()
+        for eid in (e1, e2):
+            enrollment = db.session.get(Enrollment, eid)
+            expected = standings._standings([enrollment], Enrollment.id == eid)[eid]
+            got = standings.current_standing(enrollment.student_id)
+            assert got is not None and got[0].id == eid
+            assert got[1] == expected

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased, joinedload
 
+from school.auth.models import User
 from school.cohorts.models import Cohort, Enrollment, EnrollmentStatus
 from school.cohorts.queries import EnrollmentCard
 from school.cohorts.standings import StandingSection
@@ -21,6 +22,7 @@ from school.internships.models import (
     LogStatus,
     Placement,
     PlacementStatus,
+    Site,
     site_supervisors,
 )
 from school.internships.queries.hours import Totals, confirmed_hours, placement_totals, summed_hours
@@ -57,25 +59,59 @@ def student_placement(student_id: int) -> Placement | None:
     )
 
 
-def student_externship(student_id: int) -> tuple[Placement, Totals] | None:
-    """The student's open placement, else their latest, with its site, supervisor and hour
-    totals (their home page's card): one statement."""
+@dataclass(frozen=True)
+class Named:
+    """A site or a person where a card shows only the name."""
 
-    row = db.session.execute(
-        select(
-            Placement, _placement_hours(LogStatus.CONFIRMED), _placement_hours(LogStatus.PENDING)
-        )
-        .join(Enrollment, Enrollment.id == Placement.enrollment_id)
-        .where(Enrollment.student_id == student_id)
-        .options(joinedload(Placement.site), joinedload(Placement.supervisor))
-        .order_by(*STUDENT_PLACEMENT_ORDER)
-        .limit(1)
-    ).first()
+    name: str
+
+
+@dataclass(frozen=True)
+class StudentPlacement:
+    """What the student's externship card shows of their placement (``placement.site.name``,
+    ``placement.supervisor.name`` and the dates, as on a :class:`Placement`)."""
+
+    id: int
+    site: Named
+    supervisor: Named
+    start_date: dt.date
+    end_date: dt.date
+
+
+# Built once (bound parameters): SQLAlchemy then only looks up its compiled form.
+_Supervisor = aliased(User)
+_STUDENT_PLACEMENT = (
+    select(
+        Placement.id,
+        Site.name,
+        _Supervisor.name,
+        Placement.start_date,
+        Placement.end_date,
+        Placement.required_hours,
+        _placement_hours(LogStatus.CONFIRMED),
+        _placement_hours(LogStatus.PENDING),
+    )
+    .join(Enrollment, Enrollment.id == Placement.enrollment_id)
+    .join(Site, Site.id == Placement.site_id)
+    .join(_Supervisor, _Supervisor.id == Placement.supervisor_id)
+    .where(Enrollment.student_id == bindparam("student_id"))
+    .order_by(*STUDENT_PLACEMENT_ORDER)
+    .limit(1)
+)
+
+
+def student_externship(student_id: int) -> tuple[StudentPlacement, Totals] | None:
+    """The student's open placement, else their latest, with its site's and supervisor's
+    names and hour totals (their home page's card): one statement, only the columns the card
+    shows (no ORM objects to build)."""
+    # Plain columns: run on the session's connection (its transaction), past the ORM's steps.
+    params = {"student_id": student_id}
+    row = db.session.connection().execute(_STUDENT_PLACEMENT, params).first()
     if row is None:
         return None
-    placement, confirmed, pending = row
-    totals = Totals(Decimal(str(confirmed)), Decimal(str(pending)), placement.required_hours)
-    return placement, totals
+    pid, site, supervisor, start, end, required, confirmed, pending = row
+    placement = StudentPlacement(pid, Named(site), Named(supervisor), start, end)
+    return placement, Totals(Decimal(str(confirmed)), Decimal(str(pending)), required)
 
 
 @dataclass(frozen=True)
