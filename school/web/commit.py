@@ -180,19 +180,24 @@ def _forget_writes(conn: Any) -> None:  # a new transaction on this connection
     conn.info.pop(WROTE, None)
 
 
-def _end_read(error: BaseException | None) -> None:
-    session = db.session()
-    if error is not None or request.method not in SAFE_METHODS or not session.in_transaction():
-        return
-    if session.info.get(UNSAVED) or session.new or session.dirty or session.deleted:
-        return
-    connection = session.connection()
-    if connection.info.get(WROTE):
-        return
+def _end_read(response: Response) -> Response:
+    """After a successful safe request: COMMIT a transaction that only read (see above).
+    Never raises: whatever goes wrong (the database went away) leaves the rollback at
+    teardown to end the transaction, and the response stands."""
+    if request.method not in SAFE_METHODS or response.status_code >= 400:
+        return response
     try:
+        session = db.session()
+        if not session.in_transaction() or session.info.get(UNSAVED):
+            return response
+        if session.new or session.dirty or session.deleted:
+            return response
+        if session.connection().info.get(WROTE):
+            return response
         session.commit()
     except Exception:  # nothing to keep: the rollback at teardown follows
         current_app.logger.warning("Ending a read transaction failed", exc_info=True)
+    return response
 
 
 def init_commit_path(app: Flask) -> None:
@@ -202,4 +207,4 @@ def init_commit_path(app: Flask) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "before_cursor_execute", _note_writes)
         event.listen(engine, "begin", _forget_writes)
-        app.teardown_request(_end_read)
+        app.after_request(_end_read)
