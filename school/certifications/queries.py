@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import User
@@ -133,12 +133,17 @@ def pass_figures(attempts: list[Attempt]) -> list[PassFigures]:
     return figures
 
 
+# Built once: every student dashboard asks for its program's plan.
+_PLAN_OF = (
+    select(MilestonePlan)
+    .where(MilestonePlan.program_id == bindparam("program_id"))
+    .options(selectinload(MilestonePlan.steps))
+)
+
+
 def plan_of(program_id: int) -> MilestonePlan | None:
-    return db.session.scalar(
-        select(MilestonePlan)
-        .where(MilestonePlan.program_id == program_id)
-        .options(selectinload(MilestonePlan.steps))
-    )
+    """A program's exam-prep plan with its steps (two statements), or None."""
+    return db.session.scalar(_PLAN_OF, {"program_id": program_id})
 
 
 def plans_of(program_ids: set[int]) -> dict[int, MilestonePlan]:
