@@ -33,7 +33,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from school import models  # noqa: F401  (every table on the metadata)
     from school.extensions import csrf, db, login_manager, migrate
 
-    _no_ping_per_request(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -153,56 +152,16 @@ def _migrations_dir() -> str:
 
 
 def _configure_engine(app: Flask) -> None:
-    from school.database import configure_sqlite
+    from school.database import configure_sqlite, watch_idle_sockets
     from school.extensions import db
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-        elif app.extensions.get(IDLE_CHECK):
-            _check_idle_connections(db.engine)
-
-
-IDLE_CHECK = "school.idle_connection_check"
-
-
-def _no_ping_per_request(app: Flask) -> None:
-    """On PostgreSQL, config.py's ``pool_pre_ping`` becomes the idle-socket check below (and
-    connections are replaced after an hour)."""
-    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and options.get(
-        "pool_pre_ping"
-    ):
-        options["pool_pre_ping"] = False
-        options.setdefault("pool_recycle", 3600)
-        app.extensions[IDLE_CHECK] = True
-
-
-def _check_idle_connections(engine: Any) -> None:
-    """Liveness of a pooled PostgreSQL connection without a round trip per request.
-
-    ``pool_pre_ping`` (config.py's default) sends a ``SELECT 1`` at every checkout: a fifth
-    of a cheap page's round trips. A connection that sits in the pool is idle, so the server
-    sends it nothing, unless it is going away: a restart, ``pg_terminate_backend`` or an idle
-    timeout sends an error and closes the socket. So at checkout a connection is handed out
-    when its socket has nothing to read; anything readable (or an error, a hang-up, a closed
-    or broken connection) discards it and the pool connects anew, as after a failed ping.
-    What this does not see, a peer that vanished without closing (a cut network path), ends
-    the request in the error page and SQLAlchemy then replaces every pooled connection; the
-    hour's recycling bounds how long such a connection can sit. Same engine otherwise."""
-    import select as select_module
-
-    from sqlalchemy import event
-    from sqlalchemy.exc import DisconnectionError
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.closed or dbapi_connection.broken:
-            raise DisconnectionError("connection closed")
-        poller = select_module.poll()
-        poller.register(dbapi_connection.fileno(), select_module.POLLIN)
-        if poller.poll(0):  # data, an error or a hang-up on an idle connection
-            raise DisconnectionError("the server spoke to an idle connection")
+        elif db.engine.dialect.name == "postgresql" and not app.config[
+            "SQLALCHEMY_ENGINE_OPTIONS"
+        ].get("pool_pre_ping"):
+            watch_idle_sockets(db.engine)
 
 
 def _configure_login(app: Flask) -> None:

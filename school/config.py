@@ -218,8 +218,11 @@ def _database_settings(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        options.setdefault("pool_pre_ping", True)
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            # No ping per checkout (a round trip on every request): database.watch_idle_sockets
+            # drops a pooled connection the server closed; connections are renewed hourly.
+            options.setdefault("pool_pre_ping", False)
+            options.setdefault("pool_recycle", 3600)
             # PostgreSQL's JIT compiles queries whose estimated cost is high (the outcome
             # rates' correlated subqueries): ~90 ms of compiling for a 20 ms query. Short
             # OLTP and report queries never gain from it. random_page_cost 4 (the default)
@@ -228,6 +231,7 @@ def _database_settings(app: Flask) -> None:
             options.setdefault("connect_args", {}).setdefault(
                 "options", "-c jit=off -c random_page_cost=1.1"
             )
+        options.setdefault("pool_pre_ping", True)
 
 
 def database_uri(app: Flask) -> str:

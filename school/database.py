@@ -97,3 +97,29 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         read_only = has_request_context() and request.method in SAFE_METHODS
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def watch_idle_sockets(engine: Engine) -> None:
+    """Liveness of a pooled PostgreSQL connection without a round trip per request.
+
+    ``pool_pre_ping`` sends a ``SELECT 1`` at every checkout: a fifth of a cheap page's round
+    trips. A connection that sits in the pool is idle, so the server sends it nothing, unless
+    it is going away: a restart, ``pg_terminate_backend`` or an idle timeout sends an error
+    and closes the socket. So at checkout a connection is handed out when its socket has
+    nothing to read; anything readable (or an error, a hang-up, a closed or broken connection)
+    discards it and the pool connects anew, as after a failed ping. What this does not see, a
+    peer that vanished without closing (a cut network path), ends the request in the error
+    page and SQLAlchemy then replaces every pooled connection; ``pool_recycle`` bounds how
+    long such a connection can sit."""
+    import select
+
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise DisconnectionError("connection closed")
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if poller.poll(0):  # data, an error or a hang-up on an idle connection
+            raise DisconnectionError("the server spoke to an idle connection")

@@ -345,7 +345,6 @@ class OverviewRow:
         return ((s.last_name or s.name).casefold(), s.name.casefold())
 
 
-OPEN = OPEN_STATUSES
 OVERVIEW_SORTS = ("name", "number", "status", "gpa", "credits", "failing", "risk")
 
 
@@ -411,7 +410,7 @@ def cohort_overview(cohort: Cohort, listing: Listing) -> Overview:
     pages = max(1, -(-total // per_page))
     page = min(max(1, listing.page), pages)
     chunk = rows[(page - 1) * per_page : page * per_page]
-    current = [r for r in rows if r.enrollment.status in OPEN]
+    current = [r for r in rows if r.enrollment.status in OPEN_STATUSES]
     gpas = [r.standing.gpa for r in current if r.standing.gpa is not None]
     average = round_half_up(sum(gpas, Decimal(0)) / len(gpas)) if gpas else None
     tiles = [(c.tile, sum(1 for r in current if r.extra[c.key].counted)) for c in columns if c.tile]

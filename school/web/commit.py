@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from school.database import SAFE_METHODS
 from school.errors import DomainError
 from school.extensions import db
 from school.web.forms import apply_problems
@@ -167,7 +168,6 @@ def _check_saved(response: Response) -> Response:
 # instead: the same as a rollback when nothing was written, and psycopg keeps the prepared
 # statements. Anything else (a write of any kind, a flush, a pending change, an error) is
 # rolled back as before.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WROTE = "school.wrote"
 
 

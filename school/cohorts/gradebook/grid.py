@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
-from school.auth.models import User
 from school.cohorts.grade_arithmetic import CourseResult, Item, course_result
 from school.cohorts.gradebook.shared import record_closed
 from school.cohorts.models import Assessment, Cohort, Course, CourseMark, Enrollment, Score
+from school.cohorts.queries import cohort_roster
 from school.cohorts.standings import program_scale
 from school.extensions import db
 
@@ -50,15 +49,7 @@ def gradebook_grid(cohort: Cohort, course: Course) -> Grid:
             .order_by(Assessment.sequence, Assessment.id)
         )
     )
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(Enrollment.student)
-            .where(Enrollment.cohort_id == cohort.id)
-            .options(joinedload(Enrollment.student))
-            .order_by(func.coalesce(User.last_name, User.name), User.name, Enrollment.id)
-        )
-    )
+    enrollments = cohort_roster(cohort.id)
     ids = select(Enrollment.id).where(Enrollment.cohort_id == cohort.id)
     points: dict[int, dict[int, Decimal]] = defaultdict(dict)
     if assessments:
