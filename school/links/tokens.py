@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, select, update
 
 from school.database import utcnow
 from school.extensions import db
+from school.web.inputs import MAX_ID
 from school.web.security import no_referrer
 
 # An account link (invitation, password reset) changes no records by itself.
@@ -116,7 +117,7 @@ def get_usable(
     model: type[Row], row_id: int, purpose: str, error: type[LinkInvalid] = LinkInvalid
 ) -> Row:
     """A link of ``purpose`` by id (for a browser that has opened it), or ``error``."""
-    row = db.session.get(model, row_id) if 1 <= row_id <= 2**31 - 1 else None
+    row = db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
     return usable(row if row is not None and row.purpose == purpose else None, error)
 
 
